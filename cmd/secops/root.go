@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+const rootLong = `secops gives a team the DevSecOps reference architecture for AWS in one binary:
+scanners (SCA, secrets, SAST, container images, DAST), findings in AWS Security
+Finding Format kept locally or in AWS Security Hub, compliance through AWS Config,
+and the CloudFormation stacks that wire it all together.
+
+Without AWS credentials every command works on the embedded local backend: a
+SQLite findings store in your data directory and local scanners.
+
+Every flag can also be set as SECOPS_<FLAG> (e.g. SECOPS_OUTPUT=json) or as a key
+in the config file; a flag beats the environment, which beats the file.
+
+Exit codes:
+  0    success
+  1    findings at or above --fail-on
+  2    usage or runtime error (the message says what to do)
+  130  interrupted`
+
+func newRootCmd(f *Factory) *cobra.Command {
+	g := f.Globals
+	cmd := &cobra.Command{
+		Use:           "secops",
+		Short:         "DevSecOps for AWS: scan, triage findings, check compliance, provision",
+		Long:          rootLong,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if err := applySettings(cmd, f); err != nil {
+				return err
+			}
+			f.IO.SetColorDisabled(g.NoColor)
+			f.IO.SetQuiet(g.Quiet)
+			return nil
+		},
+	}
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{err: err}
+	})
+
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&g.Profile, "profile", "", "AWS shared config profile")
+	pf.StringVar(&g.Region, "region", "", "AWS Region")
+	pf.StringVar(&g.EndpointURL, "endpoint-url", "", "AWS-compatible endpoint URL (AWS_ENDPOINT_URL also works)")
+	pf.StringVarP(&g.Output, "output", "o", "", "output format: table, json, csv, sarif or asff where the command lists findings")
+	pf.BoolVar(&g.NoColor, "no-color", false, "disable colour (NO_COLOR is honoured too)")
+	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print results and errors only")
+	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print more detail about what secops does")
+	pf.StringVar(&g.ConfigPath, "config", "", "config file (default $XDG_CONFIG_HOME/secops/config.yaml)")
+
+	cmd.AddCommand(
+		newVersionCmd(f),
+	)
+	return cmd
+}
+
+// checkOutput rejects an -o value the command cannot write.
+func checkOutput(value string, allowed ...string) error {
+	if value == "" {
+		return nil
+	}
+	for _, a := range allowed {
+		if value == a {
+			return nil
+		}
+	}
+	return &usageError{err: fmt.Errorf("--output %q is not supported here; use one of %v", value, allowed)}
+}

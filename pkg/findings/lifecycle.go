@@ -1,0 +1,121 @@
+package findings
+
+import "time"
+
+// Merge returns what a store keeps when a finding that already exists is
+// imported again, following Security Hub: the first sighting (CreatedAt,
+// FirstObservedAt) stays, the latest one (UpdatedAt, LastObservedAt)
+// advances, and what only a user may set (Workflow, Note, UserDefinedFields,
+// VerificationState) is kept. A finding that comes back to ACTIVE after it
+// was archived, or whose compliance check fails again after passing, is NEW
+// again unless the user suppressed it.
+func Merge(existing, incoming Finding) Finding {
+	out := incoming
+	out.CreatedAt = firstNonEmpty(existing.CreatedAt, incoming.CreatedAt)
+	out.FirstObservedAt = earliest(existing.FirstObservedAt, incoming.FirstObservedAt)
+	out.UpdatedAt = latest(existing.UpdatedAt, incoming.UpdatedAt)
+	out.LastObservedAt = latest(existing.LastObservedAt, incoming.LastObservedAt)
+	out.Workflow = existing.Workflow
+	out.WorkflowState = existing.WorkflowState
+	out.Note = existing.Note
+	out.UserDefinedFields = existing.UserDefinedFields
+	out.VerificationState = existing.VerificationState
+	if out.RecordState == "" {
+		out.RecordState = RecordActive
+	}
+
+	reopened := existing.RecordStateOrDefault() == RecordArchived && out.RecordState == RecordActive
+	failedAgain := existing.Compliance != nil && existing.Compliance.Status == "PASSED" &&
+		incoming.Compliance != nil && incoming.Compliance.Status != "" && incoming.Compliance.Status != "PASSED"
+	if (reopened || failedAgain) && existing.WorkflowStatus() != WorkflowSuppressed {
+		out.Workflow = &Workflow{Status: WorkflowNew}
+	}
+	return out
+}
+
+// Prepare fills what a store sets on a finding it has never seen: ACTIVE
+// record state and a NEW workflow.
+func Prepare(f Finding) Finding {
+	if f.RecordState == "" {
+		f.RecordState = RecordActive
+	}
+	if f.Workflow == nil || f.Workflow.Status == "" {
+		f.Workflow = &Workflow{Status: WorkflowNew}
+	}
+	return f
+}
+
+// Archive marks a finding that a complete scan no longer reports: its record
+// is ARCHIVED and its workflow RESOLVED.
+func Archive(f Finding, now time.Time) Finding {
+	f.RecordState = RecordArchived
+	f.Workflow = &Workflow{Status: WorkflowResolved}
+	f.UpdatedAt = FormatTime(now)
+	return f
+}
+
+// ApplyUpdate applies a user's triage to one finding.
+func ApplyUpdate(f Finding, u Update, now time.Time) Finding {
+	stamp := FormatTime(now)
+	if u.Status != "" {
+		f.Workflow = &Workflow{Status: u.Status}
+	}
+	if u.Note != nil {
+		f.Note = &Note{Text: u.Note.Text, UpdatedBy: u.Note.UpdatedBy, UpdatedAt: stamp}
+	}
+	if u.SeverityLabel != "" {
+		original := ""
+		if f.Severity != nil {
+			original = f.Severity.Original
+		}
+		f.Severity = NewSeverity(u.SeverityLabel, original)
+	}
+	f.UpdatedAt = stamp
+	return f
+}
+
+// InScope reports whether a complete import described by s covers f.
+func (s *Scope) InScope(f *Finding) bool {
+	if f.ProductArn != s.ProductArn || f.ProductFields[FieldTarget] != s.Target {
+		return false
+	}
+	return oneOf(f.GeneratorId, s.GeneratorIds...)
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// earliest and latest compare ASFF timestamps as times, not strings, since
+// producers write different precisions and offsets.
+func earliest(a, b string) string {
+	return pickTime(a, b, func(x, y time.Time) bool { return x.Before(y) })
+}
+func latest(a, b string) string {
+	return pickTime(a, b, func(x, y time.Time) bool { return x.After(y) })
+}
+
+func pickTime(a, b string, better func(x, y time.Time) bool) string {
+	if a == "" {
+		return b
+	}
+	if b == "" {
+		return a
+	}
+	ta, errA := ParseTime(a)
+	tb, errB := ParseTime(b)
+	switch {
+	case errA != nil:
+		return b
+	case errB != nil:
+		return a
+	case better(tb, ta):
+		return b
+	}
+	return a
+}

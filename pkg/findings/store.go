@@ -1,0 +1,97 @@
+package findings
+
+import (
+	"context"
+	"errors"
+)
+
+// Store keeps findings. The local SQLite store and Security Hub both
+// implement it, with Security Hub's semantics: import is an upsert by
+// (ProductArn, Id), and the workflow a user set survives re-import.
+type Store interface {
+	// Backend names the store for the header line of every command,
+	// e.g. "local (/home/me/.local/share/secops/findings.db)".
+	Backend() string
+	// Import upserts findings. Findings the store could not take are
+	// returned in ImportResult.Failed, not dropped.
+	Import(ctx context.Context, list []Finding, opts ImportOptions) (ImportResult, error)
+	// Query lists findings matching q.
+	Query(ctx context.Context, q Query) ([]Finding, error)
+	// Get returns one finding by Id or by a unique prefix of its short form.
+	Get(ctx context.Context, id string) (Finding, error)
+	// Update applies a user's triage (BatchUpdateFindings semantics).
+	Update(ctx context.Context, u Update) (UpdateResult, error)
+	Close() error
+}
+
+// ErrNotFound is returned by Store.Get when no finding has the Id.
+var ErrNotFound = errors.New("finding not found")
+
+// ErrAmbiguous is returned by Store.Get when an Id prefix matches several findings.
+var ErrAmbiguous = errors.New("finding id prefix matches several findings")
+
+// ImportOptions tunes one import.
+type ImportOptions struct {
+	// Scope, when set, declares the import complete for its generators on
+	// its target: active findings of the same product, generators and target
+	// that the import does not contain are archived and resolved. That is
+	// how a fixed vulnerability leaves the list. Leave it nil for partial
+	// or failed scans, which must never archive anything.
+	Scope *Scope
+}
+
+// Scope identifies what a complete import covers.
+type Scope struct {
+	ProductArn   string
+	Target       string
+	GeneratorIds []string
+}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	New      int
+	Updated  int
+	Archived int
+	Failed   []FailedFinding
+}
+
+// FailedFinding is a finding a backend refused, with its reason.
+type FailedFinding struct {
+	Id           string
+	ErrorCode    string
+	ErrorMessage string
+}
+
+// Update is a user's triage of some findings (BatchUpdateFindings).
+type Update struct {
+	Ids []string
+	// Status sets Workflow.Status when not empty.
+	Status string
+	// Note replaces the finding's note when not nil.
+	Note *NoteUpdate
+	// SeverityLabel overrides the severity when not empty.
+	SeverityLabel string
+}
+
+// NoteUpdate is the note text and who wrote it.
+type NoteUpdate struct {
+	Text      string
+	UpdatedBy string
+}
+
+// UpdateResult lists what an update changed and what it could not.
+type UpdateResult struct {
+	Processed   []string
+	Unprocessed []FailedFinding
+}
+
+// ProductFields keys that secops writes on its own findings.
+const (
+	FieldTarget    = "secops/Target"
+	FieldScanner   = "secops/Scanner"
+	FieldRuleID    = "secops/RuleId"
+	FieldPath      = "secops/Path"
+	FieldStartLine = "secops/StartLine"
+	FieldEndLine   = "secops/EndLine"
+	FieldPending   = "secops/PendingUpload"
+)
