@@ -176,8 +176,11 @@ func TestMergeFollowsSecurityHub(t *testing.T) {
 			wantCreated: FormatTime(t0), wantUpdated: FormatTime(later),
 		},
 		{
-			name:        "user status and note survive",
-			existing:    func(f *Finding) { f.Workflow = &Workflow{Status: WorkflowSuppressed}; f.Note = &Note{Text: "accepted risk"} },
+			name: "user status and note survive",
+			existing: func(f *Finding) {
+				f.Workflow = &Workflow{Status: WorkflowSuppressed}
+				f.Note = &Note{Text: "accepted risk"}
+			},
 			incoming:    func(f *Finding) { f.Workflow = &Workflow{Status: WorkflowNew} },
 			wantStatus:  WorkflowSuppressed,
 			wantRecord:  RecordActive,
@@ -200,8 +203,11 @@ func TestMergeFollowsSecurityHub(t *testing.T) {
 			wantCreated: FormatTime(t0), wantUpdated: FormatTime(t0),
 		},
 		{
-			name:        "control failing again after passing is NEW",
-			existing:    func(f *Finding) { f.Compliance = &Compliance{Status: "PASSED"}; f.Workflow = &Workflow{Status: WorkflowResolved} },
+			name: "control failing again after passing is NEW",
+			existing: func(f *Finding) {
+				f.Compliance = &Compliance{Status: "PASSED"}
+				f.Workflow = &Workflow{Status: WorkflowResolved}
+			},
 			incoming:    func(f *Finding) { f.Compliance = &Compliance{Status: "FAILED"} },
 			wantStatus:  WorkflowNew,
 			wantRecord:  RecordActive,
