@@ -145,18 +145,19 @@ type sarifLogicalLocation struct {
 
 // writeSARIF writes one SARIF run for the findings.
 func writeSARIF(w io.Writer, list []findings.Finding, o Options) error {
-	return encodeIndented(w, buildSARIF(list, o))
+	return encodeIndented(w, buildSARIF(list, o, MaxSARIFResults))
 }
 
-// buildSARIF turns findings into a SARIF log. It only maps fields; the one
-// choice it makes is which findings to keep when there are more than GitHub
-// accepts (the most severe, in their given order otherwise).
-func buildSARIF(list []findings.Finding, o Options) sarifLog {
+// buildSARIF turns findings into a SARIF log of at most limit results. It
+// only maps fields; the one choice it makes is which findings to keep when
+// there are more than limit (the most severe, in their given order
+// otherwise).
+func buildSARIF(list []findings.Finding, o Options, limit int) sarifLog {
 	tool := o.ToolName
 	if tool == "" {
 		tool = defaultToolName
 	}
-	kept, dropped := capResults(list, MaxSARIFResults)
+	kept, dropped := capResults(list, limit)
 
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
@@ -175,7 +176,7 @@ func buildSARIF(list []findings.Finding, o Options) sarifLog {
 				Level: "warning",
 				Message: sarifMessage{Text: fmt.Sprintf(
 					"%d of %d findings were left out: GitHub code scanning accepts at most %d results per run. The most severe are kept; filter with --severity to see the rest.",
-					dropped, len(list), MaxSARIFResults)},
+					dropped, len(list), limit)},
 			}},
 		}}
 	}
