@@ -95,25 +95,39 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 			if err := validateSARIF(t, buf.Bytes()); err != nil {
 				t.Fatalf("output is not valid SARIF 2.1.0: %v\n%s", err, buf.String())
 			}
-			checkRegions(t, buf.Bytes())
+			checkGitHubRules(t, buf.Bytes())
 		})
 	}
 }
 
-// checkRegions checks what the schema cannot express: a region ends at or
-// after the line it starts on.
-func checkRegions(t *testing.T, doc []byte) {
+// checkGitHubRules checks what the schema allows but GitHub code scanning
+// rejects (the whole upload, not just the result): a result without a
+// location, a location without a physical artifact, a region that ends
+// before it starts; and more than 25,000 results in a run.
+func checkGitHubRules(t *testing.T, doc []byte) {
 	t.Helper()
 	var log sarifLog
 	if err := json.Unmarshal(doc, &log); err != nil {
 		t.Fatal(err)
 	}
+	if len(log.Runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(log.Runs))
+	}
+	if n := len(log.Runs[0].Results); n > MaxSARIFResults {
+		t.Errorf("%d results in a run", n)
+	}
 	for _, r := range log.Runs[0].Results {
+		if len(r.Locations) == 0 {
+			t.Errorf("result %s has no location", r.RuleID)
+		}
 		for _, l := range r.Locations {
-			if p := l.PhysicalLocation; p != nil && p.Region != nil {
-				if p.Region.StartLine < 1 || (p.Region.EndLine != 0 && p.Region.EndLine < p.Region.StartLine) {
-					t.Errorf("result %s: bad region %+v", r.RuleID, *p.Region)
-				}
+			p := l.PhysicalLocation
+			if p == nil || p.ArtifactLocation.URI == "" {
+				t.Errorf("result %s: location without an artifact: %+v", r.RuleID, l)
+				continue
+			}
+			if p.Region == nil || p.Region.StartLine < 1 || (p.Region.EndLine != 0 && p.Region.EndLine < p.Region.StartLine) {
+				t.Errorf("result %s: bad region %+v", r.RuleID, p.Region)
 			}
 		}
 	}
@@ -226,15 +240,17 @@ func TestSARIFMapping(t *testing.T) {
 	want := []struct {
 		rule, level, severity, uri, base string
 		start, end                       int
-		logical                          string
+		logical                          []string
 	}{
-		{"aws-access-token", "error", "9.5", "config/settings.py", "%SRCROOT%", 14, 14, ""},
-		{"CVE-2024-5535", "error", "9.1", "", "", 0, 0, "arn:aws:ecr:ap-northeast-2:123456789012:repository/shop/web"},
-		{"CVE-2021-23337", "error", "7.2", "app/package-lock.json", "%SRCROOT%", 1, 0, "lodash@4.17.20"},
-		{"G201", "warning", "8.0", "internal/store/users.go", "%SRCROOT%", 41, 43, ""},
-		{"security-control/S3.5", "warning", "5.5", "", "", 0, 0, "arn:aws:s3:::shop-logs-123456789012"},
-		{"10038", "note", "2.0", "", "", 0, 0, "http://127.0.0.1:8080/login"},
-		{"G101", "note", "0.0", "%E6%96%87%E6%A1%A3/%E7%A4%BA%E4%BE%8B.go", "%SRCROOT%", 7, 0, ""},
+		{"aws-access-token", "error", "9.5", "config/settings.py", "%SRCROOT%", 14, 14, nil},
+		{"CVE-2024-5535", "error", "9.1", "arn:aws:ecr:ap-northeast-2:123456789012:repository/shop/web", "", 1, 0,
+			[]string{"resource arn:aws:ecr:ap-northeast-2:123456789012:repository/shop/web", "module openssl@3.0.13-r0"}},
+		{"CVE-2021-23337", "error", "7.2", "app/package-lock.json", "%SRCROOT%", 1, 0, []string{"module lodash@4.17.20"}},
+		{"G201", "warning", "8.0", "internal/store/users.go", "%SRCROOT%", 41, 43, nil},
+		{"security-control/S3.5", "warning", "5.5", "arn:aws:s3:::shop-logs-123456789012", "", 1, 0,
+			[]string{"resource arn:aws:s3:::shop-logs-123456789012"}},
+		{"10038", "note", "2.0", "http://127.0.0.1:8080/login", "", 1, 0, []string{"resource http://127.0.0.1:8080/login"}},
+		{"G101", "note", "0.0", "%E6%96%87%E6%A1%A3/%E7%A4%BA%E4%BE%8B.go", "%SRCROOT%", 7, 0, nil},
 	}
 	for i, w := range want {
 		r := run.Results[i]
@@ -245,19 +261,24 @@ func TestSARIFMapping(t *testing.T) {
 		if got := byRule[w.rule].Properties.SecuritySeverity; got != w.severity {
 			t.Errorf("rule %s: security-severity %s, want %s", w.rule, got, w.severity)
 		}
-		loc := r.Locations[0]
-		if w.uri != "" {
-			p := loc.PhysicalLocation
-			if p == nil || p.ArtifactLocation.URI != w.uri || p.ArtifactLocation.URIBaseID != w.base {
-				t.Errorf("result %d: physical location %+v, want %s under %s", i, p, w.uri, w.base)
-				continue
-			}
-			if p.Region == nil || p.Region.StartLine != w.start || p.Region.EndLine != w.end {
-				t.Errorf("result %d: region %+v, want %d-%d", i, p.Region, w.start, w.end)
-			}
+		if len(r.Locations) != 1 || r.Locations[0].PhysicalLocation == nil {
+			t.Errorf("result %d: want exactly one location with a physical location, got %+v", i, r.Locations)
+			continue
 		}
-		if w.logical != "" && (len(loc.LogicalLocations) == 0 || loc.LogicalLocations[0].Name != w.logical) {
-			t.Errorf("result %d: logical locations %+v, want %s", i, loc.LogicalLocations, w.logical)
+		loc := r.Locations[0]
+		p := loc.PhysicalLocation
+		if p.ArtifactLocation.URI != w.uri || p.ArtifactLocation.URIBaseID != w.base {
+			t.Errorf("result %d: artifact %+v, want %s under %q", i, p.ArtifactLocation, w.uri, w.base)
+		}
+		if p.Region == nil || p.Region.StartLine != w.start || p.Region.EndLine != w.end {
+			t.Errorf("result %d: region %+v, want %d-%d", i, p.Region, w.start, w.end)
+		}
+		var logical []string
+		for _, l := range loc.LogicalLocations {
+			logical = append(logical, l.Kind+" "+l.Name)
+		}
+		if strings.Join(logical, "|") != strings.Join(w.logical, "|") {
+			t.Errorf("result %d: logical locations %q, want %q", i, logical, w.logical)
 		}
 	}
 	if got := run.Results[2].Message.Text; got != "lodash 4.17.20: Command Injection in lodash (lodash@4.17.20, fixed in 4.17.21)" {
@@ -288,6 +309,16 @@ func TestSARIFSecuritySeverity(t *testing.T) {
 }
 
 func TestSARIFArtifactLocation(t *testing.T) {
+	for _, tt := range []struct{ in, uri string }{
+		{"http://127.0.0.1:8080/login?next=/admin", "http://127.0.0.1:8080/login?next=/admin"},
+		{"arn:aws:s3:::shop-logs", "arn:aws:s3:::shop-logs"},
+		{"123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/web:1.2", "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/shop/web:1.2"},
+		{"my image name", "my%20image%20name"},
+	} {
+		if got := resourceLocation(tt.in); got.URI != tt.uri || got.URIBaseID != "" {
+			t.Errorf("resourceLocation(%q) = %+v, want %q", tt.in, got, tt.uri)
+		}
+	}
 	tests := []struct{ in, uri, base string }{
 		{"src/main.go", "src/main.go", "%SRCROOT%"},
 		{"./src/../src/main.go", "src/main.go", "%SRCROOT%"},
