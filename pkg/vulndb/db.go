@@ -161,7 +161,6 @@ type Source struct {
 // (samples/, docs) are not sources.
 func (db *DB) Sources() ([]Source, error) {
 	var out []Source
-	seen := map[string]bool{}
 	for _, layout := range []string{ScalibrDir, OSVScannerDir, ""} {
 		base := filepath.Join(db.dir, layout)
 		ents, err := os.ReadDir(base)
@@ -178,10 +177,7 @@ func (db *DB) Sources() ([]Source, error) {
 			}
 			dir := filepath.Join(base, name)
 			if st, err := os.Stat(filepath.Join(dir, ExportName)); err == nil && st.Mode().IsRegular() {
-				if !seen[name+"\x00zip"] {
-					out = append(out, Source{Ecosystem: name, Path: filepath.Join(dir, ExportName), Zip: true})
-					seen[name+"\x00zip"] = true
-				}
+				out = append(out, Source{Ecosystem: name, Path: filepath.Join(dir, ExportName), Zip: true})
 				continue
 			}
 			if hasJSON(dir) {
