@@ -194,7 +194,7 @@ func hasJSON(dir string) bool {
 		return false
 	}
 	for _, e := range ents {
-		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") {
+		if !e.IsDir() && strings.HasSuffix(e.Name(), ".json") && e.Name() != metadataName {
 			return true
 		}
 	}
@@ -287,7 +287,7 @@ func (db *DB) loadEcosystem(ctx context.Context, base string, idx *ecoIndex) err
 			return fmt.Errorf("read OSV directory %s: %w", s.Path, err)
 		}
 		for _, e := range ents {
-			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".json") {
+			if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".json") && e.Name() != metadataName {
 				refs = append(refs, recordRef{path: filepath.Join(s.Path, e.Name())})
 			}
 		}

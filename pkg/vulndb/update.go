@@ -321,7 +321,7 @@ func countSource(s Source) (int, time.Time, error) {
 	var newest time.Time
 	n := 0
 	for _, e := range ents {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") || e.Name() == metadataName {
 			continue
 		}
 		n++

@@ -54,7 +54,8 @@ func (fc FindingContext) withDefaults() FindingContext {
 }
 
 // MatchPackages looks every package up in src and returns one validated
-// finding per package, version and advisory, sorted by Id.
+// finding per package, version and advisory, sorted by resource and
+// advisory.
 func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingContext) ([]findings.Finding, []string, error) {
 	fc = fc.withDefaults()
 
@@ -90,7 +91,13 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 			out = append(out, f)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Id < out[j].Id })
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Resources[0].Id != b.Resources[0].Id {
+			return a.Resources[0].Id < b.Resources[0].Id
+		}
+		return a.ProductFields[findings.FieldRuleID] < b.ProductFields[findings.FieldRuleID]
+	})
 	return out, warnings, nil
 }
 
