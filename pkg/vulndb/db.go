@@ -64,6 +64,7 @@ type entry struct {
 	Withdrawn string
 	Affected  []lightAffected
 	ref       recordRef
+	full      *Vulnerability // set when loaded for MatchAll
 }
 
 type lightAffected struct {
@@ -253,11 +254,14 @@ func (db *DB) index(ctx context.Context, ecosystem string) (*ecoIndex, error) {
 		db.ecos[base] = idx
 	}
 	db.mu.Unlock()
-	idx.once.Do(func() { idx.err = db.loadEcosystem(ctx, base, idx) })
+	idx.once.Do(func() { idx.err = db.loadEcosystem(ctx, base, idx, nil) })
 	return idx, idx.err
 }
 
-func (db *DB) loadEcosystem(ctx context.Context, base string, idx *ecoIndex) error {
+// loadEcosystem reads every record of one ecosystem into idx. With want
+// (normalised names), only records about those packages are kept, and
+// they are kept whole, so that matching reads each record only once.
+func (db *DB) loadEcosystem(ctx context.Context, base string, idx *ecoIndex, want map[string]bool) error {
 	srcs, err := db.Sources()
 	if err != nil {
 		return err
@@ -292,7 +296,7 @@ func (db *DB) loadEcosystem(ctx context.Context, base string, idx *ecoIndex) err
 			}
 		}
 	}
-	entries, probs, err := parseEntries(ctx, refs)
+	entries, probs, err := parseEntries(ctx, refs, base, want)
 	if err != nil {
 		return err
 	}
@@ -332,8 +336,9 @@ func (db *DB) loadEcosystem(ctx context.Context, base string, idx *ecoIndex) err
 	return nil
 }
 
-// parseEntries decodes records on every core.
-func parseEntries(ctx context.Context, refs []recordRef) ([]*entry, []Problem, error) {
+// parseEntries decodes records on every core; with want, it drops records
+// about other packages and decodes the rest in full.
+func parseEntries(ctx context.Context, refs []recordRef, base string, want map[string]bool) ([]*entry, []Problem, error) {
 	workers := runtime.GOMAXPROCS(0)
 	out := make([]*entry, len(refs))
 	probs := make([]*Problem, len(refs))
@@ -344,7 +349,7 @@ func parseEntries(ctx context.Context, refs []recordRef) ([]*entry, []Problem, e
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				e, err := readEntry(refs[i])
+				e, err := readEntry(refs[i], base, want)
 				if err != nil {
 					probs[i] = &Problem{Path: refs[i].String(), Reason: err.Error()}
 					continue
@@ -380,12 +385,29 @@ func parseEntries(ctx context.Context, refs []recordRef) ([]*entry, []Problem, e
 	return entries, ps, nil
 }
 
-func readEntry(ref recordRef) (*entry, error) {
+func readEntry(ref recordRef, base string, want map[string]bool) (*entry, error) {
 	data, err := ref.read()
 	if err != nil {
 		return nil, err
 	}
-	return parseEntry(data, ref)
+	e, err := parseEntry(data, ref)
+	if err != nil || want == nil {
+		return e, err
+	}
+	wanted := false
+	for _, a := range e.Affected {
+		if BaseEcosystem(a.Package.Ecosystem) == base && want[NormalizeName(a.Package.Ecosystem, a.Package.Name)] {
+			wanted = true
+			break
+		}
+	}
+	if !wanted {
+		return nil, nil
+	}
+	if e.full, err = ParseRecord(data); err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 func parseEntry(data []byte, ref recordRef) (*entry, error) {
@@ -498,16 +520,35 @@ type PackageQuery struct {
 // parallel) and returns, per query, the advisories that affect it sorted by
 // ID, with their full records.
 func (db *DB) MatchAll(ctx context.Context, queries []PackageQuery) ([][]Match, error) {
-	ecoSet := map[string]bool{}
+	want := map[string]map[string]bool{}
 	for _, q := range queries {
-		ecoSet[BaseEcosystem(q.Ecosystem)] = true
+		base := BaseEcosystem(q.Ecosystem)
+		if want[base] == nil {
+			want[base] = map[string]bool{}
+		}
+		want[base][NormalizeName(q.Ecosystem, q.Name)] = true
 	}
-	ecos := make([]string, 0, len(ecoSet))
-	for e := range ecoSet {
-		ecos = append(ecos, e)
+	idxs := map[string]*ecoIndex{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var errs []error
+	for base, names := range want {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			idx := &ecoIndex{}
+			err := db.loadEcosystem(ctx, base, idx, names)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			idxs[base] = idx
+		}()
 	}
-	sort.Strings(ecos)
-	if err := db.Load(ctx, ecos...); err != nil {
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	out := make([][]Match, len(queries))
@@ -515,12 +556,8 @@ func (db *DB) MatchAll(ctx context.Context, queries []PackageQuery) ([][]Match, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		idx, err := db.index(ctx, q.Ecosystem)
-		if err != nil {
-			return nil, err
-		}
 		norm := NormalizeName(q.Ecosystem, q.Name)
-		cands := idx.byName[norm]
+		cands := idxs[BaseEcosystem(q.Ecosystem)].byName[norm]
 		if len(cands) == 0 {
 			continue
 		}
@@ -529,15 +566,7 @@ func (db *DB) MatchAll(ctx context.Context, queries []PackageQuery) ([][]Match, 
 			if !e.affects(q.Ecosystem, norm, v) {
 				continue
 			}
-			db.mu.Lock()
-			full, ok := db.full[e.ID]
-			db.mu.Unlock()
-			if !ok {
-				if full, err = db.readFull(e.ID, e.ref); err != nil {
-					return nil, err
-				}
-			}
-			out[i] = append(out[i], Match{Vuln: full, Fixed: full.Fixed(q.Ecosystem, q.Name, v.Raw)})
+			out[i] = append(out[i], Match{Vuln: e.full, Fixed: e.full.Fixed(q.Ecosystem, q.Name, v.Raw)})
 		}
 		sort.Slice(out[i], func(a, b int) bool { return out[i][a].Vuln.ID < out[i][b].Vuln.ID })
 	}

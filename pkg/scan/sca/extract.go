@@ -17,12 +17,14 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/python/uvlock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/ruby/gemfilelock"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
+	"github.com/google/osv-scalibr/extractor/filesystem/os/apk"
+	"github.com/google/osv-scalibr/extractor/filesystem/os/dpkg"
 )
 
-// lockfileExtractors are the scalibr extractors for the manifests and
+// LockfileExtractors are the scalibr extractors for the manifests and
 // lockfiles secops reads: Go, npm/yarn/pnpm, Maven/Gradle, PyPI, RubyGems,
 // crates.io, Composer and NuGet.
-func lockfileExtractors() ([]filesystem.Extractor, error) {
+func LockfileExtractors() ([]filesystem.Extractor, error) {
 	ctors := []func(*cpb.PluginConfig) (filesystem.Extractor, error){
 		gomod.New,
 		packagelockjson.New,
@@ -39,6 +41,25 @@ func lockfileExtractors() ([]filesystem.Extractor, error) {
 		composerlock.New,
 		packageslockjson.New,
 	}
+	return build(ctors)
+}
+
+// ImageExtractors are the lockfile extractors plus the OS package
+// databases of container images: dpkg (Debian, Ubuntu) and apk (Alpine).
+func ImageExtractors() ([]filesystem.Extractor, error) {
+	ctors := []func(*cpb.PluginConfig) (filesystem.Extractor, error){dpkg.New, apk.New}
+	os, err := build(ctors)
+	if err != nil {
+		return nil, err
+	}
+	lf, err := LockfileExtractors()
+	if err != nil {
+		return nil, err
+	}
+	return append(os, lf...), nil
+}
+
+func build(ctors []func(*cpb.PluginConfig) (filesystem.Extractor, error)) ([]filesystem.Extractor, error) {
 	cfg := &cpb.PluginConfig{}
 	out := make([]filesystem.Extractor, 0, len(ctors))
 	for _, c := range ctors {

@@ -64,10 +64,10 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 	index := map[key]int{}
 	var queries []vulndb.PackageQuery
 	for _, p := range pkgs {
-		k := key{p.Ecosystem, p.Name, p.Version}
+		k := key{p.Ecosystem, p.matchName(), p.matchVersion()}
 		if _, ok := index[k]; !ok {
 			index[k] = len(queries)
-			queries = append(queries, vulndb.PackageQuery{Ecosystem: p.Ecosystem, Name: p.Name, Version: p.Version})
+			queries = append(queries, vulndb.PackageQuery{Ecosystem: p.Ecosystem, Name: k.name, Version: k.version})
 		}
 	}
 	matches, err := src.MatchAll(ctx, queries)
@@ -78,7 +78,7 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 	var warnings []string
 	seen := map[string]bool{}
 	for _, p := range pkgs {
-		for _, m := range matches[index[key{p.Ecosystem, p.Name, p.Version}]] {
+		for _, m := range matches[index[key{p.Ecosystem, p.matchName(), p.matchVersion()}]] {
 			f := NewFinding(p, m, fc)
 			if seen[f.Id] {
 				continue
@@ -106,7 +106,7 @@ func NewFinding(p Package, m vulndb.Match, fc FindingContext) findings.Finding {
 	fc = fc.withDefaults()
 	v := m.Vuln
 	res := fc.Resource(p)
-	rating := v.Rate(p.Ecosystem, p.Name)
+	rating := v.Rate(p.Ecosystem, p.matchName())
 	shown := DisplayID(v)
 	fix := "no fix published"
 	if m.Fixed != "" {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/extractor/filesystem"
+	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
+	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	scalibrfs "github.com/google/osv-scalibr/fs"
 
 	"github.com/secops-dev/secops/pkg/findings"
@@ -64,6 +66,9 @@ type Options struct {
 	MaxFileSize int64
 	// Progress shows the stages of a scan on stderr; nil shows nothing.
 	Progress *progress.Reporter
+	// Extractors replaces the lockfile extractors (image scans add the
+	// OS package extractors: ImageExtractors).
+	Extractors []filesystem.Extractor
 
 	// readDir lists a directory; tests replace it to simulate unreadable
 	// directories when running as root.
@@ -105,6 +110,26 @@ type Package struct {
 	Path      string // manifest path relative to the scanned root (slash)
 	Line      int    // line in the manifest, 0 when unknown
 	LayerHash string // image layer the package comes from (images only)
+	// SourceName and SourceVersion are the source package of an OS
+	// binary package (dpkg Source:, apk origin): OSV's Debian and Alpine
+	// advisories name source packages. Empty for language packages.
+	SourceName    string
+	SourceVersion string
+}
+
+// matchName and matchVersion are what advisories are looked up by.
+func (p Package) matchName() string {
+	if p.SourceName != "" {
+		return p.SourceName
+	}
+	return p.Name
+}
+
+func (p Package) matchVersion() string {
+	if p.SourceVersion != "" {
+		return p.SourceVersion
+	}
+	return p.Version
 }
 
 // Scan extracts the packages under root and reports one finding per
@@ -192,9 +217,12 @@ func (s *Scanner) source() (Source, []string, func(), error) {
 // Packages extracts the dependencies of every manifest under root. Files
 // that cannot be read or parsed are returned as skipped.
 func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []scanner.Skipped, error) {
-	exts, err := lockfileExtractors()
-	if err != nil {
-		return nil, nil, fmt.Errorf("sca: set up extractors: %w", err)
+	exts := s.opts.Extractors
+	if exts == nil {
+		var err error
+		if exts, err = LockfileExtractors(); err != nil {
+			return nil, nil, fmt.Errorf("sca: set up extractors: %w", err)
+		}
 	}
 	w := &walker{root: absRoot, exts: exts, readDir: s.opts.readDir, maxSize: s.opts.MaxFileSize, visited: map[fileKey]bool{}}
 	if st, err := os.Stat(absRoot); err == nil {
@@ -299,8 +327,11 @@ func toPackage(p *extractor.Package, rel string) (Package, bool) {
 			pkg.Path = strings.TrimPrefix(filepath.ToSlash(d.File.Path), "/")
 		}
 	}
-	if p.LayerMetadata != nil {
-		pkg.LayerHash = p.LayerMetadata.DiffID.String()
+	switch m := p.Metadata.(type) {
+	case *dpkgmeta.Metadata:
+		pkg.SourceName, pkg.SourceVersion = m.SourceName, m.SourceVersion
+	case *apkmeta.Metadata:
+		pkg.SourceName = m.OriginName
 	}
 	return pkg, true
 }
