@@ -154,7 +154,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	if len(pkgs) == 0 {
 		return res, nil
 	}
-	src, warnings, closeSrc, err := s.source()
+	src, warnings, closeSrc, err := s.AdvisorySource()
 	if err != nil {
 		return res, err
 	}
@@ -181,9 +181,10 @@ func problemWarnings(ps []vulndb.Problem) []string {
 	return []string{fmt.Sprintf("vulnerability database: skipped %d file(s) that are not OSV records (first: %s: %s)", len(ps), ps[0].Path, ps[0].Reason)}
 }
 
-// source picks the advisory source: the caller's, the offline database, or
-// the OSV API. Warnings say when the offline database is stale.
-func (s *Scanner) source() (Source, []string, func(), error) {
+// AdvisorySource picks the advisory source: the caller's, the offline
+// database, or the OSV API. Warnings say when the offline database is
+// stale; the returned function releases the source.
+func (s *Scanner) AdvisorySource() (Source, []string, func(), error) {
 	if s.opts.Source != nil {
 		return s.opts.Source, nil, func() {}, nil
 	}
