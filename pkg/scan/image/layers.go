@@ -13,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/osv-scalibr/extractor/filesystem"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/osv-scalibr/extractor/filesystem"
 )
 
 // maxFileSize bounds one file copied out of a layer.
