@@ -2,9 +2,10 @@ package store
 
 import "fmt"
 
-// Total formats the query with Sprintf (gosec G201).
-func (s *Store) Total(table string) (int, error) {
+// CountByStatus formats the query with Sprintf (gosec G201).
+func (s *Store) CountByStatus(status string) (int, error) {
 	var n int
-	err := s.db.QueryRow(fmt.Sprintf("SELECT COUNT(*) FROM %s", table)).Scan(&n)
+	q := fmt.Sprintf("SELECT COUNT(*) FROM orders WHERE status = '%s'", status)
+	err := s.db.QueryRow(q).Scan(&n)
 	return n, err
 }
