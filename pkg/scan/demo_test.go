@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/report"
 	"github.com/secops-dev/secops/pkg/scan/sast"
 	"github.com/secops-dev/secops/pkg/scan/secrets"
 	"github.com/secops-dev/secops/pkg/scanner"
@@ -92,14 +94,35 @@ func TestDemoAnswerKey(t *testing.T) {
 		t.Error("gate: want HIGH to fail and CRITICAL to pass without SCA")
 	}
 
-	// The planted secrets never appear in the outcome, whatever is done with it.
+	// The planted secrets never appear in the outcome, nor in any report
+	// format written from it.
 	data, err := json.Marshal(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{"AKIAQFAKEDEMO7SECOPS", "QFAKEDEMO7SECOPS", "ghp_FakeDemoToken4SecopsScanTests0a1b2c3", "FakeDemoToken4Secops"} {
-		if strings.Contains(string(data), secret) {
-			t.Errorf("outcome contains the secret %q", secret)
+	outputs := map[string][]byte{"outcome": data}
+	for _, format := range report.Formats() {
+		var buf bytes.Buffer
+		if err := report.Write(&buf, format, out.Findings, report.Options{Color: true, TTY: true, Width: 200, ToolName: "secops"}); err != nil {
+			t.Fatal(err)
+		}
+		outputs[string(format)] = buf.Bytes()
+		for i := range out.Findings {
+			buf.Reset()
+			if err := report.WriteFinding(&buf, out.Findings[i], report.Options{}); err != nil {
+				t.Fatal(err)
+			}
+			outputs["finding view"] = append(outputs["finding view"], buf.Bytes()...)
+		}
+	}
+	if !bytes.Contains(outputs["json"], []byte("AKIA…REDACTED")) {
+		t.Error("json report lacks the redacted evidence")
+	}
+	for name, data := range outputs {
+		for _, secret := range []string{"AKIAQFAKEDEMO7SECOPS", "QFAKEDEMO7SECOPS", "ghp_FakeDemoToken4SecopsScanTests0a1b2c3", "FakeDemoToken4Secops"} {
+			if bytes.Contains(data, []byte(secret)) {
+				t.Errorf("%s contains the secret %q", name, secret)
+			}
 		}
 	}
 }
