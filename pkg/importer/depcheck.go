@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -285,12 +286,19 @@ func dcFinding(dep dcDependency, v dcVulnerability, version string) findings.Fin
 // Maven coordinate (group:artifact:version) into name and version.
 func packageNameVersion(pkg, fallback string) (string, string) {
 	if rest, ok := strings.CutPrefix(pkg, "pkg:"); ok {
-		if i := strings.IndexByte(rest, '?'); i >= 0 {
+		if i := strings.IndexAny(rest, "?#"); i >= 0 {
 			rest = rest[:i]
 		}
-		name, version, _ := strings.Cut(rest, "@")
-		if i := strings.IndexByte(name, '/'); i >= 0 {
-			name = name[i+1:]
+		typ, path, _ := strings.Cut(rest, "/")
+		name, version, _ := strings.Cut(path, "@")
+		if n, err := url.PathUnescape(name); err == nil {
+			name = n
+		}
+		if typ == "maven" {
+			// Maven's own group:artifact form.
+			if i := strings.LastIndexByte(name, '/'); i >= 0 {
+				name = name[:i] + ":" + name[i+1:]
+			}
 		}
 		return name, version
 	}

@@ -84,7 +84,7 @@ func detectJSON(t []byte) (Format, error) {
 		first, ok := firstElement(t)
 		if !ok {
 			if !json.Valid(t) {
-				return "", fmt.Errorf("not a recognised report: the JSON is malformed (%v)", jsonSyntax(t))
+				return "", fmt.Errorf("not a recognised report: the JSON is malformed (%v); expected the output of one of %s", jsonSyntax(t), formatList())
 			}
 			return "", fmt.Errorf("not a recognised report: a JSON array of something other than objects; expected one of %s", formatList())
 		}
@@ -100,7 +100,7 @@ func detectJSON(t []byte) (Format, error) {
 	}
 	var top keys
 	if err := json.Unmarshal(t, &top); err != nil {
-		return "", fmt.Errorf("not a recognised report: the JSON is malformed (%v)", jsonSyntax(t))
+		return "", fmt.Errorf("not a recognised report: the JSON is malformed (%v); expected the output of one of %s", jsonSyntax(t), formatList())
 	}
 	switch {
 	case top.has("runs") && (top.has("version") || top.has("$schema")):
@@ -164,7 +164,7 @@ func unknownKeys(k keys, what string) error {
 func detectXML(t []byte) (Format, error) {
 	root, err := xmlRoot(t)
 	if err != nil {
-		return "", fmt.Errorf("not a recognised report: the XML is malformed (%v)", err)
+		return "", fmt.Errorf("not a recognised report: the XML is malformed (%v); expected the output of one of %s", err, formatList())
 	}
 	switch root.Local {
 	case "analysis":
@@ -172,7 +172,7 @@ func detectXML(t []byte) (Format, error) {
 	case "OWASPZAPReport":
 		return FormatZAP, nil
 	}
-	return "", fmt.Errorf("not a recognised report: XML with root element <%s>; expected <analysis> (Dependency-Check) or <OWASPZAPReport> (ZAP)", root.Local)
+	return "", fmt.Errorf("not a recognised report: XML with root element <%s>; expected <analysis> (Dependency-Check) or <OWASPZAPReport> (ZAP), or the JSON of one of %s", root.Local, formatList())
 }
 
 // xmlRoot returns the name of the first element, past any declaration,

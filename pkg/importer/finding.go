@@ -50,8 +50,21 @@ func newFinding(format Format, product, resource, location, rule string) finding
 		Id:            findings.NewID(gen, resource, location, rule),
 		GeneratorId:   truncate(generatorID, 512),
 		ProductName:   product,
+		CompanyName:   companies[product],
 		ProductFields: map[string]string{},
 	}
+}
+
+// companies names who makes each tool, for ASFF's CompanyName.
+var companies = map[string]string{
+	"Trivy":            "Aqua Security",
+	"ZAP":              "ZAP",
+	"Dependency-Check": "OWASP",
+	"SonarQube":        "SonarSource",
+	"Gitleaks":         "Gitleaks",
+	"osv-scanner":      "Google",
+	"gosec":            "Securego",
+	"Inspector":        "Amazon",
 }
 
 // finish makes a finding valid ASFF: titles and descriptions within

@@ -33,6 +33,7 @@ type sarifComponent struct {
 	Version         string      `json:"version"`
 	SemanticVersion string      `json:"semanticVersion"`
 	InformationURI  string      `json:"informationUri"`
+	Organization    string      `json:"organization"`
 	Rules           []sarifRule `json:"rules"`
 }
 
@@ -257,6 +258,7 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	}
 	resource := firstNonEmpty(uri, tool)
 	f := newFinding(FormatSARIF, tool, resource, location+"\x00"+fp, ruleID)
+	f.CompanyName = firstNonEmpty(run.Tool.Driver.Organization, tool)
 	f.Severity = severity(label, level)
 	f.Types = []string{typeCodeQuality}
 	title := ""

@@ -211,7 +211,13 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 		f.ProductFields["trivy/Package"] = pkg
 		f.ProductFields["trivy/Status"] = v.Status
 		f.ProductFields["trivy/PkgPath"] = v.PkgPath
-		f.ProductFields[findings.FieldPath] = firstNonEmpty(v.PkgPath, r.Target)
+		// Language packages come from the lockfile the target names; OS
+		// packages have no path of their own.
+		if v.PkgPath != "" {
+			f.ProductFields[findings.FieldPath] = v.PkgPath
+		} else if r.Class == "lang-pkgs" {
+			f.ProductFields[findings.FieldPath] = r.Target
+		}
 		sp := findings.SoftwarePackage{Name: v.PkgName, Version: v.InstalledVersion, FixedInVersion: v.FixedVersion,
 			PackageManager: r.Type, FilePath: v.PkgPath}
 		if v.Layer != nil {
