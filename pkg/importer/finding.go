@@ -37,18 +37,21 @@ const (
 	ellipsis       = "…"
 )
 
+// Generator is the GeneratorId of every finding imported from a report of
+// format f (the rule is in ProductFields secops/RuleId), so that a store
+// can scope a complete re-import to what one tool reported.
+func Generator(f Format) string {
+	return "secops/import/" + string(f)
+}
+
 // newFinding starts a finding with what every importer sets: a
 // deterministic Id from the format, the resource, the location within it and
 // the rule, the generator and the tool as product.
 func newFinding(format Format, product, resource, location, rule string) findings.Finding {
-	gen := "secops/import/" + string(format)
-	generatorID := string(format)
-	if rule != "" {
-		generatorID += "/" + rule
-	}
+	gen := Generator(format)
 	return findings.Finding{
 		Id:            findings.NewID(gen, resource, location, rule),
-		GeneratorId:   truncate(generatorID, 512),
+		GeneratorId:   gen,
 		ProductName:   product,
 		CompanyName:   companies[product],
 		ProductFields: map[string]string{},

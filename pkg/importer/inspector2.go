@@ -126,7 +126,6 @@ func inspectorToASFF(in inspectorFinding) findings.Finding {
 	}
 	f.Severity = severity(label, in.Severity)
 	f.CompanyName = "Amazon"
-	f.GeneratorId = "AWSInspector"
 	if in.AwsAccountID != "" {
 		f.AwsAccountId = in.AwsAccountID
 	}

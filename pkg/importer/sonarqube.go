@@ -210,6 +210,7 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 		f.ProductFields[findings.FieldPath] = path(is.Component)
 		f.ProductFields[findings.FieldStartLine] = itoa(start)
 		f.ProductFields[findings.FieldEndLine] = itoa(end)
+		f.ProductFields[findings.FieldTarget] = firstNonEmpty(is.Project, projectOf(is.Component))
 		f.ProductFields["sonarqube/Key"] = is.Key
 		f.ProductFields["sonarqube/Component"] = is.Component
 		f.ProductFields["sonarqube/Type"] = is.Type
@@ -252,6 +253,7 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 		f.ProductFields[findings.FieldPath] = path(h.Component)
 		f.ProductFields[findings.FieldStartLine] = itoa(start)
 		f.ProductFields[findings.FieldEndLine] = itoa(end)
+		f.ProductFields[findings.FieldTarget] = firstNonEmpty(h.Project, projectOf(h.Component))
 		f.ProductFields["sonarqube/Key"] = h.Key
 		f.ProductFields["sonarqube/Component"] = h.Component
 		f.ProductFields["sonarqube/Type"] = "SECURITY_HOTSPOT"
