@@ -69,9 +69,14 @@ func repairASFF(f *findings.Finding) {
 	if len(f.Types) == 0 {
 		f.Types = []string{"Software and Configuration Checks"}
 	}
-	if f.ProductName == "" {
-		if i := strings.LastIndexByte(f.ProductArn, '/'); i >= 0 && i < len(f.ProductArn)-1 {
-			f.ProductName = f.ProductArn[i+1:]
+	// ProductArn: arn:aws:securityhub:REGION:ACCOUNT:product/COMPANY/PRODUCT
+	if _, rest, ok := strings.Cut(f.ProductArn, ":product/"); ok {
+		company, product, _ := strings.Cut(rest, "/")
+		if f.ProductName == "" {
+			f.ProductName = product
+		}
+		if f.CompanyName == "" && strings.Trim(company, "0123456789") != "" {
+			f.CompanyName = company
 		}
 	}
 	f.Title = truncate(f.Title, maxTitle)
