@@ -63,13 +63,15 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 		// problem until it is rotated, and nothing claims the tool said so.
 		f.Severity = severity(findings.SeverityHigh, "")
 		f.Types = []string{typeSecret}
-		what := firstNonEmpty(l.Description, rule)
 		where := file
 		if line > 0 {
 			where = fmt.Sprintf("%s:%d", file, line)
 		}
-		f.Title = fmt.Sprintf("Secret detected: %s in %s", what, where)
+		f.Title = fmt.Sprintf("Secret detected: %s in %s", rule, where)
 		f.Description = fmt.Sprintf("gitleaks rule %s matched %s in %s", rule, redactMatch(match, secret), where)
+		if l.Description != "" && l.Description != rule {
+			f.Description = l.Description + "\n\n" + f.Description
+		}
 		if commit != "" {
 			f.Description += fmt.Sprintf(" (commit %s", shortCommit(commit))
 			if author != "" {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/secops-dev/secops/pkg/findings"
@@ -72,6 +73,19 @@ func formatList() string {
 		names = append(names, string(f))
 	}
 	return strings.Join(names, ", ")
+}
+
+// ReadAll reads a whole report from r (a file or standard input), refusing
+// one larger than MaxReportBytes before it fills memory.
+func ReadAll(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxReportBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxReportBytes {
+		return nil, fmt.Errorf("the report is larger than the %d MiB limit: split it or filter it with the tool first", MaxReportBytes>>20)
+	}
+	return data, nil
 }
 
 // parser converts one report document into findings before they are

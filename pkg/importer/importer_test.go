@@ -91,7 +91,7 @@ func TestFixtures(t *testing.T) {
 			{index: 0, label: "HIGH", original: "CRITICAL", fields: map[string]string{findings.FieldRuleID: "python:S4502", findings.FieldStartLine: "8"}},
 		}},
 		{"gitleaks-v8.json", FormatGitleaks, 2, []check{
-			{index: 0, title: "Secret detected: Identified a pattern that may indicate AWS credentials, risking unauthorized cloud resource access and data breaches on AWS platforms. in deploy/credentials.ini:12",
+			{index: 0, title: "Secret detected: aws-access-token in deploy/credentials.ini:12",
 				label: "HIGH", original: "", product: "Gitleaks", resource: "Other:deploy/credentials.ini", remediation: "rotate",
 				fields: map[string]string{"gitleaks/Match": "aws_access_key_id = REDACTED", "gitleaks/Secret": "REDACTED(20 chars)",
 					"gitleaks/Fingerprint": "0f3a2b1c4d5e6f708192a3b4c5d6e7f8091a2b3c:deploy/credentials.ini:aws-access-token:12"}},
@@ -354,6 +354,13 @@ func TestSizeCap(t *testing.T) {
 	}
 	if _, err := Parse(context.Background(), FormatSARIF, big, testProv); err == nil || !strings.Contains(err.Error(), "larger than the 512 MiB limit") {
 		t.Errorf("Parse: err = %v", err)
+	}
+}
+
+func TestReadAll(t *testing.T) {
+	data, err := ReadAll(strings.NewReader(`{"runs": []}`))
+	if err != nil || string(data) != `{"runs": []}` {
+		t.Errorf("ReadAll = %q, %v", data, err)
 	}
 }
 
