@@ -148,6 +148,9 @@ func TestFixtures(t *testing.T) {
 				if err := list[i].Validate(); err != nil {
 					t.Errorf("finding #%d: %v", i, err)
 				}
+				if _, err := findings.ToSDK(list[i]); err != nil {
+					t.Errorf("finding #%d does not convert to the Security Hub SDK type: %v", i, err)
+				}
 				if again[i].Id != list[i].Id {
 					t.Errorf("finding #%d: Id %s then %s: not deterministic", i, list[i].Id, again[i].Id)
 				}

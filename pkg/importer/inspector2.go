@@ -38,6 +38,7 @@ type inspectorFinding struct {
 		Partition string            `json:"partition"`
 		Region    string            `json:"region"`
 		Tags      map[string]string `json:"tags"`
+		Details   inspectorDetails  `json:"details"`
 	} `json:"resources"`
 	PackageVulnerabilityDetails *struct {
 		VulnerabilityID        string          `json:"vulnerabilityId"`
@@ -215,7 +216,8 @@ func inspectorToASFF(in inspectorFinding) findings.Finding {
 		if len(tags) > 50 {
 			tags = nil
 		}
-		f.Resources = append(f.Resources, findings.Resource{Type: t, Id: firstNonEmpty(r.ID, "unknown resource"), Partition: r.Partition, Region: r.Region, Tags: tags})
+		f.Resources = append(f.Resources, findings.Resource{Type: t, Id: firstNonEmpty(r.ID, "unknown resource"), Partition: r.Partition, Region: r.Region, Tags: tags,
+			Details: r.Details.asff()})
 	}
 	if len(f.Resources) == 0 {
 		f.Resources = []findings.Resource{{Type: "AwsAccount", Id: "AWS::::Account:" + firstNonEmpty(in.AwsAccountID, findings.LocalAccountID)}}
@@ -248,4 +250,110 @@ func awsTime(raw json.RawMessage) string {
 		return time.Unix(int64(sec), int64((sec-float64(int64(sec)))*1e9)).UTC().Format(time.RFC3339)
 	}
 	return asffTime(s)
+}
+
+// inspectorDetails is the resource detail Inspector2 gives for the three
+// resource types it scans.
+type inspectorDetails struct {
+	AwsEcrContainerImage *struct {
+		Architecture   string          `json:"architecture"`
+		ImageHash      string          `json:"imageHash"`
+		ImageTags      []string        `json:"imageTags"`
+		Platform       string          `json:"platform"`
+		PushedAt       json.RawMessage `json:"pushedAt"`
+		Registry       string          `json:"registry"`
+		RepositoryName string          `json:"repositoryName"`
+	} `json:"awsEcrContainerImage"`
+	AwsEc2Instance *struct {
+		IamInstanceProfileArn string          `json:"iamInstanceProfileArn"`
+		ImageID               string          `json:"imageId"`
+		IPV4Addresses         []string        `json:"ipV4Addresses"`
+		IPV6Addresses         []string        `json:"ipV6Addresses"`
+		KeyName               string          `json:"keyName"`
+		LaunchedAt            json.RawMessage `json:"launchedAt"`
+		SubnetID              string          `json:"subnetId"`
+		Type                  string          `json:"type"`
+		VpcID                 string          `json:"vpcId"`
+	} `json:"awsEc2Instance"`
+	AwsLambdaFunction *struct {
+		Architectures    []string        `json:"architectures"`
+		CodeSha256       string          `json:"codeSha256"`
+		ExecutionRoleArn string          `json:"executionRoleArn"`
+		FunctionName     string          `json:"functionName"`
+		LastModifiedAt   json.RawMessage `json:"lastModifiedAt"`
+		Layers           []string        `json:"layers"`
+		PackageType      string          `json:"packageType"`
+		Runtime          string          `json:"runtime"`
+		Version          string          `json:"version"`
+		VpcConfig        *struct {
+			SecurityGroupIDs []string `json:"securityGroupIds"`
+			SubnetIDs        []string `json:"subnetIds"`
+			VpcID            string   `json:"vpcId"`
+		} `json:"vpcConfig"`
+	} `json:"awsLambdaFunction"`
+}
+
+// asff writes the details in ASFF's Resources[].Details shape
+// (AwsEcrContainerImage, AwsEc2Instance, AwsLambdaFunction).
+func (d inspectorDetails) asff() json.RawMessage {
+	out := map[string]any{}
+	if e := d.AwsEcrContainerImage; e != nil {
+		out["AwsEcrContainerImage"] = omitEmpty(map[string]any{
+			"Architecture": e.Architecture, "ImageDigest": e.ImageHash, "ImageTags": e.ImageTags,
+			"ImagePublishedAt": awsTime(e.PushedAt), "RegistryId": e.Registry, "RepositoryName": e.RepositoryName,
+		})
+	}
+	if e := d.AwsEc2Instance; e != nil {
+		out["AwsEc2Instance"] = omitEmpty(map[string]any{
+			"IamInstanceProfileArn": e.IamInstanceProfileArn, "ImageId": e.ImageID, "IpV4Addresses": e.IPV4Addresses,
+			"IpV6Addresses": e.IPV6Addresses, "KeyName": e.KeyName, "LaunchedAt": awsTime(e.LaunchedAt),
+			"SubnetId": e.SubnetID, "Type": e.Type, "VpcId": e.VpcID,
+		})
+	}
+	if l := d.AwsLambdaFunction; l != nil {
+		var layers []map[string]string
+		for _, arn := range l.Layers {
+			layers = append(layers, map[string]string{"Arn": arn})
+		}
+		m := map[string]any{
+			"Architectures": l.Architectures, "CodeSha256": l.CodeSha256, "Role": l.ExecutionRoleArn,
+			"FunctionName": l.FunctionName, "LastModified": awsTime(l.LastModifiedAt), "PackageType": l.PackageType,
+			"Runtime": l.Runtime, "Version": l.Version,
+		}
+		if len(layers) > 0 {
+			m["Layers"] = layers
+		}
+		if v := l.VpcConfig; v != nil {
+			m["VpcConfig"] = omitEmpty(map[string]any{"SecurityGroupIds": v.SecurityGroupIDs, "SubnetIds": v.SubnetIDs, "VpcId": v.VpcID})
+		}
+		out["AwsLambdaFunction"] = omitEmpty(m)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func omitEmpty(m map[string]any) map[string]any {
+	for k, v := range m {
+		switch x := v.(type) {
+		case string:
+			if x == "" {
+				delete(m, k)
+			}
+		case []string:
+			if len(x) == 0 {
+				delete(m, k)
+			}
+		case map[string]any:
+			if len(x) == 0 {
+				delete(m, k)
+			}
+		}
+	}
+	return m
 }

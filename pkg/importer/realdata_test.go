@@ -96,6 +96,10 @@ func TestRealReports(t *testing.T) {
 				if err := list[i].Validate(); err != nil {
 					t.Errorf("finding #%d: %v", i+1, err)
 				}
+				// Every finding must also go to Security Hub as it is.
+				if _, err := findings.ToSDK(list[i]); err != nil {
+					t.Errorf("finding #%d does not convert to the Security Hub SDK type: %v", i+1, err)
+				}
 			}
 
 			// Severity words exactly as the tool wrote them.
