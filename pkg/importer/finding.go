@@ -86,7 +86,10 @@ func finish(f *findings.Finding, prov findings.Provenance) {
 	for k, v := range f.ProductFields {
 		if v == "" {
 			delete(f.ProductFields, k)
+			continue
 		}
+		// Security Hub takes ProductFields values of up to 2048 characters.
+		f.ProductFields[k] = truncate(v, 2048)
 	}
 	if len(f.ProductFields) == 0 {
 		f.ProductFields = nil
