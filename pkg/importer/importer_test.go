@@ -28,6 +28,7 @@ type check struct {
 	resource    string            // Type:Id of the first resource
 	vuln        string            // Id name@version fixed-in
 	workflow    string
+	recordState string
 	remediation string // substring of the recommendation text
 }
 
@@ -38,29 +39,32 @@ func TestFixtures(t *testing.T) {
 		count  int
 		checks []check
 	}{
-		{"sarif-codescanning.sarif", FormatSARIF, 4, []check{
+		{"sarif-codescanning.sarif", FormatSARIF, 5, []check{
 			{index: 0, title: "SQL query built from user input", label: "CRITICAL", original: "error", product: "ExampleScanner",
 				fields:   map[string]string{findings.FieldRuleID: "EX1001", findings.FieldPath: "src/db/query.go", findings.FieldStartLine: "42", findings.FieldEndLine: "43"},
 				resource: "Other:src/db/query.go", remediation: "parameterised"},
 			{index: 1, label: "LOW", original: "note", workflow: "SUPPRESSED",
 				fields: map[string]string{"sarif/Suppression": "inSource:accepted"}},
 			{index: 2, label: "INFORMATIONAL", original: "none", fields: map[string]string{"sarif/Kind": "pass"}, resource: "Other:ExampleScanner"},
-			{index: 3, label: "HIGH", original: "warning", fields: map[string]string{findings.FieldPath: "file:///work/app/Dockerfile"}},
+			{index: 3, label: "LOW", original: "note", workflow: "RESOLVED", recordState: "ARCHIVED", fields: map[string]string{"sarif/BaselineState": "absent"}},
+			{index: 4, label: "HIGH", original: "warning", recordState: "ACTIVE", fields: map[string]string{findings.FieldPath: "file:///work/app/Dockerfile"}},
 		}},
-		{"trivy-image.json", FormatTrivy, 4, []check{
+		{"trivy-image.json", FormatTrivy, 5, []check{
 			{index: 0, title: "CVE-2024-0727: libcrypto3 3.1.4-r2: openssl: denial of service via null dereference", label: "MEDIUM", original: "MEDIUM", product: "Trivy",
 				resource: "Container:registry.example.com/shop/api:1.2.3", vuln: "CVE-2024-0727 libcrypto3@3.1.4-r2 3.1.4-r5",
 				fields: map[string]string{"trivy/Class": "vuln", findings.FieldTarget: "registry.example.com/shop/api:1.2.3 (alpine 3.19.1)", "secops/ToolVersion": "0.58.1"}},
 			{index: 1, label: "INFORMATIONAL", original: "UNKNOWN", vuln: "CVE-2023-9999 busybox@1.36.1-r15 "},
 			{index: 2, label: "HIGH", original: "HIGH", remediation: "USER",
 				fields: map[string]string{"trivy/Class": "misconfig", findings.FieldRuleID: "DS002", findings.FieldStartLine: "9", "trivy/Status": "FAIL"}},
-			{index: 3, label: "CRITICAL", original: "CRITICAL",
+			{index: 3, label: "LOW", original: "LOW", workflow: "SUPPRESSED", fields: map[string]string{findings.FieldRuleID: "DS026", "trivy/Status": "EXCEPTION"}},
+			{index: 4, label: "CRITICAL", original: "CRITICAL",
 				fields: map[string]string{"trivy/Class": "secret", findings.FieldPath: "/app/config/settings.py", findings.FieldStartLine: "3"}},
 		}},
-		{"zap-report.json", FormatZAP, 3, []check{
+		{"zap-report.json", FormatZAP, 4, []check{
 			{index: 0, title: "Content Security Policy (CSP) Header Not Set", label: "MEDIUM", original: "Medium", product: "ZAP", resource: "Other:https://shop.example.com/",
 				fields: map[string]string{findings.FieldRuleID: "10038", "zap/AlertInstances": "2", "zap/AlertCount": "5", "zap/CWE": "CWE-693", "zap/Method": "GET"}},
 			{index: 2, label: "HIGH", original: "High", fields: map[string]string{"zap/Param": "q", "zap/Attack": "<script>alert(1);</script>"}},
+			{index: 3, label: "INFORMATIONAL", original: "Informational", workflow: "SUPPRESSED", fields: map[string]string{"zap/Confidence": "0"}},
 		}},
 		{"zap-report.xml", FormatZAP, 2, []check{
 			{index: 0, title: "Missing Anti-clickjacking Header", label: "MEDIUM", original: "Medium", remediation: "frame-ancestors",
@@ -199,6 +203,9 @@ func (c check) verify(t *testing.T, f *findings.Finding) {
 		if got != c.vuln {
 			t.Errorf("#%d vulnerability = %q, want %q", c.index, got, c.vuln)
 		}
+	}
+	if c.recordState != "" && f.RecordState != c.recordState {
+		t.Errorf("#%d RecordState = %q, want %q", c.index, f.RecordState, c.recordState)
 	}
 	if c.workflow != "" && (f.Workflow == nil || f.Workflow.Status != c.workflow) {
 		t.Errorf("#%d Workflow = %+v, want %s", c.index, f.Workflow, c.workflow)

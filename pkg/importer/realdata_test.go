@@ -116,6 +116,8 @@ func TestRealReports(t *testing.T) {
 				t.Errorf("severity counts = %v, want %v", bySeverity, want)
 			}
 
+			checkFacts(t, format, e.Extra, list)
+
 			for _, spot := range e.Spot {
 				if format == FormatZAP && fmt.Sprint(spot["instances"]) == "0" {
 					// An alert that lists no instance gives no finding.
@@ -289,4 +291,84 @@ func signature(f *findings.Finding) string {
 		V    []findings.Vulnerability
 	}{f.Title, f.Description, f.ProductFields, f.Severity, f.Resources, f.Vulnerabilities})
 	return string(b)
+}
+
+// checkFacts compares the secondary counts expected.json gives ("other
+// facts") with the findings: per class, type, status, confidence, rule,
+// source, and the number of distinct alerts and ASFF (ProductArn, Id)s.
+func checkFacts(t *testing.T, format Format, extra map[string]any, list []findings.Finding) {
+	t.Helper()
+	count := func(name string, key func(*findings.Finding) string) {
+		want, ok := extra[name].(map[string]any)
+		if !ok {
+			return
+		}
+		got := map[string]int{}
+		for i := range list {
+			got[key(&list[i])]++
+		}
+		wantInts := map[string]int{}
+		for k, v := range want {
+			wantInts[k] = int(v.(float64))
+		}
+		if !equalCounts(got, wantInts) {
+			t.Errorf("%s = %v, want %v", name, got, wantInts)
+		}
+	}
+	number := func(name string, got int) {
+		if want, ok := extra[name].(float64); ok && int(want) != got {
+			t.Errorf("%s = %d, want %d", name, got, int(want))
+		}
+	}
+	pf := func(key string) func(*findings.Finding) string {
+		return func(f *findings.Finding) string { return f.ProductFields[key] }
+	}
+	switch format {
+	case FormatDependencyCheck:
+		count("by_source", pf("dependency-check/Source"))
+	case FormatZAP:
+		alerts := map[string]bool{}
+		for i := range list {
+			alerts[list[i].ProductFields[findings.FieldTarget]+"\x00"+list[i].ProductFields[findings.FieldRuleID]+"\x00"+list[i].ProductFields["zap/Alert"]] = true
+		}
+		// Alerts that list no instance give no finding, so only an upper bound holds.
+		if want, ok := extra["alerts"].(float64); ok && len(alerts) > int(want) {
+			t.Errorf("%d distinct alerts, more than the %d in the report", len(alerts), int(want))
+		}
+	case FormatSonarQube:
+		count("by_status", pf("sonarqube/Status"))
+		if _, ok := extra["by_type"]; ok && extra["shape"] == "api/issues/search" {
+			count("by_type", pf("sonarqube/Type"))
+		}
+	case FormatTrivy:
+		classes := map[string]int{}
+		for i := range list {
+			classes[list[i].ProductFields["trivy/Class"]]++
+		}
+		number("vulnerabilities", classes["vuln"])
+		number("misconfigurations", classes["misconfig"])
+		number("secrets", classes["secret"])
+	case FormatGitleaks:
+		count("by_rule", pf(findings.FieldRuleID))
+	case FormatASFF:
+		count("by_RecordState", func(f *findings.Finding) string { return f.RecordState })
+		ids := map[string]bool{}
+		for i := range list {
+			ids[list[i].ProductArn+"\x00"+list[i].Id] = true
+		}
+		number("distinct_ProductArn_Id", len(ids))
+		with := 0
+		for i := range list {
+			if len(list[i].Vulnerabilities) > 0 {
+				with++
+			}
+		}
+		number("with_Vulnerabilities", with)
+	case FormatInspector2:
+		count("by_type", pf("inspector2/Type"))
+		count("by_status", pf("aws/inspector/FindingStatus"))
+	case FormatGosec:
+		count("by_confidence", pf("gosec/Confidence"))
+		count("by_rule", pf(findings.FieldRuleID))
+	}
 }

@@ -75,11 +75,12 @@ type sarifResult struct {
 			Index *int   `json:"index"`
 		} `json:"toolComponent"`
 	} `json:"rule"`
-	Kind      string       `json:"kind"`
-	Level     string       `json:"level"`
-	Rank      *float64     `json:"rank"`
-	Message   sarifMessage `json:"message"`
-	Locations []struct {
+	Kind          string       `json:"kind"`
+	BaselineState string       `json:"baselineState"`
+	Level         string       `json:"level"`
+	Rank          *float64     `json:"rank"`
+	Message       sarifMessage `json:"message"`
+	Locations     []struct {
 		PhysicalLocation *struct {
 			ArtifactLocation *sarifArtifactLocation `json:"artifactLocation"`
 			Region           *struct {
@@ -299,6 +300,14 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 			f.Workflow = &findings.Workflow{Status: findings.WorkflowSuppressed}
 			f.WorkflowState = "SUPPRESSED"
 		}
+	}
+	if res.BaselineState != "" {
+		f.ProductFields["sarif/BaselineState"] = res.BaselineState
+	}
+	if res.BaselineState == "absent" {
+		// In the baseline, gone from this run: fixed (§3.27.24).
+		f.RecordState = findings.RecordArchived
+		f.Workflow = &findings.Workflow{Status: findings.WorkflowResolved}
 	}
 	f.Resources = []findings.Resource{{Type: resourceFile, Id: resource}}
 	return f

@@ -266,6 +266,9 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 			f.Severity = severity(findings.SeverityInformational, m.Severity)
 		} else if m.Status == "FAIL" {
 			f.Compliance = &findings.Compliance{Status: "FAILED"}
+		} else if m.Status == "EXCEPTION" {
+			// Excepted by a policy exception: known and accepted.
+			f.Workflow = &findings.Workflow{Status: findings.WorkflowSuppressed}
 		}
 		f.SourceUrl = m.PrimaryURL
 		f.ProductFields["trivy/Class"] = "misconfig"

@@ -124,6 +124,10 @@ func zapFinding(site string, a zapAlert, in zapInstance, risk string, instances 
 	}
 	f.Severity = severity(label, risk)
 	f.Confidence = confidence(a.Confidence)
+	if strings.TrimSpace(a.Confidence) == "0" {
+		// Confidence 0 is ZAP's "False Positive", set by a user.
+		f.Workflow = &findings.Workflow{Status: findings.WorkflowSuppressed}
+	}
 	f.Types = []string{"Software and Configuration Checks/Vulnerabilities"}
 	f.Title = name
 	where := strings.TrimSpace(in.Method + " " + uri)
