@@ -49,7 +49,7 @@ func TestFixtures(t *testing.T) {
 			{index: 3, label: "LOW", original: "note", workflow: "RESOLVED", recordState: "ARCHIVED", fields: map[string]string{"sarif/BaselineState": "absent"}},
 			{index: 4, label: "HIGH", original: "warning", recordState: "ACTIVE", fields: map[string]string{findings.FieldPath: "file:///work/app/Dockerfile"}},
 		}},
-		{"trivy-image.json", FormatTrivy, 5, []check{
+		{"trivy-image.json", FormatTrivy, 6, []check{
 			{index: 0, title: "CVE-2024-0727: libcrypto3 3.1.4-r2: openssl: denial of service via null dereference", label: "MEDIUM", original: "MEDIUM", product: "Trivy",
 				resource: "Container:registry.example.com/shop/api:1.2.3", vuln: "CVE-2024-0727 libcrypto3@3.1.4-r2 3.1.4-r5",
 				fields: map[string]string{"trivy/Class": "vuln", findings.FieldTarget: "registry.example.com/shop/api:1.2.3 (alpine 3.19.1)", "secops/ToolVersion": "0.58.1"}},
@@ -59,6 +59,8 @@ func TestFixtures(t *testing.T) {
 			{index: 3, label: "LOW", original: "LOW", workflow: "SUPPRESSED", fields: map[string]string{findings.FieldRuleID: "DS026", "trivy/Status": "EXCEPTION"}},
 			{index: 4, label: "CRITICAL", original: "CRITICAL",
 				fields: map[string]string{"trivy/Class": "secret", findings.FieldPath: "/app/config/settings.py", findings.FieldStartLine: "3"}},
+			{index: 5, title: "License GPL-2.0 (restricted) in busybox", label: "HIGH", original: "HIGH",
+				fields: map[string]string{"trivy/Class": "license", "trivy/LicenseCategory": "restricted", findings.FieldRuleID: "license/GPL-2.0"}},
 		}},
 		{"zap-report.json", FormatZAP, 4, []check{
 			{index: 0, title: "Content Security Policy (CSP) Header Not Set", label: "MEDIUM", original: "Medium", product: "ZAP", resource: "Other:https://shop.example.com/",

@@ -348,6 +348,8 @@ func checkFacts(t *testing.T, format Format, extra map[string]any, list []findin
 		number("vulnerabilities", classes["vuln"])
 		number("misconfigurations", classes["misconfig"])
 		number("secrets", classes["secret"])
+		// Licenses are findings too (no real report here has any).
+		number("licenses_not_counted", classes["license"])
 	case FormatGitleaks:
 		count("by_rule", pf(findings.FieldRuleID))
 	case FormatASFF:

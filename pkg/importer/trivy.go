@@ -42,6 +42,17 @@ type trivyResult struct {
 	Vulnerabilities   []trivyVulnerability `json:"Vulnerabilities"`
 	Misconfigurations []trivyMisconfig     `json:"Misconfigurations"`
 	Secrets           []trivySecret        `json:"Secrets"`
+	Licenses          []trivyLicense       `json:"Licenses"`
+}
+
+type trivyLicense struct {
+	Severity   string  `json:"Severity"`
+	Category   string  `json:"Category"`
+	PkgName    string  `json:"PkgName"`
+	FilePath   string  `json:"FilePath"`
+	Name       string  `json:"Name"`
+	Confidence float64 `json:"Confidence"`
+	Link       string  `json:"Link"`
 }
 
 type trivyVulnerability struct {
@@ -295,6 +306,20 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 		f.ProductFields[findings.FieldPath] = r.Target
 		f.ProductFields[findings.FieldStartLine] = itoa(sec.StartLine)
 		f.ProductFields[findings.FieldEndLine] = itoa(sec.EndLine)
+		out = append(out, f)
+	}
+	for _, l := range r.Licenses {
+		subject := firstNonEmpty(l.PkgName, l.FilePath, r.Target)
+		f := base(subject, "license/"+l.Name)
+		f.Severity = severity(trivyLabel(l.Severity), l.Severity)
+		f.Types = []string{typeBestPractice + "/License"}
+		f.Title = fmt.Sprintf("License %s (%s) in %s", l.Name, l.Category, subject)
+		f.Description = fmt.Sprintf("%s is under the %s license, which Trivy classifies as %s.", subject, l.Name, l.Category)
+		f.SourceUrl = l.Link
+		f.ProductFields["trivy/Class"] = "license"
+		f.ProductFields["trivy/LicenseCategory"] = l.Category
+		f.ProductFields["trivy/Package"] = l.PkgName
+		f.ProductFields[findings.FieldPath] = l.FilePath
 		out = append(out, f)
 	}
 	return out
