@@ -30,6 +30,9 @@ type scanSonarqubeOptions struct {
 
 	URL           string
 	Project       string
+	Organization  string
+	Branch        string
+	PullRequest   string
 	TokenEnv      string
 	Types         []string
 	Statuses      []string
@@ -95,6 +98,9 @@ func newCmdScanSonarqubeRun(f *Factory, runF func(*scanSonarqubeOptions) error) 
 	fl := cmd.Flags()
 	fl.StringVar(&opts.URL, "url", "", "SonarQube server URL, e.g. https://sonar.example.com (required)")
 	fl.StringVar(&opts.Project, "project", "", "project key (required)")
+	fl.StringVar(&opts.Organization, "organization", "", "SonarCloud organization key")
+	fl.StringVar(&opts.Branch, "branch", "", "pull this branch's analysis instead of the main branch's")
+	fl.StringVar(&opts.PullRequest, "pull-request", "", "pull this pull request's analysis instead of the main branch's")
 	fl.StringVar(&opts.TokenEnv, "token-env", "SONAR_TOKEN", "environment variable that holds the token")
 	fl.StringSliceVar(&opts.Types, "types", sonarqube.DefaultTypes, "issue types: VULNERABILITY, BUG, CODE_SMELL")
 	fl.StringSliceVar(&opts.Statuses, "statuses", sonarqube.DefaultStatuses, "issue statuses: OPEN, CONFIRMED, REOPENED, RESOLVED, CLOSED")
@@ -136,6 +142,9 @@ func (o *scanSonarqubeOptions) validate() error {
 	if _, err := report.ParseFormat(o.Output); err != nil {
 		return err
 	}
+	if o.Branch != "" && o.PullRequest != "" {
+		return errors.New("--branch and --pull-request select different analyses: give one")
+	}
 	if o.TokenEnv == "" {
 		return errors.New("--token-env: give the name of an environment variable")
 	}
@@ -152,7 +161,8 @@ func scanSonarqubeRun(ctx context.Context, o *scanSonarqubeOptions) error {
 	pr.Step("Pulling issues%s of %s from %s", map[bool]string{true: " and security hotspots", false: ""}[o.Hotspots], o.Project, o.URL)
 	prov := findings.LocalProvenance(o.Now(), "SonarQube")
 	list, err := o.Pull(ctx, sonarqube.Options{
-		URL: o.URL, ProjectKey: o.Project, Token: token, PageSize: o.PageSize,
+		URL: o.URL, ProjectKey: o.Project, Organization: o.Organization, Branch: o.Branch, PullRequest: o.PullRequest,
+		Token: token, PageSize: o.PageSize,
 		Types: o.Types, Statuses: o.Statuses, Hotspots: o.Hotspots, HotspotStatus: o.HotspotStatus,
 		Provenance: prov,
 		Warn:       func(msg string) { warnings = append(warnings, msg) },
@@ -179,7 +189,7 @@ func scanSonarqubeRun(ctx context.Context, o *scanSonarqubeOptions) error {
 	if complete {
 		scope = &findings.Scope{
 			ProductArn:   findings.DefaultProductArn(prov.Partition, prov.Region, prov.AwsAccountId),
-			Target:       o.Project,
+			Target:       importer.SonarTarget(o.Project, o.Branch, o.PullRequest),
 			GeneratorIds: []string{importer.Generator(importer.FormatSonarQube)},
 		}
 	}

@@ -41,6 +41,12 @@ func TestScanSonarqubeFlags(t *testing.T) {
 		{name: "bad status", args: "--url u --project p --statuses DONE", wantErr: "unknown status"},
 		{name: "bad page size", args: "--url u --project p --page-size 900", wantErr: "--page-size 900"},
 		{name: "bad fail-on", args: "--url u --project p --fail-on urgent", wantErr: "unknown severity"},
+		{name: "branch", args: "--url u --project p --branch release/2.0 --organization acme", check: func(t *testing.T, o *scanSonarqubeOptions) {
+			if o.Branch != "release/2.0" || o.Organization != "acme" {
+				t.Errorf("options = %+v", o)
+			}
+		}},
+		{name: "branch and pull request", args: "--url u --project p --branch b --pull-request 12", wantErr: "give one"},
 		{name: "bad hotspot status", args: "--url u --project p --hotspot-status NEW", wantErr: "--hotspot-status"},
 	}
 	for _, tt := range tests {
@@ -112,6 +118,7 @@ func TestScanSonarqubeRun(t *testing.T) {
 		pullErr    error
 		wantErr    string
 		wantScope  bool
+		wantTarget string
 		wantOut    []string
 		wantErrOut []string
 	}{
@@ -122,6 +129,7 @@ func TestScanSonarqubeRun(t *testing.T) {
 		{name: "fail-on reached", opts: func(o *scanSonarqubeOptions) { o.FailOn = "HIGH" }, wantErr: "1 SonarQube findings at or above HIGH", wantScope: true},
 		{name: "fail-on ignores suppressed", opts: func(o *scanSonarqubeOptions) { o.FailOn = "CRITICAL" }, wantScope: true},
 		{name: "pull error", pullErr: errors.New("sonarqube: the server refused the token (401)"), wantErr: "refused the token"},
+		{name: "pull request scope", opts: func(o *scanSonarqubeOptions) { o.PullRequest = "42" }, wantScope: true, wantTarget: "shop#42"},
 		{name: "json output", opts: func(o *scanSonarqubeOptions) { o.Output = "json" }, wantScope: true, wantOut: []string{`"ProductName": "SonarQube"`}},
 	}
 	for _, tt := range tests {
@@ -159,14 +167,18 @@ func TestScanSonarqubeRun(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			if gotPull.Token != "squ_secret" || gotPull.ProjectKey != "shop" || !gotPull.Hotspots {
+			if gotPull.Token != "squ_secret" || gotPull.ProjectKey != "shop" || !gotPull.Hotspots || gotPull.PullRequest != o.PullRequest {
 				t.Errorf("pull options = %+v", gotPull)
 			}
 			if tt.pullErr == nil {
 				if (store.opts.Scope != nil) != tt.wantScope {
 					t.Errorf("scope = %+v, want scoped=%v", store.opts.Scope, tt.wantScope)
 				}
-				if store.opts.Scope != nil && (store.opts.Scope.Target != "shop" || store.opts.Scope.GeneratorIds[0] != "secops/import/sonarqube") {
+				wantTarget := tt.wantTarget
+				if wantTarget == "" {
+					wantTarget = "shop"
+				}
+				if store.opts.Scope != nil && (store.opts.Scope.Target != wantTarget || store.opts.Scope.GeneratorIds[0] != "secops/import/sonarqube") {
 					t.Errorf("scope = %+v", store.opts.Scope)
 				}
 				if !store.closed {

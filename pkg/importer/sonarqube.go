@@ -22,8 +22,12 @@ type SonarIssue struct {
 	Severity  string `json:"severity"`
 	Component string `json:"component"`
 	Project   string `json:"project"`
-	Line      int    `json:"line"`
-	TextRange *struct {
+	// Branch and PullRequest are set when the issue is on a branch or a
+	// pull request other than the main branch.
+	Branch      string `json:"branch"`
+	PullRequest string `json:"pullRequest"`
+	Line        int    `json:"line"`
+	TextRange   *struct {
 		StartLine int `json:"startLine"`
 		EndLine   int `json:"endLine"`
 	} `json:"textRange"`
@@ -48,6 +52,8 @@ type SonarHotspot struct {
 	Key                      string `json:"key"`
 	Component                string `json:"component"`
 	Project                  string `json:"project"`
+	Branch                   string `json:"branch"`
+	PullRequest              string `json:"pullRequest"`
 	SecurityCategory         string `json:"securityCategory"`
 	VulnerabilityProbability string `json:"vulnerabilityProbability"`
 	Status                   string `json:"status"`
@@ -210,7 +216,7 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 		f.ProductFields[findings.FieldPath] = path(is.Component)
 		f.ProductFields[findings.FieldStartLine] = itoa(start)
 		f.ProductFields[findings.FieldEndLine] = itoa(end)
-		f.ProductFields[findings.FieldTarget] = firstNonEmpty(is.Project, projectOf(is.Component))
+		f.ProductFields[findings.FieldTarget] = SonarTarget(firstNonEmpty(is.Project, projectOf(is.Component)), is.Branch, is.PullRequest)
 		f.ProductFields["sonarqube/Key"] = is.Key
 		f.ProductFields["sonarqube/Component"] = is.Component
 		f.ProductFields["sonarqube/Type"] = is.Type
@@ -253,7 +259,7 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 		f.ProductFields[findings.FieldPath] = path(h.Component)
 		f.ProductFields[findings.FieldStartLine] = itoa(start)
 		f.ProductFields[findings.FieldEndLine] = itoa(end)
-		f.ProductFields[findings.FieldTarget] = firstNonEmpty(h.Project, projectOf(h.Component))
+		f.ProductFields[findings.FieldTarget] = SonarTarget(firstNonEmpty(h.Project, projectOf(h.Component)), h.Branch, h.PullRequest)
 		f.ProductFields["sonarqube/Key"] = h.Key
 		f.ProductFields["sonarqube/Component"] = h.Component
 		f.ProductFields["sonarqube/Type"] = "SECURITY_HOTSPOT"
@@ -266,6 +272,19 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 		out = append(out, f)
 	}
 	return out
+}
+
+// SonarTarget names what a SonarQube finding was found in, for
+// ProductFields secops/Target: the project key, with "@branch" or
+// "#pull-request" when the analysis was not of the main branch.
+func SonarTarget(project, branch, pullRequest string) string {
+	switch {
+	case pullRequest != "":
+		return project + "#" + pullRequest
+	case branch != "":
+		return project + "@" + branch
+	}
+	return project
 }
 
 func projectOf(component string) string {

@@ -40,6 +40,13 @@ type Options struct {
 	URL string
 	// ProjectKey is the project's key (componentKeys / projectKey).
 	ProjectKey string
+	// Organization is the SonarCloud organization key (not needed on
+	// SonarQube Server).
+	Organization string
+	// Branch or PullRequest selects an analysis other than the main
+	// branch's (Developer Edition and above, SonarCloud).
+	Branch      string
+	PullRequest string
 	// Token is a user or project analysis token, sent as the HTTP basic
 	// user name with an empty password.
 	Token string
@@ -83,6 +90,7 @@ func Pull(ctx context.Context, o Options) ([]findings.Finding, error) {
 	q.Set("types", strings.Join(orDefault(o.Types, DefaultTypes), ","))
 	q.Set("statuses", strings.Join(orDefault(o.Statuses, DefaultStatuses), ","))
 	q.Set("s", "FILE_LINE")
+	o.setScope(q)
 	err = c.pages(ctx, "/api/issues/search", q, "issues", func(p *importer.SonarPage) int {
 		issues = append(issues, p.Issues...)
 		components = append(components, p.Components...)
@@ -94,6 +102,7 @@ func Pull(ctx context.Context, o Options) ([]findings.Finding, error) {
 	if o.Hotspots {
 		q := url.Values{}
 		q.Set("projectKey", o.ProjectKey)
+		o.setScope(q)
 		switch st := strings.ToUpper(o.HotspotStatus); st {
 		case "ALL":
 		case "":
@@ -115,6 +124,18 @@ func Pull(ctx context.Context, o Options) ([]findings.Finding, error) {
 		return nil, fmt.Errorf("sonarqube: %w", err)
 	}
 	return list, nil
+}
+
+// setScope adds the organization, branch and pull request to a query.
+func (o Options) setScope(q url.Values) {
+	if o.Organization != "" {
+		q.Set("organization", o.Organization)
+	}
+	if o.PullRequest != "" {
+		q.Set("pullRequest", o.PullRequest)
+	} else if o.Branch != "" {
+		q.Set("branch", o.Branch)
+	}
 }
 
 func orDefault(v, def []string) []string {

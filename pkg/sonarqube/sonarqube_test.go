@@ -189,17 +189,26 @@ func TestPullPaginatesIssuesAndHotspots(t *testing.T) {
 }
 
 func TestPullSelectsTypesAndStatuses(t *testing.T) {
-	srv := &fakeServer{t: t, issues: clone(t, "issue.json", 1)}
+	issues := clone(t, "issue.json", 1)
+	var m map[string]any
+	_ = json.Unmarshal(issues[0], &m)
+	m["branch"] = "feature/login"
+	issues[0], _ = json.Marshal(m)
+	srv := &fakeServer{t: t, issues: issues}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	_, err := Pull(context.Background(), Options{URL: ts.URL, ProjectKey: "shop", Token: "squ_testtoken",
-		Types: []string{"vulnerability"}, Statuses: []string{"OPEN"}, Provenance: prov})
+	list, err := Pull(context.Background(), Options{URL: ts.URL, ProjectKey: "shop", Token: "squ_testtoken",
+		Types: []string{"vulnerability"}, Statuses: []string{"OPEN"}, Organization: "acme", Branch: "feature/login", Provenance: prov})
 	if err != nil {
 		t.Fatal(err)
 	}
 	q := srv.requests[0].URL.Query()
-	if q.Get("types") != "VULNERABILITY" || q.Get("statuses") != "OPEN" || q.Get("ps") != "500" {
+	if q.Get("types") != "VULNERABILITY" || q.Get("statuses") != "OPEN" || q.Get("ps") != "500" ||
+		q.Get("organization") != "acme" || q.Get("branch") != "feature/login" || q.Has("pullRequest") {
 		t.Errorf("query = %v", q)
+	}
+	if got := list[0].ProductFields[findings.FieldTarget]; got != "shop@feature/login" {
+		t.Errorf("target = %q, want the project at its branch", got)
 	}
 	if len(srv.requests) != 1 {
 		t.Errorf("%d requests, want 1 (no hotspots unless asked)", len(srv.requests))
