@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -142,6 +143,9 @@ func (o *scanSonarqubeOptions) validate() error {
 	if _, err := report.ParseFormat(o.Output); err != nil {
 		return err
 	}
+	if u, err := url.Parse(o.URL); err == nil && u.User != nil {
+		return errors.New("--url: put the token in $SONAR_TOKEN (or --token-env), not in the URL")
+	}
 	if o.Branch != "" && o.PullRequest != "" {
 		return errors.New("--branch and --pull-request select different analyses: give one")
 	}
@@ -157,8 +161,12 @@ func scanSonarqubeRun(ctx context.Context, o *scanSonarqubeOptions) error {
 		o.IO.Notef("No token in $%s: reading %s anonymously (only public projects are readable).", o.TokenEnv, o.Project)
 	}
 	var warnings []string
+	what := "issues"
+	if o.Hotspots {
+		what = "issues and security hotspots"
+	}
 	pr := o.Progress()
-	pr.Step("Pulling issues%s of %s from %s", map[bool]string{true: " and security hotspots", false: ""}[o.Hotspots], o.Project, o.URL)
+	pr.Step("Pulling %s of %s from %s", what, o.Project, o.URL)
 	prov := findings.LocalProvenance(o.Now(), "SonarQube")
 	list, err := o.Pull(ctx, sonarqube.Options{
 		URL: o.URL, ProjectKey: o.Project, Organization: o.Organization, Branch: o.Branch, PullRequest: o.PullRequest,
@@ -216,10 +224,24 @@ func scanSonarqubeRun(ctx context.Context, o *scanSonarqubeOptions) error {
 		return fmt.Errorf("%d of %d findings could not be stored (see the warnings above)", len(res.Failed), len(list))
 	}
 	if o.FailOn != "" {
-		n := 0
+		// Gate on the stored findings, so that what a user suppressed or
+		// resolved in secops does not fail the build again.
+		stored, err := store.Query(ctx, findings.Query{
+			Product:     "SonarQube",
+			Severities:  findings.LabelsAtOrAbove(o.FailOn),
+			Statuses:    []string{findings.WorkflowNew, findings.WorkflowNotified},
+			RecordState: findings.RecordActive,
+		})
+		if err != nil {
+			return fmt.Errorf("check --fail-on: %w", err)
+		}
+		pulled := make(map[string]bool, len(list))
 		for i := range list {
-			st := list[i].WorkflowStatus()
-			if findings.SeverityRank(list[i].SeverityLabel()) >= findings.SeverityRank(o.FailOn) && (st == findings.WorkflowNew || st == findings.WorkflowNotified) {
+			pulled[list[i].Id] = true
+		}
+		n := 0
+		for i := range stored {
+			if pulled[stored[i].Id] {
 				n++
 			}
 		}

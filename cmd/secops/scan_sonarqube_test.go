@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
+	"github.com/secops-dev/secops/pkg/localstore"
 	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/sonarqube"
 )
@@ -47,6 +49,7 @@ func TestScanSonarqubeFlags(t *testing.T) {
 			}
 		}},
 		{name: "branch and pull request", args: "--url u --project p --branch b --pull-request 12", wantErr: "give one"},
+		{name: "token in URL", args: "--url https://squ_x@sonar.example.com --project p", wantErr: "not in the URL"},
 		{name: "bad hotspot status", args: "--url u --project p --hotspot-status NEW", wantErr: "--hotspot-status"},
 	}
 	for _, tt := range tests {
@@ -85,8 +88,14 @@ func (s *memStore) Import(_ context.Context, list []findings.Finding, o findings
 	s.imported, s.opts = append(s.imported, list...), o
 	return findings.ImportResult{New: len(list)}, nil
 }
-func (s *memStore) Query(context.Context, findings.Query) ([]findings.Finding, error) {
-	return s.imported, nil
+func (s *memStore) Query(_ context.Context, q findings.Query) ([]findings.Finding, error) {
+	var out []findings.Finding
+	for i := range s.imported {
+		if q.Matches(&s.imported[i]) {
+			out = append(out, s.imported[i])
+		}
+	}
+	return out, nil
 }
 func (s *memStore) Get(context.Context, string) (findings.Finding, error) {
 	return findings.Finding{}, findings.ErrNotFound
@@ -243,3 +252,49 @@ func TestScanSonarqubeAgainstServer(t *testing.T) {
 		t.Errorf("stdout:\n%s", out)
 	}
 }
+
+// TestScanSonarqubeFailOnKeepsTriage runs two pulls into the real local
+// store: a finding the user suppressed between them no longer fails the
+// gate, and a complete pull archives what SonarQube no longer reports.
+func TestScanSonarqubeFailOnKeepsTriage(t *testing.T) {
+	ctx := context.Background()
+	st, err := localstore.Open(ctx, filepath.Join(t.TempDir(), "findings.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	high, critical := sonarFinding(t, "HIGH", "NEW"), sonarFinding(t, "CRITICAL", "NEW")
+	for _, f := range []*findings.Finding{&high, &critical} {
+		f.ProductFields = map[string]string{findings.FieldTarget: "shop"}
+	}
+	pulled := []findings.Finding{high, critical}
+	run := func() (error, string) {
+		ios, _, _, errOut := iostreams.Test()
+		o := &scanSonarqubeOptions{IO: ios, Now: time.Now, Getenv: func(string) string { return "" },
+			Progress: func() *progress.Reporter { return progress.New(errOut, false, false) },
+			Store:    func(context.Context) (findings.Store, error) { return nopClose{st}, nil },
+			Pull:     func(context.Context, sonarqube.Options) ([]findings.Finding, error) { return pulled, nil },
+			URL:      "https://sonar.example.com", Project: "shop", TokenEnv: "SONAR_TOKEN", Hotspots: true, HotspotStatus: "TO_REVIEW",
+			Types: sonarqube.DefaultTypes, Statuses: sonarqube.DefaultStatuses, PageSize: 500, Output: "json", FailOn: "HIGH"}
+		return scanSonarqubeRun(ctx, o), errOut.String()
+	}
+	if err, _ := run(); err == nil || !strings.Contains(err.Error(), "2 SonarQube findings at or above HIGH") {
+		t.Fatalf("first pull: err = %v", err)
+	}
+	if _, err := st.Update(ctx, findings.Update{Ids: []string{high.Id, critical.Id}, Status: findings.WorkflowSuppressed}); err != nil {
+		t.Fatal(err)
+	}
+	if err, _ := run(); err != nil {
+		t.Fatalf("after suppressing both: err = %v, want the gate to pass", err)
+	}
+	pulled = []findings.Finding{high}
+	err, errOut := run()
+	if err != nil || !strings.Contains(errOut, "0 new, 1 updated, 1 archived") {
+		t.Fatalf("third pull: err = %v, stderr %q; want the missing finding archived", err, errOut)
+	}
+}
+
+// nopClose keeps the test's store open across runs.
+type nopClose struct{ findings.Store }
+
+func (nopClose) Close() error { return nil }

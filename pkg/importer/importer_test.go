@@ -87,7 +87,7 @@ func TestFixtures(t *testing.T) {
 			{index: 0, label: "CRITICAL", original: "BLOCKER", product: "SonarQube", workflow: "NEW", resource: "Other:shop-api:src/main/java/shop/OrderDao.java",
 				fields: map[string]string{findings.FieldPath: "src/main/java/shop/OrderDao.java", findings.FieldStartLine: "57", findings.FieldEndLine: "58", "sonarqube/Impacts": "SECURITY:HIGH"}},
 			{index: 1, label: "MEDIUM", original: "MAJOR", workflow: "NOTIFIED"},
-			{index: 2, label: "LOW", original: "MINOR", workflow: "RESOLVED", fields: map[string]string{"sonarqube/Resolution": "FIXED"}},
+			{index: 2, label: "LOW", original: "MINOR", workflow: "RESOLVED", recordState: "ARCHIVED", fields: map[string]string{"sonarqube/Resolution": "FIXED"}},
 		}},
 		{"sonarqube-hotspots.json", FormatSonarQube, 2, []check{
 			{index: 0, label: "HIGH", original: "HIGH", fields: map[string]string{findings.FieldRuleID: "java:S2068", findings.FieldPath: "src/main/resources/application.properties", "sonarqube/Type": "SECURITY_HOTSPOT"}},

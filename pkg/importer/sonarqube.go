@@ -209,6 +209,11 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 		}
 		f.Description += "."
 		f.Workflow = sonarWorkflow(is.Status, is.Resolution)
+		if f.Workflow.Status == findings.WorkflowResolved {
+			// Closed in SonarQube: archived, which a store applies even to
+			// a finding it already holds (the workflow is the user's).
+			f.RecordState = findings.RecordArchived
+		}
 		if base != "" && is.Key != "" {
 			f.SourceUrl = fmt.Sprintf("%s/project/issues?id=%s&open=%s", base, url.QueryEscape(firstNonEmpty(is.Project, projectOf(is.Component))), url.QueryEscape(is.Key))
 		}
@@ -252,6 +257,9 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 		}
 		f.Description += ": " + h.Message
 		f.Workflow = sonarWorkflow(h.Status, h.Resolution)
+		if f.Workflow.Status == findings.WorkflowResolved {
+			f.RecordState = findings.RecordArchived
+		}
 		if base != "" && h.Key != "" {
 			f.SourceUrl = fmt.Sprintf("%s/security_hotspots?id=%s&hotspots=%s", base, url.QueryEscape(firstNonEmpty(h.Project, projectOf(h.Component))), url.QueryEscape(h.Key))
 		}
