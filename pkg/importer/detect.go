@@ -32,6 +32,12 @@ func Detect(data []byte) (Format, error) {
 }
 
 func notRecognised(t []byte) error {
+	switch {
+	case bytes.HasPrefix(t, []byte{0x1f, 0x8b}):
+		return errors.New("not a recognised report: the file is gzip-compressed; decompress it first (gunzip -c FILE | secops findings import -)")
+	case bytes.HasPrefix(t, []byte("PK\x03\x04")):
+		return errors.New("not a recognised report: the file is a zip archive; extract the report from it first")
+	}
 	what := "binary data"
 	if utf8.Valid(t[:min(len(t), 512)]) {
 		what = fmt.Sprintf("text starting %q", firstChars(t, 24))

@@ -306,6 +306,8 @@ func TestDetectErrors(t *testing.T) {
 		{"null", []byte("null\n"), "", ErrEmptyReport},
 		{"empty array", []byte("[ ]"), "", ErrEmptyReport},
 		{"binary", []byte{0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0xff, 0xfe}, "not a recognised report (binary data)", nil},
+		{"gzip", []byte{0x1f, 0x8b, 8, 0, 0, 0}, "gzip-compressed; decompress it first", nil},
+		{"zip", []byte("PK\x03\x04\x14\x00"), "zip archive", nil},
 		{"text", []byte("hello world"), `not a recognised report (text starting "hello world")`, nil},
 		{"unknown JSON", []byte(`{"foo": 1, "bar": 2}`), "a JSON object with keys bar, foo", nil},
 		{"malformed JSON", []byte(`{"runs": [`), "the JSON is malformed", nil},
@@ -325,7 +327,7 @@ func TestDetectErrors(t *testing.T) {
 			if tt.want != "" && !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
-			if tt.is == nil && !strings.Contains(err.Error(), "sarif, dependency-check") {
+			if tt.is == nil && !strings.Contains(tt.name, "zip") && !strings.Contains(err.Error(), "sarif, dependency-check") {
 				t.Errorf("err = %v, want it to list the formats", err)
 			}
 		})
