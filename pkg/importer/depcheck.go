@@ -51,6 +51,9 @@ type dcJSON struct {
 	ScanInfo struct {
 		EngineVersion string `json:"engineVersion"`
 	} `json:"scanInfo"`
+	ProjectInfo struct {
+		Name string `json:"name"`
+	} `json:"projectInfo"`
 	Dependencies []struct {
 		FileName string `json:"fileName"`
 		FilePath string `json:"filePath"`
@@ -91,6 +94,9 @@ type dcXML struct {
 	ScanInfo struct {
 		EngineVersion string `xml:"engineVersion"`
 	} `xml:"scanInfo"`
+	ProjectInfo struct {
+		Name string `xml:"name"`
+	} `xml:"projectInfo"`
 	Dependencies []struct {
 		FileName    string `xml:"fileName"`
 		FilePath    string `xml:"filePath"`
@@ -135,7 +141,7 @@ type dcXML struct {
 func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
 	t := stripBOM(data)
 	var deps []dcDependency
-	var version string
+	var version, project string
 	if t[0] == '<' {
 		var r dcXML
 		dec := xml.NewDecoder(bytes.NewReader(t))
@@ -143,7 +149,7 @@ func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
 		if err := dec.Decode(&r); err != nil {
 			return nil, fmt.Errorf("malformed XML: %w", err)
 		}
-		version = r.ScanInfo.EngineVersion
+		version, project = r.ScanInfo.EngineVersion, strings.TrimSpace(r.ProjectInfo.Name)
 		for _, d := range r.Dependencies {
 			dep := dcDependency{FileName: strings.TrimSpace(d.FileName), FilePath: strings.TrimSpace(d.FilePath)}
 			if len(d.Identifiers.Packages) > 0 {
@@ -177,7 +183,7 @@ func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
 		if err := json.Unmarshal(t, &r); err != nil {
 			return nil, jsonErr(t, err)
 		}
-		version = r.ScanInfo.EngineVersion
+		version, project = r.ScanInfo.EngineVersion, r.ProjectInfo.Name
 		for _, d := range r.Dependencies {
 			dep := dcDependency{FileName: d.FileName, FilePath: d.FilePath}
 			if len(d.Packages) > 0 {
@@ -218,7 +224,9 @@ func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
 	var out []findings.Finding
 	for _, dep := range deps {
 		for _, v := range dep.Vulnerabilities {
-			out = append(out, dcFinding(dep, v, version))
+			f := dcFinding(dep, v, version)
+			f.ProductFields[findings.FieldTarget] = project
+			out = append(out, f)
 		}
 	}
 	return out, nil

@@ -52,7 +52,8 @@ func TestFixtures(t *testing.T) {
 		{"trivy-image.json", FormatTrivy, 6, []check{
 			{index: 0, title: "CVE-2024-0727: libcrypto3 3.1.4-r2: openssl: denial of service via null dereference", label: "MEDIUM", original: "MEDIUM", product: "Trivy",
 				resource: "Container:registry.example.com/shop/api:1.2.3", vuln: "CVE-2024-0727 libcrypto3@3.1.4-r2 3.1.4-r5",
-				fields: map[string]string{"trivy/Class": "vuln", findings.FieldTarget: "registry.example.com/shop/api:1.2.3 (alpine 3.19.1)", "secops/ToolVersion": "0.58.1"}},
+				fields: map[string]string{"trivy/Class": "vuln", "trivy/Target": "registry.example.com/shop/api:1.2.3 (alpine 3.19.1)",
+					findings.FieldTarget: "registry.example.com/shop/api:1.2.3", "secops/ToolVersion": "0.58.1"}},
 			{index: 1, label: "INFORMATIONAL", original: "UNKNOWN", vuln: "CVE-2023-9999 busybox@1.36.1-r15 "},
 			{index: 2, label: "HIGH", original: "HIGH", remediation: "USER",
 				fields: map[string]string{"trivy/Class": "misconfig", findings.FieldRuleID: "DS002", findings.FieldStartLine: "9", "trivy/Status": "FAIL"}},

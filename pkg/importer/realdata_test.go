@@ -211,7 +211,7 @@ func spotFields(format Format, f *findings.Finding) map[string]string {
 			"line": pf[findings.FieldStartLine], "severity": orig, "type": pf["sonarqube/Type"], "status": pf["sonarqube/Status"]}
 	case FormatTrivy:
 		return map[string]string{"class": pf["trivy/Class"], "id": pf[findings.FieldRuleID], "package": pf["trivy/Package"],
-			"status": pf["trivy/Status"], "severity": orig, "target": pf[findings.FieldTarget], "line": pf[findings.FieldStartLine]}
+			"status": pf["trivy/Status"], "severity": orig, "target": pf["trivy/Target"], "line": pf[findings.FieldStartLine]}
 	case FormatGitleaks:
 		commit := pf["gitleaks/Commit"]
 		if len(commit) > 12 {

@@ -195,7 +195,11 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 	base := func(location, rule string) findings.Finding {
 		f := newFinding(FormatTrivy, "Trivy", res.Id+"\x00"+r.Target, location, rule)
 		f.Resources = []findings.Resource{res}
-		f.ProductFields[findings.FieldTarget] = r.Target
+		// The scan target is what Trivy scanned (image, directory,
+		// cluster); the result's own target (OS, lockfile, file) is kept
+		// beside it.
+		f.ProductFields[findings.FieldTarget] = s.artifact
+		f.ProductFields["trivy/Target"] = r.Target
 		f.ProductFields[findings.FieldRuleID] = rule
 		f.ProductFields["secops/ToolVersion"] = s.version
 		f.ProductFields["trivy/Workload"] = s.workload
