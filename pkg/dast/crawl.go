@@ -33,19 +33,19 @@ type crawlItem struct {
 
 // crawler walks the target breadth-first within the scope.
 type crawler struct {
-	s           *Sender
-	maxDepth    int
-	concurrency int
-	observe     func(*Page) // passive checks
-	warn        func(string)
+	s                 *Sender
+	maxDepth          int
+	concurrency       int
+	observe           func(*Page) // passive checks
+	warn              func(string)
 	followDestructive bool
 
-	mu      sync.Mutex
-	seen    map[string]bool
-	pages   []*Page
-	targets map[string]*Target
-	order   []string
-	forms   []Form
+	mu       sync.Mutex
+	seen     map[string]bool
+	pages    []*Page
+	targets  map[string]*Target
+	order    []string
+	forms    []Form
 	offScope map[string]int
 }
 
@@ -147,6 +147,9 @@ func (c *crawler) Run(ctx context.Context, start *url.URL) error {
 					found, err := c.visit(ctx, it)
 					if err != nil {
 						if errors.Is(err, ErrBudget) || ctx.Err() != nil {
+							if ctx.Err() != nil {
+								err = ctx.Err()
+							}
 							once.Do(func() { stopErr = err })
 							continue
 						}
@@ -291,8 +294,12 @@ func parseRobots(base *url.URL, body []byte) []*url.URL {
 // parseSitemap returns the <loc> URLs of a sitemap or sitemap index.
 func parseSitemap(body []byte) []*url.URL {
 	var doc struct {
-		URLs     []struct{ Loc string `xml:"loc"` } `xml:"url"`
-		Sitemaps []struct{ Loc string `xml:"loc"` } `xml:"sitemap"`
+		URLs []struct {
+			Loc string `xml:"loc"`
+		} `xml:"url"`
+		Sitemaps []struct {
+			Loc string `xml:"loc"`
+		} `xml:"sitemap"`
 	}
 	if err := xml.Unmarshal(body, &doc); err != nil {
 		return nil

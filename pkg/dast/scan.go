@@ -205,6 +205,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 		return nil, fmt.Errorf("scan %s: %w", redactURL(target), err)
 	}
+	if first.StatusCode == http.StatusBadRequest && strings.Contains(string(first.Body), "HTTP request to an HTTPS server") {
+		return nil, fmt.Errorf("scan %s: the server speaks HTTPS on this port; use https://%s", redactURL(target), target.Host)
+	}
 	if first.StatusCode >= 300 && first.StatusCode < 400 {
 		if loc := resolve(target, first.Header.Get("Location")); loc != nil && !scope.Allows(loc) {
 			return nil, fmt.Errorf("scan %s: the target redirects to %s, outside the scope %s; scan that URL instead", redactURL(target), redactURL(loc), scope.Origin())

@@ -197,6 +197,7 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 	if err := s.bucket.Wait(ctx); err != nil {
 		return nil, err
 	}
+	parent := ctx
 	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()
 	method := req.Method
@@ -227,6 +228,10 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 	start := s.opts.Now()
 	hresp, err := s.client.Do(hr)
 	if err != nil {
+		if perr := parent.Err(); perr != nil {
+			// The scan itself ended (--max-duration, interrupt).
+			return nil, perr
+		}
 		return nil, describeTransportError(req.URL, err, s.opts.Timeout)
 	}
 	defer hresp.Body.Close()
