@@ -172,10 +172,20 @@ func text(w http.ResponseWriter, status int, s string) {
 	io.WriteString(w, "# "+Banner+"\n"+s)
 }
 
+// jsonOut writes v as JSON; objects carry the banner as "_warning".
 func jsonOut(w http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	if len(b) > 1 && b[0] == '{' {
+		warn, _ := json.Marshal(Banner)
+		sep := ","
+		if b[1] == '}' {
+			sep = ""
+		}
+		b = append([]byte(`{"_warning":`+string(warn)+sep), b[1:]...)
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	w.Write(append(b, '\n'))
 }
 
 var esc = html.EscapeString
