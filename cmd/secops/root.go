@@ -56,6 +56,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 
 	cmd.AddCommand(
 		newVersionCmd(f),
+		newCmdDemo(f),
 	)
 	return cmd
 }

@@ -49,7 +49,6 @@ type Options struct {
 	MinDelay time.Duration
 
 	Transport http.RoundTripper
-	Now       func() time.Time
 	// Progress, when set, receives one line per stage.
 	Progress func(format string, args ...any)
 }
@@ -106,10 +105,9 @@ func (r *Result) Findings(prov findings.Provenance) ([]findings.Finding, error) 
 // target cannot be scanned at all (bad URL, unreachable, login failed);
 // later failures become warnings and an incomplete result.
 func Scan(ctx context.Context, opts Options) (*Result, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	start := opts.Now()
+	// Durations use the real monotonic clock: time-based checks and the
+	// rate limit depend on it, so it is not injectable.
+	start := time.Now()
 	progress := opts.Progress
 	if progress == nil {
 		progress = func(string, ...any) {}
@@ -157,7 +155,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	defer cancel()
 
 	s := NewSender(scope, SenderOptions{Rate: rate, Burst: opts.Burst, MaxRequests: opts.MaxRequests, MaxBodyBytes: opts.MaxBodySize,
-		Timeout: opts.Timeout, Header: opts.Header, Insecure: opts.Insecure, Transport: opts.Transport, Now: opts.Now})
+		Timeout: opts.Timeout, Header: opts.Header, Insecure: opts.Insecure, Transport: opts.Transport})
 	res := &Result{Target: scope.Origin() + "/"}
 	var wmu sync.Mutex
 	warned := map[string]bool{}
@@ -174,7 +172,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		res.Issues = out.list()
 		res.Stats.Requests = s.Sent()
 		res.Stats.Refused = s.Refused()
-		res.Stats.Duration = opts.Now().Sub(start)
+		res.Stats.Duration = time.Since(start)
 		res.Stats.Rate = rate
 		res.Stats.PerCheck = map[string]int{}
 		for _, i := range res.Issues {
@@ -228,7 +226,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	pas := &passive{origin: scope.Origin() + "/", https: scope.scheme == "https", out: out}
 	cr := newCrawler(s, opts.MaxDepth, opts.Concurrency, pas.Observe, warn)
 	cr.followDestructive = opts.FollowDestructive
-	progress("crawling %s (depth %d, %.0f requests/s)", scope.Origin(), opts.MaxDepth, rate)
+	limit := fmt.Sprintf("%.0f requests/s", rate)
+	if rate <= 0 {
+		limit = "no rate limit"
+	}
+	progress("crawling %s (depth %d, %s)", scope.Origin(), opts.MaxDepth, limit)
 	cerr := cr.Run(ctx, target)
 	res.Stats.Pages = len(cr.pages)
 	if msg := cr.OffScope(); msg != "" {

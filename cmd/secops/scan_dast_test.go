@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secops-dev/secops/pkg/dast"
+	"github.com/secops-dev/secops/pkg/demo"
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/iostreams"
+	"github.com/secops-dev/secops/pkg/progress"
+)
+
+func TestScanDastFlags(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+		check   func(t *testing.T, o *scanDastOptions)
+	}{
+		{name: "defaults", args: []string{"http://127.0.0.1:8080/"}, check: func(t *testing.T, o *scanDastOptions) {
+			if o.Target != "http://127.0.0.1:8080/" || o.MaxDepth != dast.DefaultMaxDepth || o.Rate != 0 || o.Timeout != dast.DefaultTimeout || o.MaxDuration != dast.DefaultMaxDuration {
+				t.Errorf("%+v", o)
+			}
+		}},
+		{name: "all flags", args: []string{"https://app.test/", "--include", "^https://app.test/shop", "--exclude", "/static/", "--max-depth", "3",
+			"--max-requests", "500", "--rate", "5", "--concurrency", "2", "--timeout", "3s", "--max-duration", "5m",
+			"--header", "Cookie: a=b", "--header", "Authorization: Bearer x", "--fail-on", "high", "--ssrf-canary", "--insecure", "--passive-only"},
+			check: func(t *testing.T, o *scanDastOptions) {
+				if o.Include[0] != "^https://app.test/shop" || o.Exclude[0] != "/static/" || o.MaxDepth != 3 || o.MaxRequests != 500 || o.Rate != 5 ||
+					o.Concurrency != 2 || o.Timeout != 3*time.Second || o.MaxDuration != 5*time.Minute || len(o.Headers) != 2 ||
+					o.FailOn != "HIGH" || !o.SSRFCanary || !o.Insecure || !o.PassiveOnly {
+					t.Errorf("%+v", o)
+				}
+			}},
+		{name: "login", args: []string{"http://a.test/", "--login-url", "/login", "--login-data", "u=a&p=b", "--logged-in-regex", "Sign out"}, check: func(t *testing.T, o *scanDastOptions) {
+			if o.LoginURL != "/login" || o.LoginData != "u=a&p=b" || o.LoggedInRegex != "Sign out" {
+				t.Errorf("%+v", o)
+			}
+		}},
+		{name: "zap", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--zap-api-key", "k", "--zap-ajax"}, check: func(t *testing.T, o *scanDastOptions) {
+			if o.ZAP != "http://127.0.0.1:8090" || o.ZAPAPIKey != "k" || !o.ZAPAjax {
+				t.Errorf("%+v", o)
+			}
+		}},
+		{name: "no URL", args: nil, wantErr: "accepts 1 arg"},
+		{name: "bad fail-on", args: []string{"http://a.test/", "--fail-on", "urgent"}, wantErr: "unknown severity"},
+		{name: "bad header", args: []string{"http://a.test/", "--header", "Cookie session=secret"}, wantErr: `must look like "Name: value"`},
+		{name: "login data without url", args: []string{"http://a.test/", "--login-data", "u=a"}, wantErr: "need --login-url"},
+		{name: "zap with header", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--header", "A: b"}, wantErr: "configure authentication in ZAP"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ios, _, _, _ := iostreams.Test()
+			f := newFactory(ios)
+			var got *scanDastOptions
+			cmd := newCmdScanDastWith(f, func(_ context.Context, o *scanDastOptions) error { got = o; return nil })
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), "secret") {
+					t.Errorf("error leaks a header value: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, got)
+		})
+	}
+}
+
+// memStore records imports.
+type memStore struct {
+	imports []findings.ImportOptions
+	lists   [][]findings.Finding
+	err     error
+}
+
+func (m *memStore) Backend() string { return "memory" }
+func (m *memStore) Import(_ context.Context, list []findings.Finding, o findings.ImportOptions) (findings.ImportResult, error) {
+	m.imports = append(m.imports, o)
+	m.lists = append(m.lists, list)
+	return findings.ImportResult{New: len(list)}, m.err
+}
+func (m *memStore) Close() error { return nil }
+
+func TestScanDastRunAgainstDemo(t *testing.T) {
+	srv := httptest.NewUnstartedServer(demo.New().Handler())
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	defer srv.Close()
+
+	ios, _, out, errOut := iostreams.Test()
+	st := &memStore{}
+	opts := &scanDastOptions{
+		IO: ios, Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
+		Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, true) },
+		Store:    func(context.Context) (dastStore, error) { return st, nil },
+		Output:   func() string { return "json" },
+		Target:   srv.URL, Rate: -1, Concurrency: 4, MaxDepth: 5, Timeout: 10 * time.Second, MaxDuration: time.Minute,
+		FailOn: findings.SeverityHigh,
+	}
+	err := scanDastRun(context.Background(), opts)
+	var ce *codedError
+	if !errors.As(err, &ce) || ce.code != exitFindings {
+		t.Fatalf("err = %v, want exit %d for --fail-on HIGH", err, exitFindings)
+	}
+	var printed []findings.Finding
+	if err := json.Unmarshal(out.Bytes(), &printed); err != nil {
+		t.Fatalf("stdout is not a JSON list of findings: %v\n%.300s", err, out.String())
+	}
+	if len(st.lists) != 1 || len(st.lists[0]) != len(printed) || len(printed) != 27 {
+		t.Errorf("printed %d findings, stored %v; want the 27 non-TLS answer-key entries", len(printed), len(st.lists))
+	}
+	sc := st.imports[0].Scope
+	if sc == nil || sc.Target != srv.URL+"/" || sc.GeneratorIds[0] != dast.GeneratorID {
+		t.Errorf("scope = %+v, want the target and %s so fixed findings are archived", sc, dast.GeneratorID)
+	}
+	for _, want := range []string{"Scanned " + srv.URL, "requests in", "sqli-time", "Saved to memory: 27 new"} {
+		if !strings.Contains(errOut.String(), want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
+		}
+	}
+}
+
+func TestScanDastIncompleteDoesNotArchive(t *testing.T) {
+	srv := httptest.NewServer(demo.New().Handler())
+	defer srv.Close()
+	ios, _, _, errOut := iostreams.Test()
+	st := &memStore{}
+	opts := &scanDastOptions{
+		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
+		Target: srv.URL, Rate: -1, MaxRequests: 30, MaxDuration: time.Minute,
+	}
+	if err := scanDastRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if st.imports[0].Scope != nil {
+		t.Error("an incomplete scan must not archive older findings")
+	}
+	if !strings.Contains(errOut.String(), "--max-requests") || !strings.Contains(errOut.String(), "incomplete") {
+		t.Errorf("stderr: %s", errOut.String())
+	}
+}
+
+func TestScanDastUnreachable(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	opts := &scanDastOptions{
+		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+		Store:  func(context.Context) (dastStore, error) { t.Fatal("store opened for a failed scan"); return nil, nil },
+		Output: func() string { return "" }, Target: "http://127.0.0.1:1/", MaxDuration: 5 * time.Second,
+	}
+	err := scanDastRun(context.Background(), opts)
+	if err == nil || !strings.Contains(err.Error(), "cannot connect") {
+		t.Errorf("err = %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("stdout: %q", out.String())
+	}
+}
+
+func TestDemoServeFlags(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	f := newFactory(ios)
+	var got *demoServeOptions
+	cmd := newCmdDemoServe(f, func(_ context.Context, o *demoServeOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--addr", "127.0.0.1:0", "--addr-file", "x.url"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Addr != "127.0.0.1:0" || got.AddrFile != "x.url" || got.AllowRemote {
+		t.Errorf("%+v", got)
+	}
+	err := demoServeRun(context.Background(), &demoServeOptions{IO: ios, Addr: "0.0.0.0:8080"})
+	var ue *usageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--allow-remote") {
+		t.Errorf("non-loopback addr: %v", err)
+	}
+}
