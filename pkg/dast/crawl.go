@@ -198,6 +198,9 @@ func (c *crawler) visit(ctx context.Context, it crawlItem) ([]crawlItem, error) 
 	}
 	if it.req.Method == "GET" {
 		c.addTarget(targetFromURL(it.req.URL, it.page))
+		if sc := resp.Header.Values("Set-Cookie"); len(sc) > 0 && resp.StatusCode < 300 {
+			c.addTarget(targetFromCookies(it.req.URL, sc, it.page))
+		}
 	}
 	var out []crawlItem
 	link := func(u *url.URL) {

@@ -148,6 +148,16 @@ func scanDemo(t *testing.T, tls bool) {
 			}
 		}
 	}
+	// The safe twins were really scanned, so "nothing reported" means
+	// something; and the key lists the demo's own safe paths.
+	if strings.Join(key.SafePaths, " ") != strings.Join(demo.SafePaths(), " ") {
+		t.Errorf("answer key safe paths %v differ from the demo's %v", key.SafePaths, demo.SafePaths())
+	}
+	for _, sp := range key.SafePaths {
+		if n := rec.count(sp); n < 2 {
+			t.Errorf("safe twin %s received %d requests; it was not tested", sp, n)
+		}
+	}
 	for _, p := range []string{"/logout", "/account/delete"} {
 		if n := rec.count(p); n != 0 {
 			t.Errorf("the scanner requested %s %d times; destructive links must not be followed", p, n)

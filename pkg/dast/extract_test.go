@@ -1,10 +1,12 @@
 package dast
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestExtractHTML(t *testing.T) {
@@ -113,6 +115,15 @@ func FuzzExtractHTML(f *testing.F) {
 	f.Add([]byte(`<script>fetch("/a", {method: "PUT", body: JSON.stringify({"k": 1})})</script><base href="//evil">`))
 	base := mustURLF("http://app.test/p")
 	f.Fuzz(func(t *testing.T, data []byte) {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				panic(fmt.Sprintf("input of %d bytes took over 10s: %q", len(data), data))
+			}
+		}()
 		ex := ExtractHTML(base, data)
 		if len(ex.Links) > maxExtracted || len(ex.Forms) > maxExtracted {
 			t.Fatalf("too many results: %d links %d forms", len(ex.Links), len(ex.Forms))

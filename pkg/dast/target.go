@@ -2,6 +2,7 @@ package dast
 
 import (
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -33,6 +34,9 @@ type Target struct {
 	FromForm bool
 	// Page is the page the target was found on.
 	Page string
+	// FixedQuery is a query string sent unchanged (cookie targets keep
+	// the query of the page that set the cookie).
+	FixedQuery string
 }
 
 // Key identifies a target by method, path and parameter names, so the
@@ -44,6 +48,35 @@ func (t *Target) Key() string {
 	}
 	sort.Strings(names)
 	return t.Method + " " + t.URL.Scheme + "://" + t.URL.Host + t.URL.Path + "?" + strings.Join(names, "&")
+}
+
+// sessionCookie matches cookies that hold a session or a token: they are
+// never replaced by payloads, which would log the scanner out.
+var sessionCookie = regexp.MustCompile(`(?i)(sess|sid|token|auth|jwt|csrf|xsrf|login|remember)`)
+
+// targetFromCookies makes a target of the cookies a page set, tested on
+// that page: an application that sets a cookie usually reads it there.
+func targetFromCookies(u *url.URL, setCookies []string, page string) *Target {
+	base := *u
+	base.RawQuery = ""
+	t := &Target{Method: "GET", URL: &base, Page: page, FixedQuery: u.RawQuery}
+	seen := map[string]bool{}
+	for _, line := range setCookies {
+		c, err := http.ParseSetCookie(line)
+		if err != nil || c.Value == "" || c.MaxAge < 0 || sessionCookie.MatchString(c.Name) || seen[c.Name] {
+			continue
+		}
+		seen[c.Name] = true
+		v, err := url.QueryUnescape(c.Value)
+		if err != nil {
+			v = c.Value
+		}
+		t.Params = append(t.Params, Param{Name: c.Name, In: InCookie, Value: v})
+	}
+	if len(t.Params) == 0 {
+		return nil
+	}
+	return t
 }
 
 // Build makes the request with param p set to value and every other
@@ -84,6 +117,9 @@ func (t *Target) build(val func(Param) string) *Request {
 			}
 			req.Cookies[p.Name] = url.QueryEscape(v)
 		}
+	}
+	if t.FixedQuery != "" {
+		query = append([]string{t.FixedQuery}, query...)
 	}
 	u.RawQuery = strings.Join(query, "&")
 	switch {

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"path"
 	"regexp"
 	"strconv"
@@ -118,6 +119,7 @@ func (a *App) Handler() http.Handler {
 	vuln("/orders", a.orders)
 	vuln("/backup/", a.backup)
 	vuln("/verify-email", a.verifyEmail)
+	vuln("/welcome", a.welcome)
 	vuln("/login", a.login)
 	vuln("/account", a.account)
 	vuln("/logout", a.logout)
@@ -143,6 +145,7 @@ func (a *App) Handler() http.Handler {
 	safe("/safe/orders", a.safeOrders)
 	safe("/safe/backup/", a.safeBackup)
 	safe("/safe/verify-email", a.safeVerifyEmail)
+	safe("/safe/welcome", a.safeWelcome)
 	return m
 }
 
@@ -150,7 +153,7 @@ func (a *App) Handler() http.Handler {
 func SafePaths() []string {
 	return []string{"/safe/", "/safe/greet", "/safe/color", "/safe/js", "/safe/search", "/safe/product", "/safe/lookup",
 		"/safe/api/orders", "/safe/api/user", "/safe/ping", "/safe/dns", "/safe/download", "/safe/redirect", "/safe/hello",
-		"/safe/fetch", "/safe/guestbook", "/safe/report", "/safe/orders", "/safe/backup/", "/safe/verify-email"}
+		"/safe/fetch", "/safe/guestbook", "/safe/report", "/safe/orders", "/safe/backup/", "/safe/verify-email", "/safe/welcome"}
 }
 
 const style = `body{font-family:sans-serif;max-width:60em;margin:1em auto}.banner{background:#b00020;color:#fff;padding:.5em;font-weight:bold}`
@@ -206,6 +209,7 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) {
 <li><a href="/report?id=7">Report 7</a> (stack trace)</li>
 <li><a href="/orders?sort=date">Orders</a> (SQL error disclosure)</li>
 <li><a href="/verify-email?token=8f14e45fceea167a5a36dedd4bea2543">Verify your email</a> (token in URL)</li>
+<li><a href="/welcome">Welcome</a> (path traversal through the lang cookie)</li>
 <li><a href="/login">Log in</a> (demo / demo) - <a href="/account">account</a> - <a href="/logout">log out</a> - <a href="/account/delete?confirm=1">delete account</a></li>
 </ul>
 <form action="/search" method="get"><input name="q" value="mug"><button>Search</button></form> (error-based SQL injection)
@@ -454,6 +458,27 @@ func (a *App) verifyEmail(w http.ResponseWriter, r *http.Request) {
 	page(w, 200, "Email verified", "<p>Thanks, your email address is verified.</p>")
 }
 
+// langCookie reads the lang cookie (URL-decoded, as PHP does) and sets
+// it when missing.
+func langCookie(w http.ResponseWriter, r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil {
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			return v
+		}
+		return c.Value
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "en", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	return "en"
+}
+
+func (a *App) welcome(w http.ResponseWriter, r *http.Request) {
+	c, ok := readFakeFile(path.Join("/var/www/lang", langCookie(w, r, "lang")))
+	if !ok {
+		c = "Welcome!\n"
+	}
+	text(w, 200, c)
+}
+
 // --- login ------------------------------------------------------------
 
 func (a *App) user(r *http.Request) string {
@@ -531,6 +556,7 @@ func (a *App) safeHome(w http.ResponseWriter, r *http.Request) {
 <li><a href="/safe/report?id=7">Report 7</a></li>
 <li><a href="/safe/orders?sort=date">Orders</a></li>
 <li><a href="/safe/verify-email">Verify your email</a></li>
+<li><a href="/safe/welcome">Welcome</a></li>
 </ul>
 <form action="/safe/search" method="get"><input name="q" value="mug"><button>Search</button></form>
 <form action="/safe/ping" method="get"><input name="host" value="127.0.0.1"><button>Ping</button></form>
@@ -722,6 +748,15 @@ func (a *App) safeOrders(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) safeBackup(w http.ResponseWriter, r *http.Request) {
 	page(w, 403, "Forbidden", "<p>Directory listing is disabled.</p>")
+}
+
+func (a *App) safeWelcome(w http.ResponseWriter, r *http.Request) {
+	lang := langCookie(w, r, "safe_lang")
+	if lang != "en" && lang != "de" {
+		lang = "en"
+	}
+	c, _ := readFakeFile("/var/www/lang/" + lang)
+	text(w, 200, c)
 }
 
 func (a *App) safeVerifyEmail(w http.ResponseWriter, r *http.Request) {

@@ -19,6 +19,8 @@ var fakeFS = map[string]string{
 	"/var/www/files/notes.txt":   "Remember to rotate the demo keys.\n",
 	"/var/www/files/backup.sql":  "-- demo backup\nINSERT INTO users VALUES (1, 'alice');\n",
 	"/var/www/pages/about.txt":   "About: a deliberately vulnerable demo.\n",
+	"/var/www/lang/en":           "Welcome!\n",
+	"/var/www/lang/de":           "Willkommen!\n",
 	"/var/www/pages/contact.txt": "Contact: security@example.test\n",
 }
 
