@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
@@ -326,12 +327,23 @@ func runActive(ctx context.Context, a *active, cr *crawler, targets []*Target, a
 			break
 		}
 	}
+	var done atomic.Int64
+	total := int64(len(targets))
 	for _, t := range targets {
 		t := t
 		if auth.isLoginPath(t.URL) {
+			total--
 			continue
 		}
-		if !send(func(ctx context.Context) error { return a.runTarget(ctx, t, types[t.URL.Path]) }) {
+		job := func(ctx context.Context) error {
+			err := a.runTarget(ctx, t, types[t.URL.Path])
+			// One progress line per tenth of the work.
+			if n := done.Add(1); total > 0 && n*10/total != (n-1)*10/total {
+				progress("active checks: %d of %d requests tested, %d sent", n, total, a.s.Sent())
+			}
+			return err
+		}
+		if !send(job) {
 			break
 		}
 	}
