@@ -79,9 +79,13 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 		if !injectable(p, types[p.Name]) {
 			continue
 		}
-		delay := 3 * base.Duration
-		delay = max(delay, a.minDelay)
-		delay = min(delay.Round(100*time.Millisecond)+100*time.Millisecond, a.maxDelay)
+		// Time-based checks ask for a delay well above the response time;
+		// a target too slow for that within --timeout skips them.
+		delay := max(3*base.Duration, a.minDelay).Round(100*time.Millisecond) + 100*time.Millisecond
+		if delay > a.maxDelay {
+			a.warn(fmt.Sprintf("%s answers too slowly (%s) for time-based checks within --timeout %s; they were skipped there", stripQuery(t.URL), base.Duration.Round(time.Millisecond), 3*a.maxDelay))
+			delay = 0
+		}
 		pr := &probe{a: a, t: t, p: p, base: base, delay: delay}
 		if err := pr.run(ctx); err != nil {
 			if fatal(err) {
@@ -254,6 +258,9 @@ func (pr *probe) sqliTime(ctx context.Context) error {
 // delay repeats.
 func (pr *probe) timeBased(ctx context.Context, mk func(string) string) (bool, *Response, error) {
 	d := pr.delay
+	if d <= 0 {
+		return false, nil, nil
+	}
 	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) }
 	r, err := pr.send(ctx, mk(secs(d)))
 	if err != nil || r.Duration < d {
