@@ -33,7 +33,11 @@ func TestPassiveChecks(t *testing.T) {
 	}{
 		{"clean page", true, "/", good, "<p>hi</p>", nil},
 		{"no CSP", true, "/", with("Content-Security-Policy", ""), "<p>", []string{CheckCSP + " /", CheckClickjacking + " /"}},
-		{"no CSP but XFO", true, "/", func() http.Header { h := with("Content-Security-Policy", ""); h.Set("X-Frame-Options", "DENY"); return h }(), "<p>", []string{CheckCSP + " /"}},
+		{"no CSP but XFO", true, "/", func() http.Header {
+			h := with("Content-Security-Policy", "")
+			h.Set("X-Frame-Options", "DENY")
+			return h
+		}(), "<p>", []string{CheckCSP + " /"}},
 		{"unsafe-inline CSP", true, "/", with("Content-Security-Policy", "script-src 'self' 'unsafe-inline'; frame-ancestors 'self'"), "<p>", []string{CheckCSP + " /"}},
 		{"nonce CSP is fine", true, "/", with("Content-Security-Policy", "script-src 'nonce-abc' 'unsafe-inline'; frame-ancestors 'self'"), "<p>", nil},
 		{"no nosniff", true, "/", with("X-Content-Type-Options", ""), "<p>", []string{CheckXCTO + " /"}},
