@@ -1,13 +1,14 @@
 package main
 
-import (
-	"context"
-	"errors"
-)
+import "context"
 
 // defaultDastStore opens the Factory's findings store.
 func defaultDastStore(f *Factory) func(ctx context.Context) (dastStore, error) {
 	return func(ctx context.Context) (dastStore, error) {
-		return nil, errors.New("the findings store is not available in this build; rerun with --no-store")
+		st, err := f.Store(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
 	}
 }

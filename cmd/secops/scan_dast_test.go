@@ -6,8 +6,11 @@ import (
 	"errors"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/secops-dev/secops/pkg/demo"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
+	"github.com/secops-dev/secops/pkg/localstore"
 	"github.com/secops-dev/secops/pkg/progress"
 )
 
@@ -190,5 +194,53 @@ func TestDemoServeFlags(t *testing.T) {
 	var ue *usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "--allow-remote") {
 		t.Errorf("non-loopback addr: %v", err)
+	}
+}
+
+// TestScanDastRescanArchivesFixed scans the demo into a real local store,
+// fixes one vulnerability and scans again: the fixed finding is archived.
+func TestScanDastRescanArchivesFixed(t *testing.T) {
+	var fixed atomic.Bool
+	h := demo.New().Handler()
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fixed.Load() && r.URL.Path == "/greet" {
+			r.URL.Path = "/safe/greet"
+		}
+		h.ServeHTTP(w, r)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Start()
+	defer srv.Close()
+
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "findings.db")
+	ios, _, _, errOut := iostreams.Test()
+	opts := &scanDastOptions{
+		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+		Store: func(ctx context.Context) (dastStore, error) { return localstore.Open(ctx, path) },
+		Output: func() string { return "json" }, Target: srv.URL, Rate: -1, MaxDuration: time.Minute, Timeout: 10 * time.Second,
+	}
+	if err := scanDastRun(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	fixed.Store(true)
+	errOut.Reset()
+	if err := scanDastRun(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "0 new, 27 updated, 1 archived") {
+		t.Errorf("second scan: %s", errOut.String())
+	}
+	st, err := localstore.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	archived, err := st.Query(ctx, findings.Query{RecordState: findings.RecordArchived})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(archived) != 1 || archived[0].ProductFields["dast/CheckId"] != dast.CheckXSSReflected || archived[0].Resources[0].Id != srv.URL+"/greet" {
+		t.Errorf("archived: %d findings, first %+v", len(archived), archived)
 	}
 }
