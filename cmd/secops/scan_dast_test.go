@@ -217,7 +217,7 @@ func TestScanDastRescanArchivesFixed(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	opts := &scanDastOptions{
 		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
-		Store: func(ctx context.Context) (dastStore, error) { return localstore.Open(ctx, path) },
+		Store:  func(ctx context.Context) (dastStore, error) { return localstore.Open(ctx, path) },
 		Output: func() string { return "json" }, Target: srv.URL, Rate: -1, MaxDuration: time.Minute, Timeout: 10 * time.Second,
 	}
 	if err := scanDastRun(ctx, opts); err != nil {
