@@ -221,6 +221,7 @@ func scanDastRun(ctx context.Context, opts *scanDastOptions) error {
 	for _, line := range summary {
 		opts.IO.Notef("%s", line)
 	}
+	findings.SortFindings(list, findings.SortSeverity)
 	header := "target: " + opts.Target
 	if backend != "" {
 		header = "backend: " + backend + " · " + header
