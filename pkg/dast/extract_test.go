@@ -150,3 +150,21 @@ func FuzzExtractHTML(f *testing.F) {
 		_ = reflectionContexts(data, "sx")
 	})
 }
+
+func FuzzRobotsSitemap(f *testing.F) {
+	f.Add([]byte("User-agent: *\nDisallow: /admin/\nSitemap: /s.xml\n"))
+	f.Add([]byte(`<urlset><url><loc>http://app.test/a</loc></url></urlset>`))
+	f.Add([]byte(`<sitemapindex><sitemap><loc>http://app.test/s2.xml</loc></sitemap></sitemapindex>`))
+	base := mustURLF("http://app.test/robots.txt")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, u := range append(parseRobots(base, data), parseSitemap(data)...) {
+			if u.Scheme != "http" && u.Scheme != "https" {
+				t.Fatalf("non-http URL %q", u)
+			}
+		}
+		links, _ := ExtractScript(base, string(data))
+		if len(links) > maxExtracted {
+			t.Fatalf("%d links", len(links))
+		}
+	})
+}

@@ -639,6 +639,9 @@ func compare(a, b sqlValue) int {
 // O(len(s)*len(pat)).
 func like(s, pat string) bool {
 	s, pat = strings.ToLower(s), strings.ToLower(pat)
+	if len(s) > 4096 || len(pat) > 4096 {
+		return false
+	}
 	prev := make([]bool, len(pat)+1)
 	prev[0] = true
 	for j := 1; j <= len(pat); j++ {
