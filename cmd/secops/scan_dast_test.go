@@ -244,3 +244,60 @@ func TestScanDastRescanArchivesFixed(t *testing.T) {
 		t.Errorf("archived: %d findings, first %+v", len(archived), archived)
 	}
 }
+
+// TestScanDastDrivesZAP runs scan dast --zap against a stand-in daemon
+// answering the ZAP JSON API (https://www.zaproxy.org/docs/api/).
+func TestScanDastDrivesZAP(t *testing.T) {
+	var keyOK atomic.Bool
+	keyOK.Store(true)
+	zapSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-ZAP-API-Key") != "k3y" {
+			keyOK.Store(false)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/JSON/core/view/version/":
+			io.WriteString(w, `{"version":"2.16.0"}`)
+		case "/JSON/spider/action/scan/", "/JSON/ascan/action/scan/":
+			io.WriteString(w, `{"scan":"1"}`)
+		case "/JSON/spider/view/status/", "/JSON/ascan/view/status/":
+			io.WriteString(w, `{"status":"100"}`)
+		case "/JSON/pscan/view/recordsToScan/":
+			io.WriteString(w, `{"recordsToScan":"0"}`)
+		case "/JSON/core/view/alerts/":
+			if r.URL.Query().Get("start") != "0" {
+				io.WriteString(w, `{"alerts":[]}`)
+				return
+			}
+			io.WriteString(w, `{"alerts":[{"pluginId":"40018","alertRef":"40018","name":"SQL Injection","risk":"High","confidence":"Medium","url":"http://app.test/item?id=1","method":"GET","param":"id","attack":"1'","evidence":"","cweid":"89","wascid":"19","description":"SQL injection may be possible.","solution":"Use prepared statements.","reference":"https://cheatsheetseries.owasp.org/cheatsheets/SQL_Injection_Prevention_Cheat_Sheet.html","id":"1","messageId":"9"}]}`)
+		default:
+			w.WriteHeader(400)
+			io.WriteString(w, `{"code":"bad_view","message":"No Implementor"}`)
+		}
+	}))
+	defer zapSrv.Close()
+	ios, _, out, _ := iostreams.Test()
+	st := &memStore{}
+	opts := &scanDastOptions{
+		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
+		Target: "http://app.test/", ZAP: zapSrv.URL, ZAPAPIKey: "k3y", MaxDuration: time.Minute, FailOn: findings.SeverityCritical,
+	}
+	if err := scanDastRun(context.Background(), opts); err != nil {
+		t.Fatal(err)
+	}
+	if !keyOK.Load() {
+		t.Error("a request lacked the X-ZAP-API-Key header")
+	}
+	var printed []findings.Finding
+	if err := json.Unmarshal(out.Bytes(), &printed); err != nil || len(printed) != 1 {
+		t.Fatalf("printed %d findings (%v): %s", len(printed), err, out.String())
+	}
+	f := printed[0]
+	if f.GeneratorId != "secops/zap" || f.Severity.Label != findings.SeverityHigh || f.Resources[0].Id != "http://app.test/item" {
+		t.Errorf("finding %+v", f)
+	}
+	if sc := st.imports[0].Scope; sc == nil || sc.GeneratorIds[0] != "secops/zap" || sc.Target != "http://app.test/" {
+		t.Errorf("scope %+v", sc)
+	}
+}
