@@ -170,7 +170,7 @@ func (pr *probe) ssti(ctx context.Context) error {
 }
 
 func (pr *probe) sqli(ctx context.Context) error {
-	if sqlErrorText.Match(pr.base.Body) {
+	if sqlErrorText.match(pr.base.Body) {
 		// The page shows SQL errors already; error-based proof is void.
 	} else {
 		for _, q := range []string{"'", `"`} {
@@ -178,12 +178,12 @@ func (pr *probe) sqli(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			m := sqlErrorText.FindString(string(r.Body))
+			m := sqlErrorText.find(r.Body, nil)
 			if m == "" {
 				continue
 			}
 			conf := 70
-			if c, err := pr.send(ctx, pr.p.Value+q+q); err == nil && !sqlErrorText.Match(c.Body) {
+			if c, err := pr.send(ctx, pr.p.Value+q+q); err == nil && !sqlErrorText.match(c.Body) {
 				conf = 95
 			}
 			pr.report(CheckSQLiError, r, m, conf, fmt.Sprintf("A single %s makes the response show a database error: %q.", q, m))

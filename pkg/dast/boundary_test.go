@@ -274,6 +274,40 @@ func TestMaxDurationKeepsFindings(t *testing.T) {
 	}
 }
 
+// TestHugeResponse: a response over the size cap is cut, checked, and
+// reported in a warning; the scan goes on.
+func TestHugeResponse(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/", "/after":
+			fmt.Fprint(w, `<a href="/big">big</a>`)
+			return
+		case "/robots.txt", "/sitemap.xml":
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprint(w, `<a href="/after">after</a>`)
+		chunk := strings.Repeat("<p>filler</p>", 8000)
+		for i := 0; i < 100; i++ {
+			if _, err := fmt.Fprint(w, chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	res, err := Scan(context.Background(), Options{Target: srv.URL, Rate: -1, PassiveOnly: true, MaxBodySize: 1 << 20, MaxDuration: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(res.Warnings, "\n"), "1 response(s) were cut at 1048576 bytes") {
+		t.Errorf("warnings: %q", res.Warnings)
+	}
+	if res.Stats.Pages != 5 { // /, robots, sitemap, /big, /after (linked from the kept start)
+		t.Errorf("crawled %d pages, want 5", res.Stats.Pages)
+	}
+}
+
 // TestBinaryResponse: binary content is not parsed and does not end the scan.
 func TestBinaryResponse(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -15,10 +15,13 @@ type passive struct {
 }
 
 var (
-	versionValue  = regexp.MustCompile(`[A-Za-z][A-Za-z0-9._-]*/\d+(\.\d+)+|\b\d+\.\d+(\.\d+)?\b`)
-	dirListing    = regexp.MustCompile(`(?i)<title>\s*(Index of /|Directory listing for /)|<h1>\s*Index of /|\[To Parent Directory\]`)
-	stackTrace    = regexp.MustCompile(`goroutine \d+ \[running\]:|Traceback \(most recent call last\):|\n\s+at [A-Za-z_$][\w$]*(\.[\w$<>]+)+\([\w]+\.java:\d+\)|(?i)(Fatal error|Warning)</b>:.+ on line <b>\d+|\n\s+at System\.[\w.]+\(|Exception in thread "|\w+Error: .+\n\s+at .+\(.+:\d+:\d+\)`)
-	sqlErrorText  = regexp.MustCompile(`(?i)(you have an error in your sql syntax|warning: mysql_|unclosed quotation mark after the character string|quoted string not properly terminated|pg::syntaxerror|syntax error at or near|sqlite3?::|sqlite_error|near "[^"]{0,40}": syntax error|unrecognized token: |ORA-\d{5}|SQLSTATE\[|microsoft ole db provider for sql server|odbc sql server driver)`)
+	versionValue = regexp.MustCompile(`[A-Za-z][A-Za-z0-9._-]*/\d+(\.\d+)+|\b\d+\.\d+(\.\d+)?\b`)
+	dirListing   = anchored(`(?i)<title>\s*(Index of /|Directory listing for /)|<h1>\s*Index of /|\[To Parent Directory\]`, 40, 40,
+		"index of /", "directory listing for /", "[to parent directory]")
+	stackTrace = anchored(`goroutine \d+ \[running\]:|Traceback \(most recent call last\):|\n\s+at [A-Za-z_$][\w$]*(\.[\w$<>]+)+\([\w]+\.java:\d+\)|(?i)(Fatal error|Warning)</b>:.+ on line <b>\d+|\n\s+at System\.[\w.]+\(|Exception in thread "|\w+Error: .+\n\s+at .+\(.+:\d+:\d+\)`, 300, 300,
+		"goroutine ", "traceback (most recent", ".java:", " on line <b>", "at system.", "exception in thread", "error: ")
+	sqlErrorText = anchored(`(?i)(you have an error in your sql syntax|warning: mysql_|unclosed quotation mark after the character string|quoted string not properly terminated|pg::syntaxerror|syntax error at or near|sqlite3?::|sqlite_error|near "[^"]{0,40}": syntax error|unrecognized token: |ORA-\d{5}|SQLSTATE\[|microsoft ole db provider for sql server|odbc sql server driver)`, 60, 120,
+		"sql", "quot", "syntax error", "sqlite", "unrecognized token", "ora-")
 	sensitiveName = regexp.MustCompile(`(?i)^(pass(word|wd)?|pwd|secret|client_secret|token|access_token|auth_token|refresh_token|id_token|api_?key|apikey|session(id)?|sid|jsessionid|phpsessid|ssn|credit_?card|card_?number|cvv|private_?key)$`)
 )
 
@@ -91,14 +94,14 @@ func (p *passive) Observe(pg *Page) {
 	if !textual(r) {
 		return
 	}
-	body := string(r.Body)
-	if r.StatusCode == 200 && dirListing.MatchString(body) {
+	lower := asciiLower(r.Body)
+	if r.StatusCode == 200 && dirListing.find(r.Body, lower) != "" {
 		p.page(CheckDirListing, pg, "", "", "Index of", 90)
 	}
-	if m := stackTrace.FindString(body); m != "" {
+	if m := stackTrace.find(r.Body, lower); m != "" {
 		p.page(CheckStackTrace, pg, "", "", m, 80)
 	}
-	if m := sqlErrorText.FindString(body); m != "" {
+	if m := sqlErrorText.find(r.Body, lower); m != "" {
 		p.page(CheckSQLError, pg, "", "", m, 80)
 	}
 	if r.IsHTML() {

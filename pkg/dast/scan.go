@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -175,6 +174,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		res.Stats.Refused = s.Refused()
 		res.Stats.Duration = time.Since(start)
 		res.Stats.Rate = rate
+		if n := s.Truncated(); n > 0 {
+			warn(fmt.Sprintf("%d response(s) were cut at %d bytes or at --timeout and only their start was checked", n, opts.MaxBodySize))
+		}
 		res.Stats.PerCheck = map[string]int{}
 		for _, i := range res.Issues {
 			res.Stats.PerCheck[i.Check]++
@@ -377,18 +379,4 @@ func formFieldTypes(forms []Form) map[string]map[string]string {
 		}
 	}
 	return out
-}
-
-// Summary lines per check, sorted, for reports.
-func (r *Result) Summary() []string {
-	ids := make([]string, 0, len(r.Stats.PerCheck))
-	for id := range r.Stats.PerCheck {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	lines := make([]string, 0, len(ids))
-	for _, id := range ids {
-		lines = append(lines, fmt.Sprintf("%-32s %d", id, r.Stats.PerCheck[id]))
-	}
-	return lines
 }

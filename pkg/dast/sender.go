@@ -86,13 +86,14 @@ type SenderOptions struct {
 // scope, the rate limit, the request budget, the response size cap and the
 // per-request timeout, so no crawler step or check can bypass them.
 type Sender struct {
-	scope   *Scope
-	opts    SenderOptions
-	client  *http.Client
-	bucket  *tokenBucket
-	jar     http.CookieJar
-	sent    atomic.Int64
-	refused atomic.Int64
+	scope     *Scope
+	opts      SenderOptions
+	client    *http.Client
+	bucket    *tokenBucket
+	jar       http.CookieJar
+	sent      atomic.Int64
+	refused   atomic.Int64
+	truncated atomic.Int64
 
 	// hook runs after every response (re-login detection); it must not
 	// call Do for the same request.
@@ -147,6 +148,9 @@ func (s *Sender) Sent() int { return int(s.sent.Load()) }
 
 // Refused is the number of requests refused as out of scope.
 func (s *Sender) Refused() int { return int(s.refused.Load()) }
+
+// Truncated is the number of responses cut at the size cap or timeout.
+func (s *Sender) Truncated() int { return int(s.truncated.Load()) }
 
 // Scope is the scope the sender enforces.
 func (s *Sender) Scope() *Scope { return s.scope }
@@ -247,6 +251,9 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 		} else {
 			return nil, describeTransportError(req.URL, err, s.opts.Timeout)
 		}
+	}
+	if truncated {
+		s.truncated.Add(1)
 	}
 	if cs := hresp.Cookies(); len(cs) > 0 {
 		s.jar.SetCookies(req.URL, cs)

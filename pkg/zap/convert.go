@@ -150,12 +150,3 @@ func trim(s string, n int) string {
 	}
 	return s[:n] + "…"
 }
-
-// Summary counts findings by severity label.
-func Summary(fs []findings.Finding) map[string]int {
-	m := map[string]int{}
-	for _, f := range fs {
-		m[f.Severity.Label]++
-	}
-	return m
-}
