@@ -253,9 +253,11 @@ func (pr *probe) sqliTime(ctx context.Context) error {
 	return nil
 }
 
-// timeBased sends mk(delay) and confirms a delay it causes three times:
-// a zero delay stays fast, twice the delay takes twice as long, and the
-// delay repeats.
+// timeBased sends mk(delay) and, when the response is slow, confirms
+// that the delay is caused by the payload and not by a busy server or
+// network: three zero-delay controls must stay fast, and three more rounds
+// (delay, twice the delay, delay) must each take the requested time longer
+// than a zero-delay control sent right after, which must itself stay fast.
 func (pr *probe) timeBased(ctx context.Context, mk func(string) string) (bool, *Response, error) {
 	d := pr.delay
 	if d <= 0 {
@@ -266,31 +268,47 @@ func (pr *probe) timeBased(ctx context.Context, mk func(string) string) (bool, *
 	if err != nil || r.Duration < d {
 		return false, nil, err
 	}
-	// The zero-delay control may be slow once on a loaded server; a
-	// second try decides.
-	fast := false
-	for range 2 {
-		r0, err := pr.send(ctx, mk("0"))
+	control := func() (time.Duration, bool, error) {
+		c, err := pr.send(ctx, mk("0"))
+		if err != nil {
+			return 0, false, err
+		}
+		return c.Duration, c.Duration < d/2, nil
+	}
+	// Calibrate on three controls: a busy target gets a longer delay
+	// (once, within --timeout) rather than a verdict from noise.
+	var slowest time.Duration
+	for range 3 {
+		c, _, err := control()
 		if err != nil {
 			return false, nil, err
 		}
-		if r0.Duration < d/2 {
-			fast = true
-			break
+		slowest = max(slowest, c)
+	}
+	if slowest >= d/2 {
+		d = (4 * slowest).Round(100*time.Millisecond) + 100*time.Millisecond
+		if d > pr.a.maxDelay {
+			return false, nil, nil
+		}
+		if r, err := pr.send(ctx, mk(secs(d))); err != nil || r.Duration < d {
+			return false, nil, err
 		}
 	}
-	if !fast {
-		return false, nil, nil
+	var ev *Response
+	for _, k := range []time.Duration{1, 2, 1} {
+		r, err := pr.send(ctx, mk(secs(k*d)))
+		if err != nil {
+			return false, nil, err
+		}
+		c, fast, err := control()
+		if err != nil || !fast || r.Duration-c < k*d*9/10 {
+			return false, nil, err
+		}
+		if k == 2 {
+			ev = r
+		}
 	}
-	r2, err := pr.send(ctx, mk(secs(2*d)))
-	if err != nil || r2.Duration < 2*d {
-		return false, nil, err
-	}
-	r3, err := pr.send(ctx, mk(secs(d)))
-	if err != nil || r3.Duration < d {
-		return false, nil, err
-	}
-	return true, r2, nil
+	return true, ev, nil
 }
 
 func (pr *probe) cmdi(ctx context.Context) error {
