@@ -28,8 +28,8 @@ type Message struct {
 
 // Block is one Block Kit layout block (header, section, context, divider).
 type Block struct {
-	Type     string      `json:"type"`
-	Text     *TextObject `json:"text,omitempty"`
+	Type     string       `json:"type"`
+	Text     *TextObject  `json:"text,omitempty"`
 	Fields   []TextObject `json:"fields,omitempty"`
 	Elements []TextObject `json:"elements,omitempty"`
 }

@@ -141,7 +141,7 @@ func TestPayloadsGolden(t *testing.T) {
 		{"guardduty.json", GuardDutyMessage(GuardDutyFinding{
 			ID: "96b0b4b5e7e3b1f3a6f9c2d1e0a1b2c3", Type: "UnauthorizedAccess:EC2/SSHBruteForce", Title: "198.51.100.7 is performing SSH brute force attacks against i-99999999.",
 			Description: "198.51.100.7 is performing SSH brute force attacks against i-99999999. Brute force attacks are used to gain unauthorized access.",
-			Account: "123456789012", Region: "us-east-1", Partition: "aws", Severity: 8, ResourceType: "Instance", ResourceID: "i-99999999",
+			Account:     "123456789012", Region: "us-east-1", Partition: "aws", Severity: 8, ResourceType: "Instance", ResourceID: "i-99999999",
 			UpdatedAt: "2026-11-28T09:59:00Z", Count: 3,
 		})},
 		{"sample.json", SampleMessage(now)},
@@ -168,7 +168,6 @@ func TestPayloadsGolden(t *testing.T) {
 		t.Error("resource ids are not mrkdwn-escaped")
 	}
 }
-
 
 func TestSecurityHubFindingURL(t *testing.T) {
 	id := "arn:aws:securityhub:ap-northeast-2:123456789012:subscription/aws-foundational-security-best-practices/v/1.0.0/S3.8/finding/4b0c"
