@@ -147,6 +147,9 @@ func (m *Mapping) Evaluate(deployed []RuleStatus) *ISMSPReport {
 		domain(mc.Domain, "", "").Counts.add(StatusManual)
 	}
 	for _, d := range domains {
+		if d.TitleEn == "" {
+			d.TitleEn, d.TitleKo = domainTitles[d.Domain][0], domainTitles[d.Domain][1]
+		}
 		if judged := d.Counts.Compliant + d.Counts.NonCompliant; judged > 0 {
 			s := float64(d.Counts.Compliant) * 100 / float64(judged)
 			d.Score = &s
@@ -157,6 +160,14 @@ func (m *Mapping) Evaluate(deployed []RuleStatus) *ISMSPReport {
 	sort.SliceStable(rep.Controls, func(i, j int) bool { return lessID(rep.Controls[i].ID, rep.Controls[j].ID) })
 	sort.SliceStable(rep.Manual, func(i, j int) bool { return lessID(rep.Manual[i].ID, rep.Manual[j].ID) })
 	return rep
+}
+
+// domainTitles name the ISMS-P 2023 domains that hold only manual controls
+// in the mapping, so their rows are not blank (names as in prowler's
+// kisa_isms_p_2023 files, the mapping's title source).
+var domainTitles = map[string][2]string{
+	"2.2": {"Human Resource Security", "인적 보안"},
+	"2.4": {"Physical Security", "물리 보안"},
 }
 
 // combineRule merges the states of the deployed rules sharing one
