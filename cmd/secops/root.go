@@ -56,6 +56,9 @@ func newRootCmd(f *Factory) *cobra.Command {
 
 	cmd.AddCommand(
 		newVersionCmd(f),
+		newComplianceCmd(f, nil),
+		newNotifyCmd(f, nil),
+		newLambdaCmd(f),
 	)
 	return cmd
 }
