@@ -155,7 +155,7 @@ func setup(t *testing.T, pattern string, secretJSON bool) *env {
 	return e
 }
 
-func readEvent(t *testing.T, name string) []byte {
+func readEvent(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
