@@ -49,6 +49,20 @@ type configAPI interface {
 
 var _ configAPI = (*configservice.Client)(nil)
 
+// IAMActions are the IAM actions the compliance commands call, for
+// least-privilege policies.
+func IAMActions() []string {
+	return []string{
+		"config:DescribeComplianceByConfigRule",
+		"config:DescribeConfigRules",
+		"config:DescribeConformancePackCompliance",
+		"config:DescribeConformancePacks",
+		"config:GetComplianceDetailsByConfigRule",
+		"config:GetConformancePackComplianceDetails",
+		"config:GetConformancePackComplianceSummary",
+	}
+}
+
 // Client reads compliance from AWS Config.
 type Client struct {
 	api configAPI

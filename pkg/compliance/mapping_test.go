@@ -227,6 +227,22 @@ func TestConformancePackTemplate(t *testing.T) {
 	}
 }
 
+func TestTemplateInPackOnly(t *testing.T) {
+	m, _ := LoadISMSP()
+	body, err := m.Template(TemplateOptions{InPackOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(body, "Type: AWS::Config::ConfigRule"); n != 116 {
+		t.Errorf("%d rules, want the pack's 116", n)
+	}
+	for _, out := range []string{"SourceIdentifier: IAM_POLICY_IN_USE\n", "SourceIdentifier: INSPECTOR_EC2_SCAN_ENABLED\n", "SourceIdentifier: EC2_INSTANCE_MANAGED_BY_SSM\n"} {
+		if strings.Contains(body, out) {
+			t.Errorf("out-of-pack rule %q in the in-pack template", out)
+		}
+	}
+}
+
 func TestLogicalID(t *testing.T) {
 	for in, want := range map[string]string{
 		"iam-password-policy":   "IamPasswordPolicy",

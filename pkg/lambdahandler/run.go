@@ -61,3 +61,9 @@ func Start(ctx context.Context, h *Handler) error {
 	lambda.StartWithOptions(h.Handle, lambda.WithContext(ctx), lambda.WithEnableSIGTERM())
 	return nil
 }
+
+// IAMActions are what the function's role needs besides CloudWatch Logs:
+// read the webhook secret (scope it to the secret's ARN) and mark findings.
+func IAMActions() []string {
+	return []string{"secretsmanager:GetSecretValue", "securityhub:BatchUpdateFindings"}
+}
