@@ -34,6 +34,8 @@ type ComplianceOptions struct {
 	Rule       string
 	Domain     string
 	ShowManual bool
+	Evidence   bool
+	Lang       string
 
 	// newReader builds the AWS Config reader; tests replace it.
 	newReader func(aws.Config) complianceReader
@@ -139,15 +141,22 @@ The mapping ships with secops; it follows AWS's "Operational Best Practices for
 K-ISMS" conformance pack, which 'secops bootstrap' deploys.`,
 		Example: `  secops compliance isms-p
   secops compliance isms-p --domain 2.6
-  secops compliance isms-p --show-manual -o csv`,
+  secops compliance isms-p --domain 2.5.4          # one control and its rules
+  secops compliance isms-p --lang ko --show-manual
+  secops compliance isms-p -o csv`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			isms.Output, isms.ctx = f.Globals.Output, cmd.Context()
+			if isms.Lang != "en" && isms.Lang != "ko" {
+				return &usageError{err: fmt.Errorf("--lang %q: use en or ko", isms.Lang)}
+			}
 			return runF(isms)
 		},
 	}
 	ismsCmd.Flags().StringVar(&isms.Domain, "domain", "", "only this domain (2.6) or control (2.6.1)")
 	ismsCmd.Flags().BoolVar(&isms.ShowManual, "show-manual", false, "list the controls that need manual evidence")
+	ismsCmd.Flags().BoolVar(&isms.Evidence, "evidence", false, "list each control's Config rules and their states (shown anyway for a single control)")
+	ismsCmd.Flags().StringVar(&isms.Lang, "lang", "en", "language of control titles: en or ko")
 
 	cmd.AddCommand(rulesCmd, resCmd, ismsCmd)
 	return cmd
@@ -178,6 +187,8 @@ func complianceRun(o *ComplianceOptions) error {
 		Color:      io.ColorEnabled(),
 		Header:     "backend: aws-config (" + cfg.Region + ")",
 		ShowManual: o.ShowManual,
+		Evidence:   o.Evidence,
+		Korean:     o.Lang == "ko",
 	}
 	prog := o.f.Progress()
 	defer prog.Done("")

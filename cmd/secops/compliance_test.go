@@ -131,6 +131,7 @@ func TestComplianceErrors(t *testing.T) {
 		{[]string{"compliance", "resources"}, "", "accepts 1 arg(s)"},
 		{[]string{"compliance", "resources", "r", "--status", "insufficient_data"}, "", "cannot filter resources on INSUFFICIENT_DATA"},
 		{[]string{"compliance", "isms-p", "-o", "sarif"}, "", `unknown output format "sarif"`},
+		{[]string{"compliance", "isms-p", "--lang", "fr"}, "", `--lang "fr": use en or ko`},
 		{[]string{"compliance", "isms-p", "--domain", "9.9"}, "x", ""},
 	}
 	for _, tt := range tests {
@@ -201,11 +202,11 @@ func TestComplianceFlagsParse(t *testing.T) {
 	if got.View != "rules" || got.Pack != "Operational-Best-Practices-for-KISMS" || got.Status != "NON_COMPLIANT" {
 		t.Errorf("%+v", got)
 	}
-	cmd.SetArgs([]string{"isms-p", "--domain", "2.6", "--show-manual"})
+	cmd.SetArgs([]string{"isms-p", "--domain", "2.6", "--show-manual", "--evidence", "--lang", "ko"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.View != "isms-p" || got.Domain != "2.6" || !got.ShowManual {
+	if got.View != "isms-p" || got.Domain != "2.6" || !got.ShowManual || !got.Evidence || got.Lang != "ko" {
 		t.Errorf("%+v", got)
 	}
 }

@@ -42,6 +42,11 @@ type RenderOptions struct {
 	Header string
 	// ShowManual lists the controls that need manual evidence (isms-p).
 	ShowManual bool
+	// Evidence lists each control's mapped rules and their states (isms-p);
+	// always on when the view holds a single control.
+	Evidence bool
+	// Korean shows control and domain titles in Korean (isms-p).
+	Korean bool
 }
 
 type styles struct {
@@ -337,7 +342,7 @@ func WriteISMSP(w io.Writer, format string, rep *ISMSPReport, o RenderOptions) e
 		t := table{header: []string{"DOMAIN", "SCORE", "COMPLIANT", "NON_COMPLIANT", "NO DATA", "NOT DEPLOYED", "MANUAL", "TITLE"}}
 		for _, d := range rep.Domains {
 			t.add(d.Domain, d.ScoreText(), itoa0(d.Counts.Compliant), itoa0(d.Counts.NonCompliant), itoa0(d.Counts.InsufficientData),
-				itoa0(d.Counts.NotDeployed), itoa0(d.Counts.Manual), clean(orDash(d.TitleEn)))
+				itoa0(d.Counts.NotDeployed), itoa0(d.Counts.Manual), clean(orDash(pick(o.Korean, d.TitleEn, d.TitleKo))))
 		}
 		if err := t.render(&buf); err != nil {
 			return err
@@ -347,17 +352,29 @@ func WriteISMSP(w io.Writer, format string, rep *ISMSPReport, o RenderOptions) e
 	if len(rep.Controls) > 0 {
 		t := table{header: []string{"CONTROL", "STATUS", "RULES C/NC/?/-", "TITLE"}}
 		for _, c := range rep.Controls {
-			t.add(c.ID, st.status(c.Status), fmt.Sprintf("%d/%d/%d/%d", c.Counts.Compliant, c.Counts.NonCompliant, c.Counts.InsufficientData, c.Counts.NotDeployed), clean(c.TitleEn))
+			t.add(c.ID, st.status(c.Status), fmt.Sprintf("%d/%d/%d/%d", c.Counts.Compliant, c.Counts.NonCompliant, c.Counts.InsufficientData, c.Counts.NotDeployed), clean(pick(o.Korean, c.TitleEn, c.TitleKo)))
 		}
 		if err := t.render(&buf); err != nil {
 			return err
+		}
+	}
+	if o.Evidence || len(rep.Controls) == 1 {
+		for _, c := range rep.Controls {
+			fmt.Fprintf(&buf, "\nEvidence for %s %s:\n", c.ID, clean(pick(o.Korean, c.TitleEn, c.TitleKo)))
+			t := table{header: []string{"RULE", "STATUS", "BASIS", "DEPLOYED AS"}}
+			for _, e := range c.Evidence {
+				t.add(clean(e.Identifier), st.status(e.Status), e.Basis, clean(orDash(strings.Join(e.DeployedRules, ", "))))
+			}
+			if err := t.render(&buf); err != nil {
+				return err
+			}
 		}
 	}
 	if o.ShowManual && len(rep.Manual) > 0 {
 		buf.WriteString("\nControls without automated evidence (check them by hand):\n")
 		t := table{header: []string{"CONTROL", "TITLE"}}
 		for _, m := range rep.Manual {
-			t.add(m.ID, clean(m.TitleEn))
+			t.add(m.ID, clean(pick(o.Korean, m.TitleEn, m.TitleKo)))
 		}
 		if err := t.render(&buf); err != nil {
 			return err
@@ -388,6 +405,14 @@ func countText(counts map[string]int, st styles) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// pick returns the Korean text when asked for and present.
+func pick(korean bool, en, ko string) string {
+	if korean && ko != "" {
+		return ko
+	}
+	return en
 }
 
 func itoa0(n int) string { return strconv.Itoa(n) }

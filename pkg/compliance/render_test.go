@@ -25,6 +25,8 @@ func TestRenderISMSP(t *testing.T) {
 		{"isms-p.txt", FormatTable, rep, o},
 		{"isms-p-2.1-manual.txt", FormatTable, rep.Filter("2.1"), RenderOptions{ShowManual: true}},
 		{"isms-p.csv", FormatCSV, rep, o},
+		{"isms-p-2.5.4.txt", FormatTable, rep.Filter("2.5.4"), RenderOptions{}},
+		{"isms-p-2.8-ko.txt", FormatTable, rep.Filter("2.8"), RenderOptions{Korean: true, Evidence: true, ShowManual: true}},
 	} {
 		t.Run(tt.golden, func(t *testing.T) {
 			var buf bytes.Buffer
