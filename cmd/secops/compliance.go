@@ -215,6 +215,9 @@ func complianceRun(o *ComplianceOptions) error {
 			return err
 		}
 		prog.Done("")
+		if m, err := compliance.LoadISMSP(); err == nil {
+			m.AnnotateControls(rules)
+		}
 		return compliance.WriteRules(io.Out, format, rules, ro)
 	case "resources":
 		prog.Step("Reading evaluation results of %s", o.Rule)

@@ -92,6 +92,8 @@ type RuleStatus struct {
 	Pack       string `json:"pack,omitempty"`
 	Status     string `json:"status"`
 	CreatedBy  string `json:"createdBy,omitempty"`
+	// Controls are the ISMS-P controls the rule evidences (AnnotateControls).
+	Controls []string `json:"ismsPControls,omitempty"`
 }
 
 // ResourceStatus is one resource's evaluation by a rule.

@@ -286,3 +286,13 @@ func (m *Mapping) Stats() MappingStats {
 	sort.Strings(s.RulesUnused)
 	return s
 }
+
+// AnnotateControls fills each rule's Controls from the mapping, joining on
+// the rule's identifier.
+func (m *Mapping) AnnotateControls(rules []RuleStatus) {
+	for i := range rules {
+		if r, ok := m.Rule(rules[i].Identifier); ok {
+			rules[i].Controls = append([]string(nil), r.Controls...)
+		}
+	}
+}

@@ -239,9 +239,9 @@ func WriteRules(w io.Writer, format string, rules []RuleStatus, o RenderOptions)
 	case FormatCSV:
 		var rows [][]string
 		for _, r := range rules {
-			rows = append(rows, []string{r.Name, r.Identifier, r.Pack, r.Status})
+			rows = append(rows, []string{r.Name, r.Identifier, r.Pack, r.Status, strings.Join(r.Controls, " ")})
 		}
-		return writeCSV(w, []string{"rule", "identifier", "pack", "status"}, rows)
+		return writeCSV(w, []string{"rule", "identifier", "pack", "status", "isms_p_controls"}, rows)
 	}
 	st := newStyles(o)
 	var buf bytes.Buffer
@@ -250,11 +250,11 @@ func WriteRules(w io.Writer, format string, rules []RuleStatus, o RenderOptions)
 		buf.WriteString("No rules match.\n")
 		return finish(w, &buf)
 	}
-	t := table{header: []string{"RULE", "STATUS", "CHECKS", "PACK"}}
+	t := table{header: []string{"RULE", "STATUS", "CHECKS", "PACK", "ISMS-P"}}
 	counts := map[string]int{}
 	for _, r := range rules {
 		counts[r.Status]++
-		t.add(clean(r.Name), st.status(r.Status), clean(orDash(r.Identifier)), clean(orDash(r.Pack)))
+		t.add(clean(r.Name), st.status(r.Status), clean(orDash(r.Identifier)), clean(orDash(r.Pack)), orDash(strings.Join(r.Controls, ",")))
 	}
 	if err := t.render(&buf); err != nil {
 		return err

@@ -71,12 +71,32 @@ func TestRenderPacksRulesResources(t *testing.T) {
 	}
 	buf.Reset()
 	WriteRules(&buf, FormatCSV, []RuleStatus{{Name: "=cmd()", Identifier: "X", Pack: "p", Status: StatusCompliant}}, RenderOptions{})
-	if buf.String() != "rule,identifier,pack,status\n'=cmd(),X,p,COMPLIANT\n" {
+	if buf.String() != "rule,identifier,pack,status,isms_p_controls\n'=cmd(),X,p,COMPLIANT,\n" {
 		t.Errorf("rules csv %q", buf.String())
 	}
 	buf.Reset()
 	WriteResources(&buf, FormatTable, nil, RenderOptions{})
 	if buf.String() != "No evaluation results for this rule (yet).\n" {
 		t.Errorf("empty resources %q", buf.String())
+	}
+}
+
+func TestRulesShowISMSPControls(t *testing.T) {
+	m, _ := LoadISMSP()
+	rules := []RuleStatus{
+		{Name: "iam-password-policy-conformance-pack-x7k2q9wmz", Identifier: "IAM_PASSWORD_POLICY", Pack: "KISMS", Status: StatusNonCompliant},
+		{Name: "tagging-policy-check", Identifier: "arn:aws:lambda:ap-northeast-2:123456789012:function:tagging", Status: StatusCompliant},
+	}
+	m.AnnotateControls(rules)
+	var buf bytes.Buffer
+	if err := WriteRules(&buf, FormatTable, rules, RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "RULE                                            STATUS         CHECKS                                                       PACK   ISMS-P\n" +
+		"iam-password-policy-conformance-pack-x7k2q9wmz  NON_COMPLIANT  IAM_PASSWORD_POLICY                                          KISMS  2.5.4,2.10.2\n" +
+		"tagging-policy-check                            COMPLIANT      arn:aws:lambda:ap-northeast-2:123456789012:function:tagging  -      -\n" +
+		"\n2 rules: 1 NON_COMPLIANT, 1 COMPLIANT\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
 }
