@@ -13,7 +13,9 @@ import (
 // recorder is a Reporter that keeps every line.
 type recorder struct{ lines []string }
 
-func (r *recorder) Step(format string, args ...any) { r.lines = append(r.lines, fmt.Sprintf(format, args...)) }
+func (r *recorder) Step(format string, args ...any) {
+	r.lines = append(r.lines, fmt.Sprintf(format, args...))
+}
 func (r *recorder) Done(format string, args ...any) {
 	if format != "" {
 		r.lines = append(r.lines, fmt.Sprintf(format, args...))
@@ -35,8 +37,8 @@ func newEnv(t *testing.T) *env {
 	e.d = &Deployer{
 		CFN: cfn, S3: s3c, Inspector: insp, STS: stsc,
 		Progress: e.rec, Version: "v1.2.3",
-		Sleep:    func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-		Timeout:  time.Minute,
+		Sleep:   func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
+		Timeout: time.Minute,
 	}
 	return e
 }
