@@ -57,6 +57,8 @@ func newRootCmd(f *Factory) *cobra.Command {
 	cmd.AddCommand(
 		newVersionCmd(f),
 	)
+	cmd.AddCommand(newBootstrapCmd(f))
+	cmd.AddCommand(newInitCmd(f))
 	return cmd
 }
 

@@ -231,3 +231,16 @@ func (d *Deployer) artifactsBucket(ctx context.Context, apply bool) (string, err
 	}
 	return "", fmt.Errorf("stack %s has no ArtifactsBucketName output yet: deploy it first with 'secops bootstrap apply --stacks security'", CloudFormationName(StackSecurity))
 }
+
+// NeedsWebhook reports whether apply will create the alerts stack, which
+// is the only time the Slack webhook URL must be given.
+func (d *Deployer) NeedsWebhook(ctx context.Context, stacks []string) (bool, error) {
+	if !containsStack(stacks, StackAlerts) {
+		return false, nil
+	}
+	s, err := d.describeStack(ctx, CloudFormationName(StackAlerts))
+	if err != nil {
+		return false, err
+	}
+	return s == nil || s.StackStatus == types.StackStatusReviewInProgress, nil
+}

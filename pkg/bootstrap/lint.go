@@ -294,3 +294,25 @@ func ResourceTypes(body []byte) ([]string, error) {
 	sort.Strings(out)
 	return out, nil
 }
+
+// Resources returns a template's resources as (logical id, type) pairs in
+// template order.
+func Resources(body []byte) ([][2]string, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("parse template: %w", err)
+	}
+	if len(doc.Content) == 0 {
+		return nil, fmt.Errorf("parse template: empty")
+	}
+	res := get(doc.Content[0], "Resources")
+	var out [][2]string
+	for i := 0; res != nil && i+1 < len(res.Content); i += 2 {
+		t := ""
+		if n := get(res.Content[i+1], "Type"); n != nil {
+			t = n.Value
+		}
+		out = append(out, [2]string{res.Content[i].Value, t})
+	}
+	return out, nil
+}
