@@ -309,7 +309,7 @@ func bootstrapInputs(ctx context.Context, f *Factory, o *bootstrapOptions, apply
 		p.Step("building secops for linux/amd64")
 		in.Package, err = bootstrap.BuildPackage(ctx, ".", f.IO.ErrOut)
 		p.Done("")
-	case apply:
+	case apply && needsPackage(o.Stacks):
 		// Package the running binary when it can run on Lambda; otherwise
 		// leave it empty, which keeps the deployed package on update and
 		// asks for --lambda-zip when a stack needs one.
@@ -318,6 +318,21 @@ func bootstrapInputs(ctx context.Context, f *Factory, o *bootstrapOptions, apply
 		}
 	}
 	return in, err
+}
+
+// needsPackage reports whether a stack that runs secops (alerts,
+// pipeline, scanner) is selected.
+func needsPackage(flagStacks []string) bool {
+	stacks, err := bootstrap.SelectStacks(flagStacks)
+	if err != nil {
+		return false
+	}
+	for _, s := range stacks {
+		if s != bootstrap.StackSecurity {
+			return true
+		}
+	}
+	return false
 }
 
 func newBootstrapStatusCmd(f *Factory, runF func(*bootstrapOptions) error) *cobra.Command {

@@ -226,6 +226,13 @@ func (d *Deployer) artifactsBucket(ctx context.Context, apply bool) (string, err
 	if b := outputs(sec)["ArtifactsBucketName"]; b != "" {
 		return b, nil
 	}
+	if sec != nil && !statusInProgress(sec.StackStatus) {
+		// Emulators such as moto do not fill Outputs for stacks created
+		// through change sets; the resource list has the same name.
+		if b, err := d.physicalID(ctx, CloudFormationName(StackSecurity), "ArtifactsBucket"); err != nil || b != "" {
+			return b, err
+		}
+	}
 	if !apply {
 		return placeholder, nil
 	}
@@ -243,4 +250,24 @@ func (d *Deployer) NeedsWebhook(ctx context.Context, stacks []string) (bool, err
 		return false, err
 	}
 	return s == nil || s.StackStatus == types.StackStatusReviewInProgress, nil
+}
+
+// physicalID returns the physical id of a stack's resource, "" if absent.
+func (d *Deployer) physicalID(ctx context.Context, stackName, logicalID string) (string, error) {
+	var token *string
+	for {
+		page, err := d.CFN.ListStackResources(ctx, &cloudformation.ListStackResourcesInput{StackName: aws.String(stackName), NextToken: token})
+		if err != nil {
+			return "", fmt.Errorf("list resources of stack %s: %w", stackName, err)
+		}
+		for _, r := range page.StackResourceSummaries {
+			if aws.ToString(r.LogicalResourceId) == logicalID {
+				return aws.ToString(r.PhysicalResourceId), nil
+			}
+		}
+		if aws.ToString(page.NextToken) == "" {
+			return "", nil
+		}
+		token = page.NextToken
+	}
 }

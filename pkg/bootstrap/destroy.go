@@ -6,6 +6,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
 // retainedTypes are resource types the templates keep on delete
@@ -49,9 +50,11 @@ func (d *Deployer) Destroy(ctx context.Context, stacks []string, deleteData bool
 			res.Absent = append(res.Absent, name)
 			continue
 		}
-		kept, err := d.retainedResources(ctx, stacks[i], name)
-		if err != nil {
-			return res, err
+		var kept []Retained
+		if s.StackStatus != types.StackStatusReviewInProgress { // never created: no resources
+			if kept, err = d.retainedResources(ctx, stacks[i], name); err != nil {
+				return res, err
+			}
 		}
 		start := d.now()
 		d.progress().Step("%s: deleting", name)

@@ -40,7 +40,15 @@ func WriteStatus(w io.Writer, rows []StackStatus) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Stack, r.Name, r.Status, updated, drift)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if r.DriftError != "" {
+			fmt.Fprintf(w, "drift of %s unknown: %s\n", r.Name, r.DriftError)
+		}
+	}
+	return nil
 }
 
 // WriteApply writes what apply did, one line per stack.

@@ -18,6 +18,8 @@ type StackStatus struct {
 	LastUpdated *time.Time `json:"lastUpdated,omitempty"`
 	Drift       string     `json:"drift,omitempty"` // IN_SYNC, DRIFTED, UNKNOWN, NOT_CHECKED, or the detection failure
 	DriftCount  int        `json:"driftedResources,omitempty"`
+	// DriftError says why drift could not be detected (Drift is UNKNOWN).
+	DriftError string `json:"driftError,omitempty"`
 }
 
 // NotDeployed is the status of a stack that does not exist.
@@ -50,7 +52,12 @@ func (d *Deployer) Status(ctx context.Context, stacks []string, drift bool) ([]S
 		if drift && !statusInProgress(s.StackStatus) {
 			row.Drift, row.DriftCount, err = d.detectDrift(ctx, name)
 			if err != nil {
-				return rows, err
+				if ctx.Err() != nil {
+					return rows, err
+				}
+				// Drift is extra information: a missing permission or an
+				// endpoint without drift detection must not hide the states.
+				row.Drift, row.DriftError = "UNKNOWN", err.Error()
 			}
 		}
 		rows = append(rows, row)
