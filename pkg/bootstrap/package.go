@@ -2,8 +2,8 @@ package bootstrap
 
 import (
 	"archive/zip"
-	"compress/flate"
 	"bytes"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
