@@ -91,6 +91,10 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 		t.Errorf("package not in s3://%s: %v", bucket, err)
 	}
 
+	if id, err := d.ScannerInstance(ctx); err != nil || !strings.HasPrefix(id, "i-") {
+		t.Errorf("scanner instance %q, %v", id, err)
+	}
+
 	rows, err := d.Status(ctx, AllStacks, true)
 	if err != nil {
 		t.Fatal(err)

@@ -92,3 +92,24 @@ func (d *Deployer) detectDrift(ctx context.Context, name string) (string, int, e
 		}
 	}
 }
+
+// ScannerInstance returns the instance id of the scanner host, for
+// `secops scan --remote` (pkg/bootstrap/remote).
+func (d *Deployer) ScannerInstance(ctx context.Context) (string, error) {
+	name := CloudFormationName(StackScanner)
+	s, err := d.describeStack(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if s == nil || statusFailed(s.StackStatus) || s.StackStatus == types.StackStatusReviewInProgress {
+		return "", fmt.Errorf("no scanner host: deploy it with 'secops bootstrap apply --stacks scanner'")
+	}
+	if id := outputs(s)["ScannerInstanceId"]; id != "" {
+		return id, nil
+	}
+	id, err := d.physicalID(ctx, name, "ScannerInstance")
+	if err == nil && id == "" {
+		err = fmt.Errorf("stack %s has no ScannerInstance", name)
+	}
+	return id, err
+}
