@@ -59,7 +59,7 @@ var directActions = map[string]string{
 	"cloudformation:DescribeStacks":                    "every command: stack state and outputs",
 	"cloudformation:DescribeStackEvents":               "apply and destroy: live progress and failure reasons",
 	"cloudformation:DeleteStack":                       "destroy; plan: remove the placeholder of a never-created stack",
-	"cloudformation:ListStackResources":                "destroy --delete-data: find the data buckets",
+	"cloudformation:ListStackResources":                "destroy: list the data buckets it keeps or deletes; apply: find the artifacts bucket",
 	"cloudformation:DetectStackDrift":                  "status: start drift detection",
 	"cloudformation:DescribeStackDriftDetectionStatus": "status: read the drift result",
 	"s3:PutObject":                                     "apply: upload the notifier and secops package",
@@ -73,6 +73,8 @@ var directActions = map[string]string{
 	"inspector2:Enable":                                "apply: turn on Inspector for ECR and EC2",
 	"iam:CreateServiceLinkedRole":                      "apply: Inspector creates its service-linked role on first Enable",
 	"sts:GetCallerIdentity":                            "apply: the account id Inspector is enabled for",
+	"ssm:SendCommand":                                  "scan --remote: run secops on the scanner host",
+	"ssm:GetCommandInvocation":                         "scan --remote: stream the output back",
 }
 
 // RequiredActions returns every IAM action running bootstrap needs, sorted.
