@@ -50,24 +50,25 @@ var fakeZip = []byte("PK\x03\x04 not really a zip, but bytes with a stable hash"
 func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	stacks := []string{StackSecurity, StackAlerts}
+	stacks := AllStacks
 
 	// 1. Create.
-	res, err := e.d.Apply(ctx, stacks, Inputs{SlackWebhookURL: webhook, Package: fakeZip})
+	res, err := e.d.Apply(ctx, stacks, Inputs{SlackWebhookURL: webhook, Package: fakeZip,
+		ConnectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", RepositoryID: "acme/shop"})
 	if err != nil {
 		t.Fatalf("apply: %v\nprogress:\n%s", err, e.rec)
 	}
-	if got := actionsOf(res); got != "security=created alerts=created" {
+	if got := actionsOf(res); got != "security=created alerts=created pipeline=created scanner=created" {
 		t.Errorf("apply: %s", got)
 	}
 	if res.Inspector != "enabled" {
 		t.Errorf("Inspector = %q, want enabled", res.Inspector)
 	}
 	creates := e.cfn.requestsFor("CreateChangeSet")
-	if len(creates) != 2 {
-		t.Fatalf("%d CreateChangeSet requests, want 2", len(creates))
+	if len(creates) != 4 {
+		t.Fatalf("%d CreateChangeSet requests, want 4", len(creates))
 	}
-	for i, want := range []string{"secops-security", "secops-alerts"} {
+	for i, want := range []string{"secops-security", "secops-alerts", "secops-pipeline", "secops-scanner"} {
 		r := creates[i]
 		if r.Get("StackName") != want || r.Get("ChangeSetType") != "CREATE" || r.Get("Capabilities.member.1") != "CAPABILITY_IAM" {
 			t.Errorf("CreateChangeSet %d: stack %s type %s caps %s", i, r.Get("StackName"), r.Get("ChangeSetType"), r.Get("Capabilities.member.1"))
@@ -89,11 +90,24 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 			t.Errorf("alerts parameter %s = %q, want %q", k, params[k], v)
 		}
 	}
+	pipeline := paramMap(creates[2])
+	for k, v := range map[string]string{
+		"ArtifactsBucket": "secops-security-artifactsbucketname", "SecopsPackageKey": PackageKey(fakeZip),
+		"ConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", "RepositoryId": "acme/shop",
+		"BranchName": "main", "ClusterName": "secops", "AppUrl": "",
+	} {
+		if got, ok := pipeline[k]; !ok || got != v {
+			t.Errorf("pipeline parameter %s = %q (set %v), want %q", k, got, ok, v)
+		}
+	}
+	if n := strings.Count(strings.Join(e.s3.requests, "\n"), "PUT "); n != 1 {
+		t.Errorf("package uploaded %d times, want once: %v", n, e.s3.requests)
+	}
 	if _, ok := e.s3.objects["secops-security-artifactsbucketname/"+PackageKey(fakeZip)]; !ok {
 		t.Errorf("package not uploaded; S3 requests %v", e.s3.requests)
 	}
-	if n := len(e.cfn.requestsFor("ExecuteChangeSet")); n != 2 {
-		t.Errorf("%d ExecuteChangeSet, want 2", n)
+	if n := len(e.cfn.requestsFor("ExecuteChangeSet")); n != 4 {
+		t.Errorf("%d ExecuteChangeSet, want 4", n)
 	}
 	progress := e.rec.String()
 	for _, want := range []string{
@@ -120,7 +134,7 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("re-apply: %v", err)
 	}
-	if got := actionsOf(res); got != "security=unchanged alerts=unchanged" {
+	if got := actionsOf(res); got != "security=unchanged alerts=unchanged pipeline=unchanged scanner=unchanged" {
 		t.Errorf("re-apply: %s", got)
 	}
 	if res.Inspector != "already enabled" || len(e.insp.enables) != 1 {
@@ -135,12 +149,12 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 		t.Errorf("re-apply change set type %s", upd.Get("ChangeSetType"))
 	}
 	for _, p := range members(upd, "Parameters", "ParameterKey", "ParameterValue", "UsePreviousValue") {
-		if (p["ParameterKey"] == "SlackWebhookUrl" || p["ParameterKey"] == "LambdaKey") && (p["UsePreviousValue"] != "true" || p["ParameterValue"] != "") {
+		if p["ParameterKey"] != "ArtifactsBucket" && (p["UsePreviousValue"] != "true" || p["ParameterValue"] != "") {
 			t.Errorf("re-apply parameter %v should reuse the stored value", p)
 		}
 	}
-	if n := len(e.cfn.requestsFor("DeleteChangeSet")); n != 2 {
-		t.Errorf("%d DeleteChangeSet after two empty change sets, want 2", n)
+	if n := len(e.cfn.requestsFor("DeleteChangeSet")); n != 4 {
+		t.Errorf("%d DeleteChangeSet after four empty change sets, want 4", n)
 	}
 	if !strings.Contains(e.rec.String(), "secops-alerts: no changes") {
 		t.Errorf("re-apply progress:\n%s", e.rec)
@@ -155,11 +169,11 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	for _, r := range rows {
 		got += fmt.Sprintf("%s=%s/%s ", r.Stack, r.Status, r.Drift)
 	}
-	if got != "security=CREATE_COMPLETE/IN_SYNC alerts=CREATE_COMPLETE/IN_SYNC pipeline=NOT_DEPLOYED/ scanner=NOT_DEPLOYED/ " {
+	if got != "security=CREATE_COMPLETE/IN_SYNC alerts=CREATE_COMPLETE/IN_SYNC pipeline=CREATE_COMPLETE/IN_SYNC scanner=CREATE_COMPLETE/IN_SYNC " {
 		t.Errorf("status: %s", got)
 	}
-	if n := len(e.cfn.requestsFor("DetectStackDrift")); n != 2 {
-		t.Errorf("%d DetectStackDrift, want 2", n)
+	if n := len(e.cfn.requestsFor("DetectStackDrift")); n != 4 {
+		t.Errorf("%d DetectStackDrift, want 4", n)
 	}
 
 	// 4. Destroy keeps the data buckets.
@@ -167,21 +181,24 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(dres.Deleted, ",") != "secops-alerts,secops-security" || strings.Join(dres.Absent, ",") != "secops-scanner,secops-pipeline" {
+	if strings.Join(dres.Deleted, ",") != "secops-scanner,secops-pipeline,secops-alerts,secops-security" || len(dres.Absent) != 0 {
 		t.Errorf("destroy: deleted %v absent %v", dres.Deleted, dres.Absent)
 	}
 	var kept []string
 	for _, r := range dres.Retained {
+		if r.Type == "AWS::CodeCommit::Repository" {
+			continue // the fake ignores template conditions; AWS would not create it with a connection
+		}
 		kept = append(kept, fmt.Sprintf("%s:%v", r.PhysicalID, r.Deleted))
 	}
-	if strings.Join(kept, ",") != "secops-security-artifactsbucket:false,secops-security-configbucket:false" {
+	if strings.Join(kept, ",") != "secops-pipeline-imagerepository:false,secops-security-artifactsbucket:false,secops-security-configbucket:false" {
 		t.Errorf("retained %v", kept)
 	}
 	if len(e.s3.deleted) != 0 {
 		t.Errorf("buckets deleted without --delete-data: %v", e.s3.deleted)
 	}
 	deletes := e.cfn.requestsFor("DeleteStack")
-	if len(deletes) != 2 || deletes[0].Get("StackName") != "secops-alerts" || deletes[1].Get("StackName") != "secops-security" {
+	if len(deletes) != 4 || deletes[0].Get("StackName") != "secops-scanner" || deletes[3].Get("StackName") != "secops-security" {
 		t.Errorf("DeleteStack order: %v", deletes)
 	}
 	rows, _ = e.d.Status(ctx, AllStacks, false)
