@@ -252,15 +252,15 @@ func bootstrapApplyRun(ctx context.Context, f *Factory, o *bootstrapOptions) err
 	if err != nil {
 		return &usageError{err: err}
 	}
+	in, err := bootstrapInputs(ctx, f, o, true)
+	if err != nil {
+		return err
+	}
 	d, err := newDeployer(ctx, f)
 	if err != nil {
 		return err
 	}
 	d.Timeout = o.Timeout
-	in, err := bootstrapInputs(ctx, f, o, true)
-	if err != nil {
-		return err
-	}
 	if in.SlackWebhookURL == "" {
 		need, err := d.NeedsWebhook(ctx, stacks)
 		if err != nil {
@@ -456,7 +456,6 @@ func newDeployer(ctx context.Context, f *Factory) (*bootstrap.Deployer, error) {
 		S3:        s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.Globals.EndpointURL != "" }),
 		Inspector: inspector2.NewFromConfig(cfg),
 		STS:       sts.NewFromConfig(cfg),
-		Out:       f.IO.Out,
 		Progress:  f.Progress(),
 		Version:   v,
 		Now:       f.Now,

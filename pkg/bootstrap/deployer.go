@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -45,8 +44,7 @@ type Deployer struct {
 	S3        s3API        // package upload and --delete-data; may be nil for plan and status
 	Inspector inspectorAPI // may be nil: Inspector is then not enabled
 	STS       stsAPI       // account id for Inspector
-	// Out receives results (stdout); Progress shows the waits (stderr).
-	Out      io.Writer
+	// Progress shows the waits (stderr); results are returned, not printed.
 	Progress Reporter
 	// Version is written to every stack's secops:version tag.
 	Version string
@@ -88,13 +86,6 @@ func (d *Deployer) progress() Reporter {
 		return nopReporter{}
 	}
 	return d.Progress
-}
-
-func (d *Deployer) out() io.Writer {
-	if d.Out == nil {
-		return io.Discard
-	}
-	return d.Out
 }
 
 func (d *Deployer) timeout() time.Duration {
