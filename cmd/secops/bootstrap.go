@@ -51,6 +51,7 @@ type bootstrapOptions struct {
 	ClusterName     string
 	AppURL          string
 	SubnetID        string
+	VpcID           string
 	Timeout         time.Duration
 
 	// status
@@ -89,7 +90,8 @@ func addInputFlags(cmd *cobra.Command, o *bootstrapOptions) {
 	fl.StringVar(&o.Branch, "branch", "", "branch the pipeline builds (default main)")
 	fl.StringVar(&o.ClusterName, "cluster-name", "", "EKS cluster the Deploy stage deploys to (default secops)")
 	fl.StringVar(&o.AppURL, "app-url", "", "URL the DAST stage scans (default: skip DAST)")
-	fl.StringVar(&o.SubnetID, "subnet-id", "", "subnet for the scanner host (default: the default VPC)")
+	fl.StringVar(&o.SubnetID, "subnet-id", "", "subnet for the scanner host, with --vpc-id (default: the default VPC)")
+	fl.StringVar(&o.VpcID, "vpc-id", "", "VPC of --subnet-id, for the scanner's security group")
 	fl.StringVar(&o.LambdaZip, "lambda-zip", "", "secops package for Lambda and CodeBuild: a zip holding a linux/amd64 secops named bootstrap")
 	fl.BoolVar(&o.BuildLambda, "build-lambda", false, "build the package with 'go build' from the secops source in the current directory")
 }
@@ -294,6 +296,7 @@ func bootstrapInputs(ctx context.Context, f *Factory, o *bootstrapOptions, apply
 		ClusterName:     o.ClusterName,
 		AppURL:          o.AppURL,
 		SubnetID:        o.SubnetID,
+		VpcID:           o.VpcID,
 	}
 	if in.SlackWebhookURL != "" && !strings.HasPrefix(in.SlackWebhookURL, "https://") {
 		return in, &usageError{err: errors.New("--slack-webhook-url must be an https:// URL")}

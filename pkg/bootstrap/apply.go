@@ -24,6 +24,7 @@ type Inputs struct {
 	ClusterName   string
 	AppURL        string
 	SubnetID      string // scanner
+	VpcID         string // scanner: the VPC of SubnetID
 }
 
 // StackResult is what apply did to one stack.
@@ -212,7 +213,10 @@ func (d *Deployer) parameters(ctx context.Context, stack string, existing *types
 			optional("AppUrl", in.AppURL, ""),
 		)
 	case StackScanner:
-		out = append(out, optional("SubnetId", in.SubnetID, ""))
+		if (in.SubnetID == "") != (in.VpcID == "") {
+			return nil, fmt.Errorf("the scanner needs --subnet-id and --vpc-id together (the security group must be in the subnet's VPC), or neither for the default VPC")
+		}
+		out = append(out, optional("SubnetId", in.SubnetID, ""), optional("VpcId", in.VpcID, ""))
 	}
 	return out, nil
 }

@@ -291,6 +291,9 @@ func TestApplyNeedsWebhookAndPackage(t *testing.T) {
 	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{SlackWebhookURL: webhook}); err == nil || !strings.Contains(err.Error(), "--lambda-zip") {
 		t.Errorf("alerts without package: %v", err)
 	}
+	if _, err := e.d.Apply(ctx, []string{StackScanner}, Inputs{Package: fakeZip, SubnetID: "subnet-1"}); err == nil || !strings.Contains(err.Error(), "--vpc-id") {
+		t.Errorf("scanner subnet without VPC: %v", err)
+	}
 }
 
 func TestPlanLeavesNothingBehind(t *testing.T) {
