@@ -52,7 +52,8 @@ func startMoto(t *testing.T) string {
 }
 
 // TestMotoApplyStatusNoopDestroy runs the whole flow against moto's
-// CloudFormation. Quirks of moto 5.x this test lives with:
+// CloudFormation: plan → apply → status → apply (no-op) → destroy.
+// Quirks of moto 5.x this test lives with:
 //   - resource types moto does not model (SecurityHub, GuardDuty, Config,
 //     Lambda permissions, Events rules, ...) are accepted and skipped; it
 //     does not model AWS::CodeBuild::Project or AWS::CodePipeline::Pipeline
@@ -63,7 +64,11 @@ func startMoto(t *testing.T) string {
 //     before the resources exist), so the deployer falls back to
 //     ListStackResources for the artifacts bucket;
 //   - DetectStackDrift is not implemented (HTTP 500), so drift is UNKNOWN;
-//   - Inspector2 Enable needs AccountIds, which the deployer always sends.
+//   - Inspector2 Enable needs AccountIds, which the deployer always sends;
+//   - the stack status after an update change set may stay CREATE_COMPLETE
+//     (moto 5.2.1 here reports UPDATE_COMPLETE), so the watcher also ends an
+//     update on the stack-level terminal event or a newer LastUpdatedTime;
+//   - change sets for updates carry no Changes list.
 func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 	url := startMoto(t)
 	cfn, s3c, insp, stsc := clients(url, url, url, url)
@@ -72,6 +77,24 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 		PollInterval: 100 * time.Millisecond, Timeout: time.Minute}
 	ctx := context.Background()
 	stacks := []string{StackSecurity, StackAlerts, StackScanner}
+
+	// plan on an empty account: every resource is an Add, and nothing is left behind.
+	plan, err := d.Plan(ctx, []string{StackSecurity, StackAlerts}, Inputs{})
+	if err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	adds := map[string]int{}
+	for _, c := range plan {
+		if c.Action == "Add" {
+			adds[c.Stack]++
+		}
+	}
+	if adds[StackSecurity] != 12 || adds[StackAlerts] != 10 || len(plan) != 22 {
+		t.Errorf("plan rows %v (%d), want 12 security and 10 alerts adds", adds, len(plan))
+	}
+	if st, _ := d.Status(ctx, []string{StackSecurity, StackAlerts}, false); st[0].Status != NotDeployed || st[1].Status != NotDeployed {
+		t.Errorf("plan left stacks: %+v", st)
+	}
 
 	res, err := d.Apply(ctx, stacks, Inputs{SlackWebhookURL: webhook, Package: fakeZip})
 	if err != nil {
@@ -119,6 +142,19 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 	}
 	if res.Inspector != "already enabled" {
 		t.Errorf("re-apply Inspector = %q", res.Inspector)
+	}
+
+	// A real update: a new webhook changes the alerts stack only.
+	res, err = d.Apply(ctx, []string{StackAlerts}, Inputs{SlackWebhookURL: webhook + "2"})
+	if err != nil {
+		t.Fatalf("update: %v\n%s", err, rec)
+	}
+	if len(res.Stacks) != 1 || res.Stacks[0].Action != "updated" {
+		t.Errorf("update: %+v", res.Stacks)
+	}
+	// Some moto versions leave CREATE_COMPLETE after an update change set.
+	if st := res.Stacks[0].Status; st != "UPDATE_COMPLETE" && st != "CREATE_COMPLETE" {
+		t.Errorf("status after update %s", st)
 	}
 
 	dres, err := d.Destroy(ctx, AllStacks, true)
