@@ -266,7 +266,8 @@ func TestApplyFailedResourceShowsEvents(t *testing.T) {
 	if se.Status != "ROLLBACK_COMPLETE" || len(se.Failures) != 1 || se.Failures[0].LogicalID != "GuardDutyDetector" || se.Failures[0].Reason != e.cfn.failReason {
 		t.Errorf("StackError = %+v", se)
 	}
-	if !strings.Contains(err.Error(), "CREATE_FAILED GuardDutyDetector (AWS::GuardDuty::Detector): Resource handler returned message") {
+	if !strings.Contains(err.Error(), "CREATE_FAILED GuardDutyDetector (AWS::GuardDuty::Detector): Resource handler returned message") ||
+		!strings.Contains(err.Error(), "Accounts that already use these services") {
 		t.Errorf("message: %v", err)
 	}
 	// A stack in ROLLBACK_COMPLETE cannot be updated; apply says what to do.

@@ -43,8 +43,14 @@ func (e *StackError) Error() string {
 	if len(e.Failures) == 0 {
 		b.WriteString(" (no failed resource events; see the CloudFormation console)")
 	}
+	hint := false
 	for _, f := range e.Failures {
 		b.WriteString("\n  " + f.String())
+		r := strings.ToLower(f.Reason)
+		hint = hint || strings.Contains(r, "already exist") || strings.Contains(r, "already subscribed") || strings.Contains(r, "already enabled")
+	}
+	if hint {
+		b.WriteString("\nThe account already has one of these set up outside secops (Security Hub, a GuardDuty detector and the AWS Config recorder exist once per Region); see \"Accounts that already use these services\" in docs/bootstrap.md.")
 	}
 	return b.String()
 }
