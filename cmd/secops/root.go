@@ -64,6 +64,8 @@ func newRootCmd(f *Factory) *cobra.Command {
 		newNotifyCmd(f, nil),
 		newLambdaCmd(f),
 	)
+	cmd.AddCommand(newBootstrapCmd(f))
+	cmd.AddCommand(newInitCmd(f))
 	return cmd
 }
 
