@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -51,4 +52,13 @@ securityhub:BatchUpdateFindings.`,
 			return lambdahandler.Start(ctx, h)
 		},
 	}
+}
+
+// lambdaBootstrapArgs runs `secops lambda` when the binary is the custom
+// runtime's bootstrap: Lambda starts it by that name with no arguments.
+func lambdaBootstrapArgs(argv0 string, args []string, getenv func(string) string) []string {
+	if len(args) == 0 && filepath.Base(argv0) == "bootstrap" && getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return []string{"lambda"}
+	}
+	return args
 }
