@@ -20,6 +20,7 @@ import (
 	"github.com/secops-dev/secops/pkg/report"
 	"github.com/secops-dev/secops/pkg/scan"
 	"github.com/secops-dev/secops/pkg/scan/sast"
+	"github.com/secops-dev/secops/pkg/scan/sca"
 	"github.com/secops-dev/secops/pkg/scan/secrets"
 	"github.com/secops-dev/secops/pkg/scanner"
 )
@@ -87,7 +88,12 @@ const scanExample = `  # Scan the current directory and see everything found
 // newCmdScan is `secops scan`; the scan image, dast and sonarqube
 // commands are added to it as children.
 func newCmdScan(f *Factory) *cobra.Command {
-	return newCmdScanWith(f, nil)
+	cmd := newCmdScanWith(f, nil)
+	cmd.AddCommand(
+		newCmdScanDast(f),
+		newCmdScanSonarqube(f),
+	)
+	return cmd
 }
 
 // newCmdScanWith takes the function that runs the command, so tests can
@@ -97,7 +103,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 		IO:       f.IO,
 		Now:      f.Now,
 		Progress: f.Progress,
-		Store:    f.scanStore,
+		Store:    f.Store,
 		Scanners: sourceScanners,
 	}
 	cmd := &cobra.Command{
@@ -189,6 +195,7 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 // sourceScanners are the scanners `secops scan` runs on a directory.
 func sourceScanners(opts *ScanOptions) []scanner.Scanner {
 	return []scanner.Scanner{
+		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, Now: opts.Now}),
 		secrets.New(secrets.Options{History: opts.SecretsHistory}),
 		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig}),
 	}
