@@ -30,7 +30,8 @@ Environment:
 
 Sent Security Hub findings are set to Workflow NOTIFIED with BatchUpdateFindings.
 The function needs secretsmanager:GetSecretValue on the secret and
-securityhub:BatchUpdateFindings.`,
+securityhub:BatchUpdateFindings; with config:DescribeConfigRules, Config
+messages also name the ISMS-P controls the rule evidences.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
