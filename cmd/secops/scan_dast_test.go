@@ -87,20 +87,20 @@ func TestScanDastFlags(t *testing.T) {
 	}
 }
 
-// memStore records imports.
-type memStore struct {
+// dastMemStore records imports.
+type dastMemStore struct {
 	imports []findings.ImportOptions
 	lists   [][]findings.Finding
 	err     error
 }
 
-func (m *memStore) Backend() string { return "memory" }
-func (m *memStore) Import(_ context.Context, list []findings.Finding, o findings.ImportOptions) (findings.ImportResult, error) {
+func (m *dastMemStore) Backend() string { return "memory" }
+func (m *dastMemStore) Import(_ context.Context, list []findings.Finding, o findings.ImportOptions) (findings.ImportResult, error) {
 	m.imports = append(m.imports, o)
 	m.lists = append(m.lists, list)
 	return findings.ImportResult{New: len(list)}, m.err
 }
-func (m *memStore) Close() error { return nil }
+func (m *dastMemStore) Close() error { return nil }
 
 func TestScanDastRunAgainstDemo(t *testing.T) {
 	srv := httptest.NewUnstartedServer(demo.New().Handler())
@@ -109,7 +109,7 @@ func TestScanDastRunAgainstDemo(t *testing.T) {
 	defer srv.Close()
 
 	ios, _, out, errOut := iostreams.Test()
-	st := &memStore{}
+	st := &dastMemStore{}
 	opts := &scanDastOptions{
 		IO: ios, Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
 		Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, true) },
@@ -145,7 +145,7 @@ func TestScanDastIncompleteDoesNotArchive(t *testing.T) {
 	srv := httptest.NewServer(demo.New().Handler())
 	defer srv.Close()
 	ios, _, _, errOut := iostreams.Test()
-	st := &memStore{}
+	st := &dastMemStore{}
 	opts := &scanDastOptions{
 		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
 		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
@@ -277,7 +277,7 @@ func TestScanDastDrivesZAP(t *testing.T) {
 	}))
 	defer zapSrv.Close()
 	ios, _, out, _ := iostreams.Test()
-	st := &memStore{}
+	st := &dastMemStore{}
 	opts := &scanDastOptions{
 		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
 		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
