@@ -87,34 +87,20 @@ func TestScanDastFlags(t *testing.T) {
 	}
 }
 
-<<<<<<< HEAD
-// dastMemStore records imports.
-type dastMemStore struct {
-=======
 // dastRecorder records imports.
 type dastRecorder struct {
->>>>>>> main
 	imports []findings.ImportOptions
 	lists   [][]findings.Finding
 	err     error
 }
 
-<<<<<<< HEAD
-func (m *dastMemStore) Backend() string { return "memory" }
-func (m *dastMemStore) Import(_ context.Context, list []findings.Finding, o findings.ImportOptions) (findings.ImportResult, error) {
-=======
 func (m *dastRecorder) Backend() string { return "memory" }
 func (m *dastRecorder) Import(_ context.Context, list []findings.Finding, o findings.ImportOptions) (findings.ImportResult, error) {
->>>>>>> main
 	m.imports = append(m.imports, o)
 	m.lists = append(m.lists, list)
 	return findings.ImportResult{New: len(list)}, m.err
 }
-<<<<<<< HEAD
-func (m *dastMemStore) Close() error { return nil }
-=======
 func (m *dastRecorder) Close() error { return nil }
->>>>>>> main
 
 func TestScanDastRunAgainstDemo(t *testing.T) {
 	srv := httptest.NewUnstartedServer(demo.New().Handler())
@@ -123,11 +109,7 @@ func TestScanDastRunAgainstDemo(t *testing.T) {
 	defer srv.Close()
 
 	ios, _, out, errOut := iostreams.Test()
-<<<<<<< HEAD
-	st := &dastMemStore{}
-=======
 	st := &dastRecorder{}
->>>>>>> main
 	opts := &scanDastOptions{
 		IO: ios, Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
 		Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, true) },
@@ -163,11 +145,7 @@ func TestScanDastIncompleteDoesNotArchive(t *testing.T) {
 	srv := httptest.NewServer(demo.New().Handler())
 	defer srv.Close()
 	ios, _, _, errOut := iostreams.Test()
-<<<<<<< HEAD
-	st := &dastMemStore{}
-=======
 	st := &dastRecorder{}
->>>>>>> main
 	opts := &scanDastOptions{
 		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
 		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
@@ -299,11 +277,7 @@ func TestScanDastDrivesZAP(t *testing.T) {
 	}))
 	defer zapSrv.Close()
 	ios, _, out, _ := iostreams.Test()
-<<<<<<< HEAD
-	st := &dastMemStore{}
-=======
 	st := &dastRecorder{}
->>>>>>> main
 	opts := &scanDastOptions{
 		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
 		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
