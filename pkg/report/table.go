@@ -32,7 +32,7 @@ var columnNames = [numColumns]string{"SEVERITY", "TITLE", "RESOURCE", "STATUS", 
 
 // Narrowest TITLE and RESOURCE columns worth showing on a terminal; below
 // that, whole columns are dropped instead (PRODUCT first, then STATUS, then
-// RESOURCE), as gh does.
+// RESOURCE).
 const (
 	minTitleWidth    = 24
 	minResourceWidth = 16
