@@ -114,3 +114,40 @@ func TestWriteSummaryGolden(t *testing.T) {
 		}
 	}
 }
+
+// A finding without a severity (not valid ASFF, but a store may hold one
+// from an old import) is counted, shown and exported, never dropped.
+func TestUnknownSeverity(t *testing.T) {
+	f := dastFinding()
+	f.Severity = nil
+	list := []findings.Finding{f, scaFinding()}
+
+	s := Summarize(list, 5)
+	if s.Total != 2 || s.BySeverity.Unknown != 1 || s.BySeverity.High != 1 {
+		t.Errorf("summary = %+v", s.BySeverity)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, Table, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "UNKNOWN") || !strings.HasSuffix(buf.String(), "2 findings: 1 HIGH, 1 UNKNOWN\n") {
+		t.Errorf("table:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := WriteSummary(&buf, Table, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "UNKNOWN") {
+		t.Errorf("summary table lacks the UNKNOWN column:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := Write(&buf, SARIF, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := validateSARIF(t, buf.Bytes()); err != nil {
+		t.Errorf("SARIF with an unrated finding is invalid: %v", err)
+	}
+	if !strings.Contains(buf.String(), `"level": "note"`) {
+		t.Errorf("unrated finding is not a note")
+	}
+}
