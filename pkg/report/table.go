@@ -56,6 +56,9 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 		return err
 	}
 
+	// The table is made first: it fixes how wide ambiguous-width characters
+	// count, and layout must measure the way the table pads.
+	tbl := newPlainTable(&out)
 	rows := make([][numColumns]string, len(list))
 	labels := make([]string, len(list))
 	for i := range list {
@@ -78,7 +81,6 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 			header = append(header, columnNames[c])
 		}
 	}
-	tbl := newPlainTable(&out)
 	tbl.Header(header)
 	for i, r := range rows {
 		cells := make([]string, 0, numColumns)
