@@ -94,8 +94,9 @@ func (c SeverityCounts) compare(d SeverityCounts) int {
 }
 
 // Summarize counts list by severity and product and picks the topResources
-// resources with the most findings. Ties are broken by severity (a resource
-// with a CRITICAL finding ranks above one with only HIGH ones), then by
+// resources with the most findings (by their first, primary resource).
+// Ties are broken by severity, compared label by label from CRITICAL down,
+// so one CRITICAL finding outweighs any number of HIGH ones; then by
 // resource Id, so the result does not depend on the order of list.
 // Products are ordered the same way.
 func Summarize(list []findings.Finding, topResources int) Summary {
