@@ -151,3 +151,23 @@ func TestUnknownSeverity(t *testing.T) {
 		t.Errorf("unrated finding is not a note")
 	}
 }
+
+func TestSummaryTableFitsTerminal(t *testing.T) {
+	s := Summarize(append(sampleFindings(), manyFindings(1200)...), 10)
+	for _, width := range []int{40, 60, 80, 120, 200} {
+		for _, color := range []bool{false, true} {
+			var buf bytes.Buffer
+			if err := WriteSummary(&buf, Table, s, Options{TTY: true, Color: color, Width: width}); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(buf.String(), "\n") {
+				// 40 columns cannot hold six count columns and a name: the
+				// names keep their minimum and the line runs over.
+				limit := max(width, minResourceWidth+countColumnsWidth([]string{"CRIT", "HIGH", "MED", "LOW", "INFO"}, s))
+				if w := displayWidth(stripANSI(l)); w > limit {
+					t.Errorf("width %d colour %v: line is %d wide: %q", width, color, w, l)
+				}
+			}
+		}
+	}
+}
