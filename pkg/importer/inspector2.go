@@ -213,8 +213,8 @@ func inspectorToASFF(in inspectorFinding) findings.Finding {
 			t = "Other"
 		}
 		tags := r.Tags
-		if len(tags) > 50 {
-			tags = nil
+		if len(tags) == 0 || len(tags) > 50 {
+			tags = nil // Security Hub takes at most 50 tags per resource
 		}
 		f.Resources = append(f.Resources, findings.Resource{Type: t, Id: firstNonEmpty(r.ID, "unknown resource"), Partition: r.Partition, Region: r.Region, Tags: tags,
 			Details: r.Details.asff()})
