@@ -58,6 +58,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 	cmd.AddCommand(
 		newCmdFindings(f),
 		newVersionCmd(f),
+		newCmdScan(f),
 	)
 	return cmd
 }
