@@ -59,6 +59,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		newCmdFindings(f),
 		newVersionCmd(f),
 		newCmdScan(f),
+		newCmdDemo(f),
 	)
 	return cmd
 }

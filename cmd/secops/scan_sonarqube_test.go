@@ -76,19 +76,19 @@ func TestScanSonarqubeFlags(t *testing.T) {
 	}
 }
 
-// sonarMemStore is a findings.Store that keeps what it is given.
-type sonarMemStore struct {
+// sonarRecorder is a findings.Store that keeps what it is given.
+type sonarRecorder struct {
 	imported []findings.Finding
 	opts     findings.ImportOptions
 	closed   bool
 }
 
-func (s *sonarMemStore) Backend() string { return "memory" }
-func (s *sonarMemStore) Import(_ context.Context, list []findings.Finding, o findings.ImportOptions) (findings.ImportResult, error) {
+func (s *sonarRecorder) Backend() string { return "memory" }
+func (s *sonarRecorder) Import(_ context.Context, list []findings.Finding, o findings.ImportOptions) (findings.ImportResult, error) {
 	s.imported, s.opts = append(s.imported, list...), o
 	return findings.ImportResult{New: len(list)}, nil
 }
-func (s *sonarMemStore) Query(_ context.Context, q findings.Query) ([]findings.Finding, error) {
+func (s *sonarRecorder) Query(_ context.Context, q findings.Query) ([]findings.Finding, error) {
 	var out []findings.Finding
 	for i := range s.imported {
 		if q.Matches(&s.imported[i]) {
@@ -97,13 +97,13 @@ func (s *sonarMemStore) Query(_ context.Context, q findings.Query) ([]findings.F
 	}
 	return out, nil
 }
-func (s *sonarMemStore) Get(context.Context, string) (findings.Finding, error) {
+func (s *sonarRecorder) Get(context.Context, string) (findings.Finding, error) {
 	return findings.Finding{}, findings.ErrNotFound
 }
-func (s *sonarMemStore) Update(context.Context, findings.Update) (findings.UpdateResult, error) {
+func (s *sonarRecorder) Update(context.Context, findings.Update) (findings.UpdateResult, error) {
 	return findings.UpdateResult{}, nil
 }
-func (s *sonarMemStore) Close() error { s.closed = true; return nil }
+func (s *sonarRecorder) Close() error { s.closed = true; return nil }
 
 func sonarFinding(t *testing.T, label, status string) findings.Finding {
 	t.Helper()
@@ -144,7 +144,7 @@ func TestScanSonarqubeRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ios, _, out, errOut := iostreams.Test()
-			store := &sonarMemStore{}
+			store := &sonarRecorder{}
 			pulled := tt.pulled
 			if pulled == nil {
 				pulled = []findings.Finding{sonarFinding(t, "HIGH", "NEW"), sonarFinding(t, "CRITICAL", "SUPPRESSED")}
@@ -231,7 +231,7 @@ func TestScanSonarqubeAgainstServer(t *testing.T) {
 	}))
 	defer srv.Close()
 	ios, _, out, errOut := iostreams.Test()
-	store := &sonarMemStore{}
+	store := &sonarRecorder{}
 	o := &scanSonarqubeOptions{IO: ios, Now: time.Now, Getenv: func(k string) string { return map[string]string{"CI_SONAR": "squ_ci"}[k] },
 		Progress: func() *progress.Reporter { return progress.New(errOut, false, true) },
 		Store:    func(context.Context) (findings.Store, error) { return store, nil },
