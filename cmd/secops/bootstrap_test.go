@@ -103,12 +103,12 @@ func TestApplyRejectsBadInputsBeforeAWS(t *testing.T) {
 func TestStackFailureExitsTwoWithEvents(t *testing.T) {
 	io, _, _, errOut := iostreams.Test()
 	err := &bootstrap.StackError{Stack: "secops-security", Status: "ROLLBACK_COMPLETE", Failures: []bootstrap.Event{
-		{LogicalID: "GuardDutyDetector", Type: "AWS::GuardDuty::Detector", Status: "CREATE_FAILED", Reason: "a detector already exists for the current account"},
+		{LogicalID: "ConfigRole", Type: "AWS::IAM::Role", Status: "CREATE_FAILED", Reason: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole"},
 	}}
 	if code := exitCode(context.Background(), io, err); code != exitFailure {
 		t.Errorf("exit code %d, want %d", code, exitFailure)
 	}
-	want := "Error: stack secops-security ended in ROLLBACK_COMPLETE\n  CREATE_FAILED GuardDutyDetector (AWS::GuardDuty::Detector): a detector already exists for the current account\n"
+	want := "Error: stack secops-security ended in ROLLBACK_COMPLETE\n  CREATE_FAILED ConfigRole (AWS::IAM::Role): User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole\n"
 	if errOut.String() != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut.String(), want)
 	}

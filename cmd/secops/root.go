@@ -58,6 +58,8 @@ func newRootCmd(f *Factory) *cobra.Command {
 	cmd.AddCommand(
 		newCmdFindings(f),
 		newVersionCmd(f),
+		newCmdScan(f),
+		newCmdDemo(f),
 	)
 	cmd.AddCommand(newBootstrapCmd(f))
 	cmd.AddCommand(newInitCmd(f))
