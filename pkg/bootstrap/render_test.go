@@ -201,3 +201,13 @@ func TestSelectStacks(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRender measures rendering every stack, including generating the
+// conformance pack from the mapping; plan --dry-run is this plus printing.
+func BenchmarkRender(b *testing.B) {
+	for b.Loop() {
+		if _, err := Render(AllStacks); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
