@@ -60,6 +60,9 @@ func newRootCmd(f *Factory) *cobra.Command {
 		newVersionCmd(f),
 		newCmdScan(f),
 		newCmdDemo(f),
+		newComplianceCmd(f, nil),
+		newNotifyCmd(f, nil),
+		newLambdaCmd(f),
 	)
 	cmd.AddCommand(newBootstrapCmd(f))
 	cmd.AddCommand(newInitCmd(f))
