@@ -103,13 +103,39 @@ func TestApplyRejectsBadInputsBeforeAWS(t *testing.T) {
 func TestStackFailureExitsTwoWithEvents(t *testing.T) {
 	io, _, _, errOut := iostreams.Test()
 	err := &bootstrap.StackError{Stack: "secops-security", Status: "ROLLBACK_COMPLETE", Failures: []bootstrap.Event{
-		{LogicalID: "GuardDutyDetector", Type: "AWS::GuardDuty::Detector", Status: "CREATE_FAILED", Reason: "a detector already exists for the current account"},
+		{LogicalID: "ConfigRole", Type: "AWS::IAM::Role", Status: "CREATE_FAILED", Reason: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole"},
 	}}
 	if code := exitCode(context.Background(), io, err); code != exitFailure {
 		t.Errorf("exit code %d, want %d", code, exitFailure)
 	}
-	want := "Error: stack secops-security ended in ROLLBACK_COMPLETE\n  CREATE_FAILED GuardDutyDetector (AWS::GuardDuty::Detector): a detector already exists for the current account\n"
-	if !strings.HasPrefix(errOut.String(), want) {
+	want := "Error: stack secops-security ended in ROLLBACK_COMPLETE\n  CREATE_FAILED ConfigRole (AWS::IAM::Role): User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:CreateRole\n"
+	if errOut.String() != want {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut.String(), want)
+	}
+}
+
+func TestLambdaArgs(t *testing.T) {
+	inLambda := func(k string) string {
+		if k == "AWS_LAMBDA_RUNTIME_API" {
+			return "127.0.0.1:9001"
+		}
+		return ""
+	}
+	noLambda := func(string) string { return "" }
+	tests := []struct {
+		argv0  string
+		args   []string
+		getenv func(string) string
+		want   string
+	}{
+		{"/var/task/bootstrap", nil, inLambda, "lambda"},
+		{"/var/task/bootstrap", []string{"version"}, inLambda, "version"},
+		{"/var/task/bootstrap", nil, noLambda, ""},
+		{"/usr/local/bin/secops", nil, inLambda, ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(lambdaArgs(tt.argv0, tt.args, tt.getenv), " "); got != tt.want {
+			t.Errorf("lambdaArgs(%s, %v) = %q, want %q", tt.argv0, tt.args, got, tt.want)
+		}
 	}
 }

@@ -123,6 +123,10 @@ func checkDeployable(name string, s *types.Stack) error {
 	switch {
 	case s.StackStatus == types.StackStatusRollbackComplete || s.StackStatus == types.StackStatusRollbackFailed:
 		return fmt.Errorf("stack %s is %s after a failed create and cannot be updated; remove it with 'secops bootstrap destroy --stacks %s' and apply again", name, s.StackStatus, name[len(StackNamePrefix):])
+	case s.StackStatus == types.StackStatusUpdateRollbackFailed:
+		return fmt.Errorf("stack %s is UPDATE_ROLLBACK_FAILED; finish the rollback first ('aws cloudformation continue-update-rollback --stack-name %s', skipping the resources its events name) and apply again", name, name)
+	case s.StackStatus == types.StackStatusDeleteFailed:
+		return fmt.Errorf("stack %s is DELETE_FAILED; run 'secops bootstrap destroy --stacks %s' again (its events say what blocked the delete)", name, name[len(StackNamePrefix):])
 	case statusInProgress(s.StackStatus) && s.StackStatus != types.StackStatusReviewInProgress:
 		return fmt.Errorf("stack %s is busy (%s); wait for it to finish (secops bootstrap status) and apply again", name, s.StackStatus)
 	}

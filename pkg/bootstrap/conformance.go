@@ -2,204 +2,62 @@ package bootstrap
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
-	"sort"
-	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/secops-dev/secops/pkg/compliance"
 )
 
 // MaxConformancePackBytes is AWS Config's limit on PutConformancePack
 // TemplateBody (and the AWS::Config::ConformancePack TemplateBody property).
-const MaxConformancePackBytes = 51200
+const MaxConformancePackBytes = compliance.MaxTemplateBody
 
 // ConformancePackName is the name the ISMS-P pack is deployed under.
-const ConformancePackName = "secops-isms-p"
+const ConformancePackName = compliance.ISMSPPackName
 
-//go:embed data/isms-p-aws.yaml
-var ismsPMapping []byte
-
-// mappingRule is one entry of the mapping's rules catalogue.
-type mappingRule struct {
-	Identifier         string            `yaml:"identifier"`
-	ConfigRuleName     string            `yaml:"config_rule_name"`
-	InPack             bool              `yaml:"in_pack"`
-	Description        string            `yaml:"description"`
-	InputParameters    map[string]string `yaml:"input_parameters"`
-	TemplateParameters map[string]string `yaml:"template_parameters"`
-	Controls           []string          `yaml:"controls"`
-}
-
-type mappingFile struct {
-	SchemaVersion int           `yaml:"schema_version"`
-	Rules         []mappingRule `yaml:"rules"`
-}
-
-// loadMapping parses the embedded ISMS-P mapping's rule catalogue.
-func loadMapping(data []byte) ([]mappingRule, error) {
-	var m mappingFile
-	if err := yaml.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("parse ISMS-P mapping: %w", err)
-	}
-	if m.SchemaVersion != 1 {
-		return nil, fmt.Errorf("parse ISMS-P mapping: schema_version %d, want 1", m.SchemaVersion)
-	}
-	if len(m.Rules) == 0 {
-		return nil, fmt.Errorf("parse ISMS-P mapping: no rules")
-	}
-	seen := map[string]bool{}
-	for _, r := range m.Rules {
-		if r.Identifier == "" || r.ConfigRuleName == "" {
-			return nil, fmt.Errorf("parse ISMS-P mapping: rule without identifier or config_rule_name")
-		}
-		if seen[r.ConfigRuleName] {
-			return nil, fmt.Errorf("parse ISMS-P mapping: duplicate rule name %q", r.ConfigRuleName)
-		}
-		seen[r.ConfigRuleName] = true
-	}
-	return m.Rules, nil
-}
-
-// ConformancePackRules returns the AWS Config managed rule identifiers the
-// generated pack deploys, in template order.
-func ConformancePackRules() ([]string, error) {
-	rules, err := loadMapping(ismsPMapping)
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]string, len(rules))
-	for i, r := range rules {
-		ids[i] = r.Identifier
-	}
-	return ids, nil
-}
-
-// ConformancePackTemplate generates the ISMS-P conformance pack from the
-// mapping: one AWS::Config::ConfigRule per managed rule in the catalogue
-// (including the rules outside AWS's K-ISMS sample pack that evidence
-// controls the sample cannot reach), with its input parameters exposed as
-// template parameters where the sample pack names them, so a deployment can
-// override them. Scope is left to each managed rule's default, which keeps
-// the body well inside the 51,200-byte TemplateBody limit.
+// ConformancePackTemplate returns the ISMS-P conformance pack of
+// pkg/compliance (one AWS managed Config rule per rule of the ISMS-P
+// mapping, with its parameters) in compact form: every parameter and every
+// rule on one line. The content is the same; the compact form is what lets
+// the security stack embed the pack inline and still stay inside
+// CloudFormation's 51,200-byte TemplateBody limit.
 func ConformancePackTemplate() ([]byte, error) {
-	rules, err := loadMapping(ismsPMapping)
+	body, err := compliance.ConformancePackTemplate()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("conformance pack: %w", err)
 	}
-	return conformancePackTemplate(rules)
+	return compactPack([]byte(body))
 }
 
-func conformancePackTemplate(rules []mappingRule) ([]byte, error) {
-	params := mapNode()
-	resources := mapNode()
-	logical := map[string]string{}
-	for _, r := range rules {
-		id := logicalID(r.ConfigRuleName)
-		if prev, dup := logical[id]; dup {
-			return nil, fmt.Errorf("conformance pack: rules %q and %q share logical id %s", prev, r.ConfigRuleName, id)
-		}
-		logical[id] = r.ConfigRuleName
-
-		props := mapNode()
-		addScalar(props, "ConfigRuleName", r.ConfigRuleName)
-		if len(r.InputParameters) > 0 {
-			in := mapNode()
-			for _, k := range sortedKeys(r.InputParameters) {
-				v := r.InputParameters[k]
-				if p, ok := r.TemplateParameters[k]; ok && p != "" {
-					def := mapNode()
-					def.Style = yaml.FlowStyle
-					addScalar(def, "Type", "String")
-					addQuoted(def, "Default", v)
-					addNode(params, p, def)
-					ref := mapNode()
-					addScalar(ref, "Ref", p)
-					addNode(in, k, ref)
-					continue
-				}
-				addQuoted(in, k, v)
-			}
-			addNode(props, "InputParameters", in)
-		}
-		src := mapNode()
-		addScalar(src, "Owner", "AWS")
-		addScalar(src, "SourceIdentifier", r.Identifier)
-		addNode(props, "Source", src)
-
-		// One rule per line keeps the pack, and the stack that embeds it,
-		// inside CloudFormation's 51,200-byte TemplateBody limit.
-		res := mapNode()
-		res.Style = yaml.FlowStyle
-		addScalar(res, "Type", "AWS::Config::ConfigRule")
-		addNode(res, "Properties", props)
-		addNode(resources, id, res)
+// compactPack re-encodes a conformance pack with flow-style parameters and
+// resources, keeping the leading comment.
+func compactPack(body []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("conformance pack: parse: %w", err)
 	}
-	doc := mapNode()
-	if len(params.Content) > 0 {
-		addNode(doc, "Parameters", params)
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("conformance pack: not a mapping")
 	}
-	addNode(doc, "Resources", resources)
-	doc.HeadComment = "ISMS-P conformance pack generated by secops from its ISMS-P to AWS Config mapping\n" +
-		"(rules from awslabs/aws-config-rules Operational-Best-Practices-for-KISMS, CC0-1.0)."
+	root := doc.Content[0]
+	for _, section := range []string{"Parameters", "Resources"} {
+		m := get(root, section)
+		for i := 1; m != nil && i < len(m.Content); i += 2 {
+			m.Content[i].Style = yaml.FlowStyle
+		}
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(doc); err != nil {
-		return nil, fmt.Errorf("encode conformance pack: %w", err)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, fmt.Errorf("conformance pack: encode: %w", err)
 	}
 	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("encode conformance pack: %w", err)
+		return nil, fmt.Errorf("conformance pack: encode: %w", err)
 	}
 	if buf.Len() > MaxConformancePackBytes {
 		return nil, fmt.Errorf("conformance pack is %d bytes, over the %d-byte TemplateBody limit; deploy it through TemplateS3Uri instead", buf.Len(), MaxConformancePackBytes)
 	}
 	return buf.Bytes(), nil
-}
-
-// logicalID turns "access-keys-rotated" into "AccessKeysRotated".
-func logicalID(name string) string {
-	var b strings.Builder
-	up := true
-	for _, c := range name {
-		switch {
-		case c >= 'a' && c <= 'z':
-			if up {
-				c -= 'a' - 'A'
-			}
-			b.WriteRune(c)
-			up = false
-		case c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
-			b.WriteRune(c)
-			up = false
-		default:
-			up = true
-		}
-	}
-	return b.String()
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-func mapNode() *yaml.Node { return &yaml.Node{Kind: yaml.MappingNode} }
-
-func addNode(m *yaml.Node, key string, v *yaml.Node) {
-	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, v)
-}
-
-func addScalar(m *yaml.Node, key, value string) {
-	addNode(m, key, &yaml.Node{Kind: yaml.ScalarNode, Value: value})
-}
-
-// addQuoted writes a string that must stay a string (AWS Config parameter
-// values are strings even when they look like numbers or booleans).
-func addQuoted(m *yaml.Node, key, value string) {
-	addNode(m, key, &yaml.Node{Kind: yaml.ScalarNode, Value: value, Tag: "!!str", Style: yaml.SingleQuotedStyle})
 }

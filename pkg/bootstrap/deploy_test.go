@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 )
 
 // recorder is a Reporter that keeps every line.
@@ -368,4 +370,33 @@ func paramMap(form map[string][]string) map[string]string {
 		m[p["ParameterKey"]] = p["ParameterValue"]
 	}
 	return m
+}
+
+func TestCheckDeployable(t *testing.T) {
+	tests := []struct {
+		status types.StackStatus
+		want   string // "" = deployable
+	}{
+		{"", ""},
+		{types.StackStatusCreateComplete, ""},
+		{types.StackStatusUpdateComplete, ""},
+		{types.StackStatusUpdateRollbackComplete, ""},
+		{types.StackStatusReviewInProgress, ""},
+		{types.StackStatusRollbackComplete, "destroy --stacks security"},
+		{types.StackStatusRollbackFailed, "destroy --stacks security"},
+		{types.StackStatusUpdateRollbackFailed, "continue-update-rollback"},
+		{types.StackStatusDeleteFailed, "destroy --stacks security"},
+		{types.StackStatusUpdateInProgress, "busy"},
+		{types.StackStatusCreateInProgress, "busy"},
+	}
+	for _, tt := range tests {
+		var s *types.Stack
+		if tt.status != "" {
+			s = &types.Stack{StackStatus: tt.status}
+		}
+		err := checkDeployable("secops-security", s)
+		if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+			t.Errorf("%s: %v, want %q", tt.status, err, tt.want)
+		}
+	}
 }

@@ -5,10 +5,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/secops-dev/secops/pkg/compliance"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
@@ -98,10 +101,11 @@ func TestLintCatchesProblems(t *testing.T) {
 }
 
 func TestConformancePackCoversMapping(t *testing.T) {
-	rules, err := loadMapping(ismsPMapping)
+	m, err := compliance.LoadISMSP()
 	if err != nil {
 		t.Fatal(err)
 	}
+	rules := m.Rules
 	body, err := ConformancePackTemplate()
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +171,21 @@ func TestConformancePackCoversMapping(t *testing.T) {
 			t.Errorf("rule %s (%s) missing from the pack", r.ConfigRuleName, r.Identifier)
 		}
 	}
+	// The compact form holds exactly what pkg/compliance generates.
+	full, err := compliance.ConformancePackTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a, b map[string]any
+	if err := yaml.Unmarshal([]byte(full), &a); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(body, &b); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a, b) {
+		t.Error("compact pack differs from pkg/compliance's ConformancePackTemplate")
+	}
 	// Spot-check two rules whose parameters matter.
 	if byName["restricted-ssh"] != "INCOMING_SSH_DISABLED" || byName["iam-policy-in-use"] != "IAM_POLICY_IN_USE" {
 		t.Errorf("restricted-ssh=%q iam-policy-in-use=%q", byName["restricted-ssh"], byName["iam-policy-in-use"])
@@ -198,6 +217,16 @@ func TestSelectStacks(t *testing.T) {
 		}
 		if err != nil || strings.Join(got, ",") != tt.want {
 			t.Errorf("SelectStacks(%q) = %v, %v; want %s", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// BenchmarkRender measures rendering every stack, including generating the
+// conformance pack from the mapping; plan --dry-run is this plus printing.
+func BenchmarkRender(b *testing.B) {
+	for b.Loop() {
+		if _, err := Render(AllStacks); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
