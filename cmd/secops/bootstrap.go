@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -513,16 +512,4 @@ func confirm(f *Factory, question string) (bool, error) {
 	}
 	ans := strings.ToLower(strings.TrimSpace(line))
 	return ans == "y" || ans == "yes", nil
-}
-
-// lambdaArgs lets the package bootstrap uploads run as the notifier: the
-// provided.al2023 runtime starts ./bootstrap with no arguments, which must
-// mean `secops lambda`. main's run applies it to the command line:
-//
-//	args = lambdaArgs(os.Args[0], args, os.Getenv)
-func lambdaArgs(argv0 string, args []string, getenv func(string) string) []string {
-	if len(args) == 0 && filepath.Base(argv0) == bootstrap.PackageEntry && getenv("AWS_LAMBDA_RUNTIME_API") != "" {
-		return []string{"lambda"}
-	}
-	return args
 }

@@ -113,29 +113,3 @@ func TestStackFailureExitsTwoWithEvents(t *testing.T) {
 		t.Errorf("stderr:\n%s\nwant:\n%s", errOut.String(), want)
 	}
 }
-
-func TestLambdaArgs(t *testing.T) {
-	inLambda := func(k string) string {
-		if k == "AWS_LAMBDA_RUNTIME_API" {
-			return "127.0.0.1:9001"
-		}
-		return ""
-	}
-	noLambda := func(string) string { return "" }
-	tests := []struct {
-		argv0  string
-		args   []string
-		getenv func(string) string
-		want   string
-	}{
-		{"/var/task/bootstrap", nil, inLambda, "lambda"},
-		{"/var/task/bootstrap", []string{"version"}, inLambda, "version"},
-		{"/var/task/bootstrap", nil, noLambda, ""},
-		{"/usr/local/bin/secops", nil, inLambda, ""},
-	}
-	for _, tt := range tests {
-		if got := strings.Join(lambdaArgs(tt.argv0, tt.args, tt.getenv), " "); got != tt.want {
-			t.Errorf("lambdaArgs(%s, %v) = %q, want %q", tt.argv0, tt.args, got, tt.want)
-		}
-	}
-}
