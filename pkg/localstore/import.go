@@ -370,7 +370,7 @@ func (w *writer) insert(ctx context.Context, r row) error {
 	pk := w.nextPK
 	w.nextPK++
 	w.insFindings.add(append([]any{pk}, r.args()...)...)
-	w.insDocs.add(pk, string(r.doc))
+	w.insDocs.add(pk, r.doc)
 	for i, t := range r.types {
 		w.insTypes.add(pk, i, t)
 	}
@@ -408,7 +408,7 @@ func (w *writer) update(ctx context.Context, pk int64, r row, sides bool) error 
 	if _, err := w.updFinding.ExecContext(ctx, append(r.args(), pk)...); err != nil {
 		return fmt.Errorf("update finding %s: %w", r.id, err)
 	}
-	if _, err := w.updDoc.ExecContext(ctx, string(r.doc), pk); err != nil {
+	if _, err := w.updDoc.ExecContext(ctx, r.doc, pk); err != nil {
 		return fmt.Errorf("update finding %s: %w", r.id, err)
 	}
 	if !sides {
