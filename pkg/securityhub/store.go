@@ -27,6 +27,8 @@ type securityHubAPI interface {
 	BatchUpdateFindings(ctx context.Context, in *sh.BatchUpdateFindingsInput, optFns ...func(*sh.Options)) (*sh.BatchUpdateFindingsOutput, error)
 }
 
+var _ securityHubAPI = (*sh.Client)(nil)
+
 // stsAPI finds the caller's account.
 type stsAPI interface {
 	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)

@@ -185,12 +185,23 @@ func TestGetAndUpdate(t *testing.T) {
 	if f, _ := s.Get(ctx, a.Id); f.WorkflowStatus() != "SUPPRESSED" {
 		t.Errorf("workflow after re-import: %s", f.WorkflowStatus())
 	}
-	// Security Hub's own unprocessed findings are reported.
+	// Security Hub's own UnprocessedFindings are reported: the fake forgets
+	// b's key, so GetFindings still finds b but BatchUpdateFindings does not.
 	hub.mu.Lock()
 	delete(hub.index, findings.DefaultProductArn("aws", "us-east-1", testAccount)+"|"+b.Id)
 	hub.mu.Unlock()
-	hub.fail = nil
-	_ = hub
+	res, err = s.Update(ctx, findings.Update{Ids: []string{a.Id, b.Id}, Status: findings.WorkflowResolved})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Processed, []string{a.Id}) || len(res.Unprocessed) != 1 ||
+		res.Unprocessed[0] != (findings.FailedFinding{Id: b.Id, ErrorCode: "FindingNotFound", ErrorMessage: "Finding Not Found"}) {
+		t.Errorf("Update with one unprocessed = %+v", res)
+	}
+	reqs := hub.requestsOf("BatchUpdateFindings")
+	if len(reqs) != 2 {
+		t.Errorf("%d BatchUpdateFindings requests, want 2", len(reqs))
+	}
 }
 
 func TestImportLimitsAndFailures(t *testing.T) {

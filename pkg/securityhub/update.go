@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -26,10 +27,17 @@ const (
 // (UnprocessedFindings) are in Unprocessed with their error.
 func (s *Store) Update(ctx context.Context, u findings.Update) (findings.UpdateResult, error) {
 	var res findings.UpdateResult
+	exact, err := s.findExact(ctx, u.Ids)
+	if err != nil {
+		return res, fmt.Errorf("update findings: %w", err)
+	}
 	var idents []types.AwsSecurityFindingIdentifier
 	seen := make(map[[2]string]bool)
 	for _, id := range u.Ids {
-		f, err := s.Get(ctx, id)
+		f, ok := exact[id]
+		if !ok {
+			f, err = s.Get(ctx, id)
+		}
 		switch {
 		case errors.Is(err, findings.ErrNotFound):
 			res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: ErrorCodeNotFound, ErrorMessage: "no finding has this Id in Security Hub"})
@@ -73,4 +81,31 @@ func (s *Store) Update(ctx context.Context, u findings.Update) (findings.UpdateR
 		}
 	}
 	return res, nil
+}
+
+// findExact looks up the findings whose full Id is in ids, 20 Ids per
+// GetFindings request (Security Hub's limit of values per filter); an Id
+// that several products use is left out, for Get to report as ambiguous.
+func (s *Store) findExact(ctx context.Context, ids []string) (map[string]findings.Finding, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	found := make(map[string]findings.Finding, len(ids))
+	count := make(map[string]int, len(ids))
+	for start := 0; start < len(ids); start += maxFilterValues {
+		batch := ids[start:min(start+maxFilterValues, len(ids))]
+		in := &sh.GetFindingsInput{Filters: &types.AwsSecurityFindingFilters{Id: stringFilters(types.StringFilterComparisonEquals, batch...)}}
+		list, err := s.getFindings(ctx, in, 0, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range list {
+			found[f.Id] = f
+			count[f.Id]++
+		}
+	}
+	for id, n := range count {
+		if n > 1 {
+			delete(found, id)
+		}
+	}
+	return found, nil
 }
