@@ -274,16 +274,19 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		*st.dst = p
 	}
 	for _, b := range []struct {
-		dst  **batcher
-		head string
-		cols int
+		dst        **batcher
+		head       string
+		cols, rows int
 	}{
-		{&w.insFindings, `INSERT INTO findings (pk, ` + findingColumns + `) VALUES `, 1 + findingColumnCount},
-		{&w.insDocs, `INSERT INTO docs (pk, doc) VALUES `, 2},
-		{&w.insTypes, `INSERT INTO finding_types (finding, seq, type) VALUES `, 3},
-		{&w.insResources, `INSERT INTO finding_resources (finding, seq, resource_id) VALUES `, 3},
+		// One row per statement for findings: a multi-row insert into a
+		// table with a UNIQUE index makes SQLite keep a statement journal,
+		// which costs more than the statements it saves.
+		{&w.insFindings, `INSERT INTO findings (pk, ` + findingColumns + `) VALUES `, 1 + findingColumnCount, 1},
+		{&w.insDocs, `INSERT OR FAIL INTO docs (pk, doc) VALUES `, 2, batchRows},
+		{&w.insTypes, `INSERT OR FAIL INTO finding_types (finding, seq, type) VALUES `, 3, batchRows},
+		{&w.insResources, `INSERT OR FAIL INTO finding_resources (finding, seq, resource_id) VALUES `, 3, batchRows},
 	} {
-		bt, err := newBatcher(ctx, tx, b.head, b.cols)
+		bt, err := newBatcher(ctx, tx, b.head, b.cols, b.rows)
 		if err != nil {
 			w.close()
 			return nil, fmt.Errorf("prepare insert: %w", err)
@@ -432,17 +435,19 @@ func (w *writer) update(ctx context.Context, pk int64, r row, sides bool) error 
 	return w.insResources.flush(ctx)
 }
 
-// batcher inserts rows into one table, batchRows rows per statement and
-// the rest one by one.
+// batcher inserts rows into one table, rows rows per statement and the
+// rest one by one. The statements are INSERT OR FAIL: a failure
+// fails the whole import transaction anyway, and SQLite needs no statement
+// journal to undo a multi-row statement half-way.
 type batcher struct {
-	cols      int
-	full, one *sql.Stmt
-	args      []any
+	cols, rows int
+	full, one  *sql.Stmt
+	args       []any
 }
 
-func newBatcher(ctx context.Context, tx *sql.Tx, head string, cols int) (*batcher, error) {
+func newBatcher(ctx context.Context, tx *sql.Tx, head string, cols, rows int) (*batcher, error) {
 	row := "(" + placeholders(cols) + ")"
-	full, err := tx.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", batchRows), ", "))
+	full, err := tx.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", rows), ", "))
 	if err != nil {
 		return nil, err
 	}
@@ -451,13 +456,13 @@ func newBatcher(ctx context.Context, tx *sql.Tx, head string, cols int) (*batche
 		full.Close()
 		return nil, err
 	}
-	return &batcher{cols: cols, full: full, one: one}, nil
+	return &batcher{cols: cols, rows: rows, full: full, one: one}, nil
 }
 
 func (b *batcher) add(values ...any) { b.args = append(b.args, values...) }
 
 func (b *batcher) flush(ctx context.Context) error {
-	per := b.cols * batchRows
+	per := b.cols * b.rows
 	i := 0
 	for ; len(b.args)-i >= per; i += per {
 		if _, err := b.full.ExecContext(ctx, b.args[i:i+per]...); err != nil {

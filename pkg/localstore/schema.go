@@ -51,21 +51,24 @@ CREATE INDEX findings_scope ON findings (product_arn, target, generator_id, reco
 CREATE INDEX findings_pending ON findings (pk) WHERE pending_code IS NOT NULL;
 
 -- The ASFF documents (UTF-8 JSON, stored as blobs to spare a copy), apart so
--- that the rows scanned by filters stay small.
+-- that the rows scanned by filters stay small. docs.pk and the side tables'
+-- finding column are findings.pk. They carry no foreign-key clause: only
+-- the import writer adds or changes these rows, findings are never deleted,
+-- and checking every side row would cost each insert a lookup.
 CREATE TABLE docs (
-	pk  INTEGER PRIMARY KEY REFERENCES findings (pk) ON DELETE CASCADE,
+	pk  INTEGER PRIMARY KEY,
 	doc BLOB NOT NULL
 );
 
 CREATE TABLE finding_types (
-	finding INTEGER NOT NULL REFERENCES findings (pk) ON DELETE CASCADE,
+	finding INTEGER NOT NULL,
 	seq     INTEGER NOT NULL,
 	type    TEXT NOT NULL,
 	PRIMARY KEY (finding, seq)
 ) WITHOUT ROWID;
 
 CREATE TABLE finding_resources (
-	finding     INTEGER NOT NULL REFERENCES findings (pk) ON DELETE CASCADE,
+	finding     INTEGER NOT NULL,
 	seq         INTEGER NOT NULL,
 	resource_id TEXT NOT NULL,
 	PRIMARY KEY (finding, seq)

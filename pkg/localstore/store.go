@@ -86,7 +86,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	dsn := path + "?_txlock=immediate" +
 		fmt.Sprintf("&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
 		"&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)" +
 		// A large page cache keeps a 100,000-finding import from spilling
 		// and re-reading index pages.
 		"&_pragma=cache_size(-65536)" +
