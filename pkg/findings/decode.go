@@ -64,7 +64,7 @@ func DecodeBytes(data []byte) ([]Finding, error) {
 	}
 	var problems []error
 	for i := range list {
-		if err := list[i].Validate(); err != nil {
+		if err := list[i].validateForImport(); err != nil {
 			problems = append(problems, fmt.Errorf("finding #%d: %w", i+1, err))
 		}
 		if len(problems) == 20 {
@@ -105,7 +105,8 @@ func jsonError(data []byte, err error) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
-		line, col := position(data, syntax.Offset)
+		// Offset counts the offending byte itself; point at it.
+		line, col := position(data, syntax.Offset-1)
 		return fmt.Errorf("malformed JSON at line %d, column %d: %v", line, col, syntax)
 	case errors.As(err, &typeErr):
 		line, col := position(data, typeErr.Offset)
@@ -119,6 +120,9 @@ func jsonError(data []byte, err error) error {
 }
 
 func position(data []byte, offset int64) (line, col int) {
+	if offset < 0 {
+		offset = 0
+	}
 	if offset > int64(len(data)) {
 		offset = int64(len(data))
 	}

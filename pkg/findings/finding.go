@@ -18,34 +18,34 @@ type Finding struct {
 	SchemaVersion         string                 `json:"SchemaVersion"`
 	Id                    string                 `json:"Id"`
 	ProductArn            string                 `json:"ProductArn"`
-	ProductName           string                 `json:"ProductName,omitempty"`
-	CompanyName           string                 `json:"CompanyName,omitempty"`
-	Region                string                 `json:"Region,omitempty"`
+	ProductName           string                 `json:"ProductName,omitzero"`
+	CompanyName           string                 `json:"CompanyName,omitzero"`
+	Region                string                 `json:"Region,omitzero"`
 	GeneratorId           string                 `json:"GeneratorId"`
 	AwsAccountId          string                 `json:"AwsAccountId"`
-	Types                 []string               `json:"Types,omitempty"`
-	FirstObservedAt       string                 `json:"FirstObservedAt,omitempty"`
-	LastObservedAt        string                 `json:"LastObservedAt,omitempty"`
+	Types                 []string               `json:"Types,omitzero"`
+	FirstObservedAt       string                 `json:"FirstObservedAt,omitzero"`
+	LastObservedAt        string                 `json:"LastObservedAt,omitzero"`
 	CreatedAt             string                 `json:"CreatedAt"`
 	UpdatedAt             string                 `json:"UpdatedAt"`
-	Severity              *Severity              `json:"Severity,omitempty"`
-	Confidence            *int32                 `json:"Confidence,omitempty"`
-	Criticality           *int32                 `json:"Criticality,omitempty"`
+	Severity              *Severity              `json:"Severity,omitzero"`
+	Confidence            *int32                 `json:"Confidence,omitzero"`
+	Criticality           *int32                 `json:"Criticality,omitzero"`
 	Title                 string                 `json:"Title"`
 	Description           string                 `json:"Description"`
-	Remediation           *Remediation           `json:"Remediation,omitempty"`
-	SourceUrl             string                 `json:"SourceUrl,omitempty"`
-	ProductFields         map[string]string      `json:"ProductFields,omitempty"`
-	UserDefinedFields     map[string]string      `json:"UserDefinedFields,omitempty"`
-	Resources             []Resource             `json:"Resources,omitempty"`
-	Compliance            *Compliance            `json:"Compliance,omitempty"`
-	VerificationState     string                 `json:"VerificationState,omitempty"`
-	WorkflowState         string                 `json:"WorkflowState,omitempty"`
-	Workflow              *Workflow              `json:"Workflow,omitempty"`
-	RecordState           string                 `json:"RecordState,omitempty"`
-	Note                  *Note                  `json:"Note,omitempty"`
-	Vulnerabilities       []Vulnerability        `json:"Vulnerabilities,omitempty"`
-	FindingProviderFields *FindingProviderFields `json:"FindingProviderFields,omitempty"`
+	Remediation           *Remediation           `json:"Remediation,omitzero"`
+	SourceUrl             string                 `json:"SourceUrl,omitzero"`
+	ProductFields         map[string]string      `json:"ProductFields,omitzero"`
+	UserDefinedFields     map[string]string      `json:"UserDefinedFields,omitzero"`
+	Resources             []Resource             `json:"Resources,omitzero"`
+	Compliance            *Compliance            `json:"Compliance,omitzero"`
+	VerificationState     string                 `json:"VerificationState,omitzero"`
+	WorkflowState         string                 `json:"WorkflowState,omitzero"`
+	Workflow              *Workflow              `json:"Workflow,omitzero"`
+	RecordState           string                 `json:"RecordState,omitzero"`
+	Note                  *Note                  `json:"Note,omitzero"`
+	Vulnerabilities       []Vulnerability        `json:"Vulnerabilities,omitzero"`
+	FindingProviderFields *FindingProviderFields `json:"FindingProviderFields,omitzero"`
 
 	// Extra holds ASFF attributes that have no field above, unchanged.
 	Extra map[string]json.RawMessage `json:"-"`
@@ -54,25 +54,25 @@ type Finding struct {
 // Severity is ASFF's Severity object. Label is the attribute that counts;
 // Normalized is deprecated by AWS but still accepted and kept.
 type Severity struct {
-	Label      string   `json:"Label,omitempty"`
-	Normalized *int32   `json:"Normalized,omitempty"`
-	Original   string   `json:"Original,omitempty"`
-	Product    *float64 `json:"Product,omitempty"`
+	Label      string   `json:"Label,omitzero"`
+	Normalized *int32   `json:"Normalized,omitzero"`
+	Original   string   `json:"Original,omitzero"`
+	Product    *float64 `json:"Product,omitzero"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Remediation tells the reader how to fix the finding.
 type Remediation struct {
-	Recommendation *Recommendation `json:"Recommendation,omitempty"`
+	Recommendation *Recommendation `json:"Recommendation,omitzero"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Recommendation is ASFF's Remediation.Recommendation.
 type Recommendation struct {
-	Text string `json:"Text,omitempty"`
-	Url  string `json:"Url,omitempty"`
+	Text string `json:"Text,omitzero"`
+	Url  string `json:"Url,omitzero"`
 }
 
 // Resource is a thing a finding is about: a package, a file, a URL, an AWS
@@ -81,27 +81,27 @@ type Recommendation struct {
 type Resource struct {
 	Type         string            `json:"Type"`
 	Id           string            `json:"Id"`
-	Partition    string            `json:"Partition,omitempty"`
-	Region       string            `json:"Region,omitempty"`
-	ResourceRole string            `json:"ResourceRole,omitempty"`
-	Tags         map[string]string `json:"Tags,omitempty"`
-	Details      json.RawMessage   `json:"Details,omitempty"`
+	Partition    string            `json:"Partition,omitzero"`
+	Region       string            `json:"Region,omitzero"`
+	ResourceRole string            `json:"ResourceRole,omitzero"`
+	Tags         map[string]string `json:"Tags,omitzero"`
+	Details      json.RawMessage   `json:"Details,omitzero"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Compliance is the result of a control check.
 type Compliance struct {
-	Status              string   `json:"Status,omitempty"`
-	RelatedRequirements []string `json:"RelatedRequirements,omitempty"`
-	SecurityControlId   string   `json:"SecurityControlId,omitempty"`
+	Status              string   `json:"Status,omitzero"`
+	RelatedRequirements []string `json:"RelatedRequirements,omitzero"`
+	SecurityControlId   string   `json:"SecurityControlId,omitzero"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Workflow is the triage state a user sets with BatchUpdateFindings.
 type Workflow struct {
-	Status string `json:"Status,omitempty"`
+	Status string `json:"Status,omitzero"`
 }
 
 // Note is a user's comment on a finding.
@@ -114,38 +114,38 @@ type Note struct {
 // Vulnerability is ASFF's software vulnerability object.
 type Vulnerability struct {
 	Id                     string               `json:"Id"`
-	VulnerablePackages     []SoftwarePackage    `json:"VulnerablePackages,omitempty"`
-	Cvss                   []Cvss               `json:"Cvss,omitempty"`
-	RelatedVulnerabilities []string             `json:"RelatedVulnerabilities,omitempty"`
-	Vendor                 *VulnerabilityVendor `json:"Vendor,omitempty"`
-	ReferenceUrls          []string             `json:"ReferenceUrls,omitempty"`
-	FixAvailable           string               `json:"FixAvailable,omitempty"`
-	ExploitAvailable       string               `json:"ExploitAvailable,omitempty"`
+	VulnerablePackages     []SoftwarePackage    `json:"VulnerablePackages,omitzero"`
+	Cvss                   []Cvss               `json:"Cvss,omitzero"`
+	RelatedVulnerabilities []string             `json:"RelatedVulnerabilities,omitzero"`
+	Vendor                 *VulnerabilityVendor `json:"Vendor,omitzero"`
+	ReferenceUrls          []string             `json:"ReferenceUrls,omitzero"`
+	FixAvailable           string               `json:"FixAvailable,omitzero"`
+	ExploitAvailable       string               `json:"ExploitAvailable,omitzero"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // SoftwarePackage is one vulnerable package version.
 type SoftwarePackage struct {
-	Name            string `json:"Name,omitempty"`
-	Version         string `json:"Version,omitempty"`
-	Epoch           string `json:"Epoch,omitempty"`
-	Release         string `json:"Release,omitempty"`
-	Architecture    string `json:"Architecture,omitempty"`
-	PackageManager  string `json:"PackageManager,omitempty"`
-	FilePath        string `json:"FilePath,omitempty"`
-	FixedInVersion  string `json:"FixedInVersion,omitempty"`
-	Remediation     string `json:"Remediation,omitempty"`
-	SourceLayerHash string `json:"SourceLayerHash,omitempty"`
-	SourceLayerArn  string `json:"SourceLayerArn,omitempty"`
+	Name            string `json:"Name,omitzero"`
+	Version         string `json:"Version,omitzero"`
+	Epoch           string `json:"Epoch,omitzero"`
+	Release         string `json:"Release,omitzero"`
+	Architecture    string `json:"Architecture,omitzero"`
+	PackageManager  string `json:"PackageManager,omitzero"`
+	FilePath        string `json:"FilePath,omitzero"`
+	FixedInVersion  string `json:"FixedInVersion,omitzero"`
+	Remediation     string `json:"Remediation,omitzero"`
+	SourceLayerHash string `json:"SourceLayerHash,omitzero"`
+	SourceLayerArn  string `json:"SourceLayerArn,omitzero"`
 }
 
 // Cvss is one CVSS score of a vulnerability.
 type Cvss struct {
-	Version    string   `json:"Version,omitempty"`
-	BaseScore  *float64 `json:"BaseScore,omitempty"`
-	BaseVector string   `json:"BaseVector,omitempty"`
-	Source     string   `json:"Source,omitempty"`
+	Version    string   `json:"Version,omitzero"`
+	BaseScore  *float64 `json:"BaseScore,omitzero"`
+	BaseVector string   `json:"BaseVector,omitzero"`
+	Source     string   `json:"Source,omitzero"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }
@@ -153,19 +153,19 @@ type Cvss struct {
 // VulnerabilityVendor names the advisory source of a vulnerability.
 type VulnerabilityVendor struct {
 	Name            string `json:"Name"`
-	Url             string `json:"Url,omitempty"`
-	VendorSeverity  string `json:"VendorSeverity,omitempty"`
-	VendorCreatedAt string `json:"VendorCreatedAt,omitempty"`
-	VendorUpdatedAt string `json:"VendorUpdatedAt,omitempty"`
+	Url             string `json:"Url,omitzero"`
+	VendorSeverity  string `json:"VendorSeverity,omitzero"`
+	VendorCreatedAt string `json:"VendorCreatedAt,omitzero"`
+	VendorUpdatedAt string `json:"VendorUpdatedAt,omitzero"`
 }
 
 // FindingProviderFields are the provider's own view of severity and types,
 // which BatchImportFindings may update after creation.
 type FindingProviderFields struct {
-	Confidence  *int32    `json:"Confidence,omitempty"`
-	Criticality *int32    `json:"Criticality,omitempty"`
-	Severity    *Severity `json:"Severity,omitempty"`
-	Types       []string  `json:"Types,omitempty"`
+	Confidence  *int32    `json:"Confidence,omitzero"`
+	Criticality *int32    `json:"Criticality,omitzero"`
+	Severity    *Severity `json:"Severity,omitzero"`
+	Types       []string  `json:"Types,omitzero"`
 
 	Extra map[string]json.RawMessage `json:"-"`
 }

@@ -47,24 +47,27 @@ func FromSDK(in types.AwsSecurityFinding) (Finding, error) {
 	return out, nil
 }
 
-// pruneUnset removes null and empty-string members from JSON objects, and
-// objects left empty by that, recursively.
-func pruneUnset(v any) any {
+// pruneUnset removes null members from JSON objects, and empty-string
+// members except in string maps (ProductFields, UserDefinedFields, Tags),
+// where an empty value is data. Objects left empty are removed too.
+func pruneUnset(v any) any { return prune(v, false) }
+
+func prune(v any, keepEmptyStrings bool) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, child := range t {
-			child = pruneUnset(child)
+			child = prune(child, isStringMap(k))
 			switch c := child.(type) {
 			case nil:
 				delete(t, k)
 				continue
 			case string:
-				if c == "" {
+				if c == "" && !keepEmptyStrings {
 					delete(t, k)
 					continue
 				}
 			case map[string]any:
-				if len(c) == 0 {
+				if len(c) == 0 && !isStringMap(k) {
 					delete(t, k)
 					continue
 				}
@@ -74,9 +77,13 @@ func pruneUnset(v any) any {
 		return t
 	case []any:
 		for i := range t {
-			t[i] = pruneUnset(t[i])
+			t[i] = prune(t[i], false)
 		}
 		return t
 	}
 	return v
+}
+
+func isStringMap(key string) bool {
+	return key == "ProductFields" || key == "UserDefinedFields" || key == "Tags"
 }

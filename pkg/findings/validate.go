@@ -52,7 +52,16 @@ func (e *ValidationError) Error() string {
 // Validate checks the attributes Security Hub requires and the values it
 // accepts, and reports all problems at once so a producer can fix them in
 // one go.
-func (f *Finding) Validate() error {
+func (f *Finding) Validate() error { return f.validate(true) }
+
+// validateForImport is Validate without the checks that real producers
+// break: Prowler writes an empty Types list for some checks, and Inspector's
+// findings in Security Hub carry descriptions over 1,024 characters. The
+// local store keeps such findings; a push to Security Hub reports the ones
+// it refuses and keeps them pending.
+func (f *Finding) validateForImport() error { return f.validate(false) }
+
+func (f *Finding) validate(strict bool) error {
 	var errs []FieldError
 	add := func(field, problem string) { errs = append(errs, FieldError{field, problem}) }
 	required := func(field, value string) bool {
@@ -72,10 +81,10 @@ func (f *Finding) Validate() error {
 	required("ProductArn", f.ProductArn)
 	required("GeneratorId", f.GeneratorId)
 	required("AwsAccountId", f.AwsAccountId)
-	if required("Title", f.Title) && len(f.Title) > maxTitleLength {
+	if required("Title", f.Title) && strict && len(f.Title) > maxTitleLength {
 		add("Title", fmt.Sprintf("longer than %d characters", maxTitleLength))
 	}
-	if required("Description", f.Description) && len(f.Description) > maxDescriptionLength {
+	if required("Description", f.Description) && strict && len(f.Description) > maxDescriptionLength {
 		add("Description", fmt.Sprintf("longer than %d characters", maxDescriptionLength))
 	}
 	for _, ts := range []struct {
@@ -97,7 +106,7 @@ func (f *Finding) Validate() error {
 			add(ts.field, fmt.Sprintf("%q is not an RFC 3339 timestamp", ts.value))
 		}
 	}
-	if len(f.Types) == 0 {
+	if len(f.Types) == 0 && strict {
 		add("Types", "required (at least one namespace/category/classifier)")
 	} else if len(f.Types) > maxTypes {
 		add("Types", fmt.Sprintf("more than %d entries", maxTypes))

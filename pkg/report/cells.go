@@ -1,0 +1,149 @@
+package report
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/secops-dev/secops/pkg/findings"
+)
+
+// What the table and the single-finding view show for a finding. These only
+// pick and join fields that are already there.
+
+// location is the code location of a finding ("path:line" or "path"), or ""
+// when it has none.
+func location(f *findings.Finding) string {
+	path := f.ProductFields[findings.FieldPath]
+	if path == "" {
+		return ""
+	}
+	start := lineNumber(f.ProductFields[findings.FieldStartLine])
+	if start == 0 {
+		return path
+	}
+	end := lineNumber(f.ProductFields[findings.FieldEndLine])
+	if end > start {
+		return path + ":" + strconv.Itoa(start) + "-" + strconv.Itoa(end)
+	}
+	return path + ":" + strconv.Itoa(start)
+}
+
+// lineNumber parses a 1-based line number; anything else is 0 (no line).
+func lineNumber(s string) int {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 {
+		return 0
+	}
+	return n
+}
+
+// firstPackage is the first vulnerable package of the finding, if any.
+func firstPackage(f *findings.Finding) *findings.SoftwarePackage {
+	for i := range f.Vulnerabilities {
+		if len(f.Vulnerabilities[i].VulnerablePackages) > 0 {
+			return &f.Vulnerabilities[i].VulnerablePackages[0]
+		}
+	}
+	return nil
+}
+
+// packageRef is "name@version" (or the name alone).
+func packageRef(p *findings.SoftwarePackage) string {
+	if p.Version == "" {
+		return p.Name
+	}
+	return p.Name + "@" + p.Version
+}
+
+// resourceCell is what the RESOURCE column shows: the code location, else
+// the vulnerable package, else the first resource's Id.
+func resourceCell(f *findings.Finding) string {
+	if loc := location(f); loc != "" {
+		return loc
+	}
+	if p := firstPackage(f); p != nil && p.Name != "" {
+		return packageRef(p)
+	}
+	return primaryResource(f)
+}
+
+// primaryResource is the Id of the finding's first resource.
+func primaryResource(f *findings.Finding) string {
+	if len(f.Resources) == 0 {
+		return ""
+	}
+	return f.Resources[0].Id
+}
+
+// statusCell is the workflow status, with ARCHIVED added when the record
+// is no longer active.
+func statusCell(f *findings.Finding) string {
+	s := f.WorkflowStatus()
+	if f.RecordStateOrDefault() == findings.RecordArchived {
+		s += ", " + findings.RecordArchived
+	}
+	return s
+}
+
+// productLabel names the tool that reported the finding: ProductName, else
+// the product part of the ProductArn ("product/ACCOUNT/default" gives
+// "ACCOUNT/default"), else the ARN itself.
+func productLabel(f *findings.Finding) string {
+	if f.ProductName != "" {
+		return f.ProductName
+	}
+	if _, after, ok := strings.Cut(f.ProductArn, ":product/"); ok {
+		return after
+	}
+	return f.ProductArn
+}
+
+// severityLabel is the finding's label, or UNKNOWN for a finding without one.
+func severityLabel(f *findings.Finding) string {
+	if l := f.SeverityLabel(); findings.SeverityRank(l) >= 0 {
+		return l
+	}
+	return unknownSeverity
+}
+
+const unknownSeverity = "UNKNOWN"
+
+// clean makes untrusted text safe to print on one line of a terminal:
+// newlines and tabs become spaces, and every other control character
+// (including ESC, which would start an escape sequence a scanned file
+// could use to rewrite the terminal) and every bidirectional override is
+// dropped.
+func clean(s string) string {
+	if strings.IndexFunc(s, needsCleaning) < 0 {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			b.WriteByte(' ')
+		case needsCleaning(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// needsCleaning is true for control characters and for the bidirectional
+// overrides and isolates that can make text display in another order than
+// it is stored ("Trojan Source").
+func needsCleaning(r rune) bool {
+	return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// cleanBlock is clean for multi-line text: newlines stay, tabs become
+// spaces, other control characters go.
+func cleanBlock(s string) string {
+	lines := strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(clean(l), " ")
+	}
+	return strings.Join(lines, "\n")
+}
