@@ -281,6 +281,22 @@ func (db *DB) loadEcosystem(ctx context.Context, base string, idx *ecoIndex, wan
 			db.mu.Lock()
 			db.zips = append(db.zips, z)
 			db.mu.Unlock()
+			if zi, ok := readIndex(s.Path); ok && want != nil {
+				byName := make(map[string]*zip.File, len(z.File))
+				for _, f := range z.File {
+					byName[f.Name] = f
+				}
+				picked := map[string]bool{}
+				for n := range want {
+					for _, name := range zi.Names[n] {
+						if f := byName[name]; f != nil && !picked[name] {
+							picked[name] = true
+							refs = append(refs, recordRef{zf: f})
+						}
+					}
+				}
+				continue
+			}
 			for _, f := range z.File {
 				if strings.HasSuffix(f.Name, ".json") && !f.FileInfo().IsDir() {
 					refs = append(refs, recordRef{zf: f})
