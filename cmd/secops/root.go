@@ -57,6 +57,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 
 	cmd.AddCommand(
 		newCmdFindings(f),
+		newCmdDB(f),
 		newVersionCmd(f),
 		newCmdScan(f),
 		newCmdDemo(f),

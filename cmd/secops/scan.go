@@ -90,6 +90,7 @@ const scanExample = `  # Scan the current directory and see everything found
 func newCmdScan(f *Factory) *cobra.Command {
 	cmd := newCmdScanWith(f, nil)
 	cmd.AddCommand(
+		newCmdScanImage(f),
 		newCmdScanDast(f),
 		newCmdScanSonarqube(f),
 	)

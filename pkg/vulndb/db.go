@@ -2,6 +2,7 @@ package vulndb
 
 import (
 	"archive/zip"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -64,7 +65,8 @@ type entry struct {
 	Withdrawn string
 	Affected  []lightAffected
 	ref       recordRef
-	full      *Vulnerability // set when loaded for MatchAll
+	raw       []byte         // the record, when loaded for MatchAll
+	full      *Vulnerability // decoded from raw on first match
 }
 
 type lightAffected struct {
@@ -279,6 +281,22 @@ func (db *DB) loadEcosystem(ctx context.Context, base string, idx *ecoIndex, wan
 			db.mu.Lock()
 			db.zips = append(db.zips, z)
 			db.mu.Unlock()
+			if zi, ok := readIndex(s.Path); ok && want != nil {
+				byName := make(map[string]*zip.File, len(z.File))
+				for _, f := range z.File {
+					byName[f.Name] = f
+				}
+				picked := map[string]bool{}
+				for n := range want {
+					for _, name := range zi.Names[n] {
+						if f := byName[name]; f != nil && !picked[name] {
+							picked[name] = true
+							refs = append(refs, recordRef{zf: f})
+						}
+					}
+				}
+				continue
+			}
 			for _, f := range z.File {
 				if strings.HasSuffix(f.Name, ".json") && !f.FileInfo().IsDir() {
 					refs = append(refs, recordRef{zf: f})
@@ -390,6 +408,9 @@ func readEntry(ref recordRef, base string, want map[string]bool) (*entry, error)
 	if err != nil {
 		return nil, err
 	}
+	if want != nil && !mayName(data, base, want) {
+		return nil, nil
+	}
 	e, err := parseEntry(data, ref)
 	if err != nil || want == nil {
 		return e, err
@@ -404,10 +425,48 @@ func readEntry(ref recordRef, base string, want map[string]bool) (*entry, error)
 	if !wanted {
 		return nil, nil
 	}
-	if e.full, err = ParseRecord(data); err != nil {
-		return nil, err
-	}
+	e.raw = data
 	return e, nil
+}
+
+// mayName is a quick look, before any JSON decoding, for a "name" member
+// whose value is one of the wanted package names. It errs on the side of
+// yes (escaped strings, odd spacing), never of no, so only records about
+// other packages are skipped without decoding.
+func mayName(data []byte, base string, want map[string]bool) bool {
+	key := []byte(`"name"`)
+	rest := data
+	for {
+		i := bytes.Index(rest, key)
+		if i < 0 {
+			return false
+		}
+		rest = rest[i+len(key):]
+		j := 0
+		for j < len(rest) && (rest[j] == ' ' || rest[j] == '\t' || rest[j] == '\n' || rest[j] == '\r') {
+			j++
+		}
+		if j >= len(rest) || rest[j] != ':' {
+			continue
+		}
+		j++
+		for j < len(rest) && (rest[j] == ' ' || rest[j] == '\t' || rest[j] == '\n' || rest[j] == '\r') {
+			j++
+		}
+		if j >= len(rest) || rest[j] != '"' {
+			continue
+		}
+		j++
+		end := bytes.IndexByte(rest[j:], '"')
+		if end < 0 {
+			return true
+		}
+		val := rest[j : j+end]
+		if bytes.IndexByte(val, '\\') >= 0 || want[NormalizeName(base, string(val))] {
+			return true
+		}
+		rest = rest[j+end:]
+	}
 }
 
 func parseEntry(data []byte, ref recordRef) (*entry, error) {
@@ -565,6 +624,13 @@ func (db *DB) MatchAll(ctx context.Context, queries []PackageQuery) ([][]Match, 
 		for _, e := range cands {
 			if !e.affects(q.Ecosystem, norm, v) {
 				continue
+			}
+			if e.full == nil {
+				full, err := ParseRecord(e.raw)
+				if err != nil {
+					return nil, fmt.Errorf("read advisory %s from %s: %w", e.ID, e.ref, err)
+				}
+				e.full, e.raw = full, nil
 			}
 			out[i] = append(out[i], Match{Vuln: e.full, Fixed: e.full.Fixed(q.Ecosystem, q.Name, v.Raw)})
 		}

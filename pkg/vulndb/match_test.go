@@ -121,8 +121,13 @@ func TestMatchAllFixedAndRecord(t *testing.T) {
 	if len(probs) != 0 {
 		t.Errorf("problems: %v", probs)
 	}
+	// MatchAll skips files about other packages without decoding them;
+	// loading the whole ecosystem finds the one that is no OSV record.
 	if _, err := db.MatchAll(context.Background(), []PackageQuery{{Ecosystem: "npm", Name: "x", Version: "1"}}); err != nil {
 		t.Fatal(err)
+	}
+	if n, err := db.Count(context.Background(), "npm"); err != nil || n != 1 {
+		t.Fatalf("Count(npm) = %d, %v", n, err)
 	}
 	if p := db.Problems(); len(p) != 1 || p[0].Path != "testdata/db/npm/not-a-record.json" {
 		t.Errorf("problems after npm = %v, want the non-record file", p)
@@ -218,3 +223,27 @@ func TestEcosystemMatches(t *testing.T) {
 }
 
 var fixedNow = time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)
+
+func TestMayName(t *testing.T) {
+	want := map[string]bool{"demo-pkg": true, "org.example:core": true}
+	tests := []struct {
+		data string
+		eco  string
+		may  bool
+	}{
+		{`{"affected":[{"package":{"name":"demo-pkg"}}]}`, "npm", true},
+		{`{"affected":[{"package":{"name" : "Demo_Pkg"}}]}`, "PyPI", true},
+		{"{\"package\":{\"name\"\n:\t\"demo.pkg\"}}", "PyPI", true},
+		{`{"package":{"name":"other"},"credits":[{"name":"demo"}]}`, "npm", false},
+		{`{"package":{"name":"dem\u006f-pkg"}}`, "npm", true},
+		{`{"package":{"name":"org.example:core"}}`, "Maven", true},
+		{`{"package":{"name":"org.example:core2"}}`, "Maven", false},
+		{`{"package":{"name": 5}}`, "npm", false},
+		{`{"package":{"name":"unterminated`, "npm", true},
+	}
+	for _, tt := range tests {
+		if got := mayName([]byte(tt.data), tt.eco, want); got != tt.may {
+			t.Errorf("mayName(%s) = %v, want %v", tt.data, got, tt.may)
+		}
+	}
+}

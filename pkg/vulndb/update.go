@@ -164,6 +164,11 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 	if err := writeMetadata(dir, m); err != nil {
 		return Metadata{}, err
 	}
+	u.Progress.Step("%s: indexing %d advisories", eco, count)
+	if err := BuildIndex(ctx, filepath.Join(dir, ExportName)); err != nil {
+		// Scans still work without the index, only slower.
+		u.Progress.Step("%s: no index: %v", eco, err)
+	}
 	u.Progress.Step("%s: %d advisories (%s)", eco, count, formatBytes(n))
 	return m, nil
 }

@@ -77,6 +77,9 @@ func TestUpdateAndStatus(t *testing.T) {
 	if b, err := os.ReadFile(zipPath); err != nil || !bytes.Equal(b, export) {
 		t.Fatalf("all.zip not written in osv-scanner's layout: %v", err)
 	}
+	if _, ok := readIndex(zipPath); !ok {
+		t.Error("update wrote no name index")
+	}
 
 	// A bad download keeps the previous copy; a 404 is an error too.
 	npmDir := filepath.Join(dir, "osv-scalibr", "npm")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/secops-dev/secops/internal/benchgen"
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/vulndb"
 )
 
 var benchKeep = flag.String("benchdir", "", "generate the benchmark data into this directory and keep it")
@@ -20,8 +21,9 @@ var benchKeep = flag.String("benchdir", "", "generate the benchmark data into th
 // BenchmarkScanMonorepo scans a generated monorepo of 200 lockfiles with
 // 20,000 package versions against a 50,000-advisory offline database in
 // osv-scanner's layout, and reports the peak heap and the process's peak
-// RSS. Compare with osv-scanner on the same data: see
-// internal/benchgen/cmd/benchgen.
+// RSS, once on the bare zips (as osv-scanner reads them) and once with the
+// name index `secops db update` writes. Compare with osv-scanner on the
+// same data: see internal/benchgen/cmd/benchgen.
 func BenchmarkScanMonorepo(b *testing.B) {
 	dir := *benchKeep
 	if dir == "" {
@@ -33,6 +35,23 @@ func BenchmarkScanMonorepo(b *testing.B) {
 		}
 	}
 	root := filepath.Join(dir, "repo")
+	dbDir := filepath.Join(dir, "db")
+	zips, _ := filepath.Glob(filepath.Join(dbDir, "osv-scalibr", "*", "all.zip"))
+	for _, z := range zips {
+		os.Remove(filepath.Join(filepath.Dir(z), "secops-index.json"))
+	}
+	// As osv-scanner reads it: the zips alone.
+	b.Run("db=zips", func(b *testing.B) { benchScan(b, root, dbDir) })
+	// As `secops db update` leaves it: with the name index.
+	for _, z := range zips {
+		if err := vulndb.BuildIndex(context.Background(), z); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("db=indexed", func(b *testing.B) { benchScan(b, root, dbDir) })
+}
+
+func benchScan(b *testing.B, root, dbDir string) {
 	ctx := context.Background()
 	prov := findings.LocalProvenance(time.Now(), "secops")
 	runtime.GC()
@@ -42,7 +61,7 @@ func BenchmarkScanMonorepo(b *testing.B) {
 	b.ResetTimer()
 	var n int
 	for b.Loop() {
-		s := New(Options{DBDir: filepath.Join(dir, "db"), Offline: true})
+		s := New(Options{DBDir: dbDir, Offline: true})
 		res, err := s.Scan(ctx, root, prov)
 		if err != nil {
 			b.Fatal(err)

@@ -20,12 +20,14 @@ import (
 	"github.com/secops-dev/secops/internal/benchgen"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/scan/sca"
+	"github.com/secops-dev/secops/pkg/vulndb"
 )
 
 func main() {
 	out := flag.String("out", "", "write the monorepo and database under this directory")
 	scan := flag.String("scan", "", "scan <dir>/repo with <dir>/db and print the findings' keys")
 	seed := flag.Uint64("seed", benchgen.Default.Seed, "random seed")
+	index := flag.Bool("index", false, "with -out: also write the name index `secops db update` writes")
 	flag.Parse()
 	switch {
 	case *out != "":
@@ -34,6 +36,15 @@ func main() {
 		if err := benchgen.Generate(*out, cfg); err != nil {
 			fmt.Fprintln(os.Stderr, "benchgen:", err)
 			os.Exit(2)
+		}
+		if *index {
+			zips, _ := filepath.Glob(filepath.Join(*out, "db", "osv-scalibr", "*", "all.zip"))
+			for _, z := range zips {
+				if err := vulndb.BuildIndex(context.Background(), z); err != nil {
+					fmt.Fprintln(os.Stderr, "benchgen:", err)
+					os.Exit(2)
+				}
+			}
 		}
 	case *scan != "":
 		start := time.Now()

@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secops-dev/secops/pkg/vulndb"
+)
+
+// dbOptions are the flags of `secops db update` and `secops db status`.
+type dbOptions struct {
+	Dir        string
+	Ecosystems []string
+	Mirror     string
+}
+
+func (o *dbOptions) dir() (string, error) {
+	if o.Dir != "" {
+		return o.Dir, nil
+	}
+	return vulndb.DefaultDir()
+}
+
+func newCmdDB(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "db",
+		Short: "Manage the offline vulnerability database (OSV exports)",
+		Long: `The offline vulnerability database holds OSV's advisories, one zip per ecosystem,
+in osv-scanner's layout (DIR/osv-scalibr/<Ecosystem>/all.zip), so secops and
+osv-scanner can share one copy (osv-scanner --local-db-path DIR).
+
+The default directory is $XDG_CACHE_HOME/secops/osv; --db DIR (SECOPS_DB) picks
+another. A directory of OSV JSON files laid out <Ecosystem>/<ID>.json works too.
+Scans warn when an ecosystem is more than 7 days old.`,
+	}
+	cmd.AddCommand(newCmdDBUpdate(f, nil), newCmdDBStatus(f, nil))
+	return cmd
+}
+
+func newCmdDBUpdate(f *Factory, runF func(context.Context, *dbOptions) error) *cobra.Command {
+	opts := &dbOptions{}
+	cmd := &cobra.Command{
+		Use:   "update",
+		Short: "Download OSV's advisories for offline scans",
+		Long: `Download OSV's per-ecosystem exports into the database directory. Each download
+goes to a temporary file and replaces the previous copy only once it reads as a
+zip, so a failed update leaves a working database behind.`,
+		Example: `  secops db update
+  secops db update --ecosystems Go,npm,PyPI --db ./osv-db
+  secops db update --ecosystems Debian:12,Alpine:v3.19`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return dbUpdateRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "db", "", "database directory (default $XDG_CACHE_HOME/secops/osv)")
+	cmd.Flags().StringSliceVar(&opts.Ecosystems, "ecosystems", nil, "OSV ecosystems to download, comma-separated (default Go,npm,PyPI,Maven,RubyGems,crates.io,Packagist,NuGet)")
+	cmd.Flags().StringVar(&opts.Mirror, "mirror", vulndb.DefaultExportURL, "base URL of the OSV exports (<URL>/<Ecosystem>/all.zip), e.g. an internal mirror")
+	return cmd
+}
+
+func dbUpdateRun(ctx context.Context, f *Factory, opts *dbOptions) error {
+	if err := checkOutput(f.Globals.Output, "table", "json"); err != nil {
+		return err
+	}
+	dir, err := opts.dir()
+	if err != nil {
+		return err
+	}
+	rep := f.Progress()
+	u := &vulndb.Updater{Dir: dir, BaseURL: opts.Mirror, Now: f.Now, Progress: rep}
+	done, err := u.Update(ctx, opts.Ecosystems)
+	rep.Done("")
+	for _, m := range done {
+		f.IO.Notef("Updated %s: %d advisories.", m.Ecosystem, m.Count)
+	}
+	if err != nil {
+		return fmt.Errorf("db update: %w", err)
+	}
+	f.IO.Notef("Database: %s", dir)
+	return nil
+}
+
+func newCmdDBStatus(f *Factory, runF func(context.Context, *dbOptions) error) *cobra.Command {
+	opts := &dbOptions{}
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Show each ecosystem's advisory count and age",
+		Example: `  secops db status
+  secops db status --db ./osv-db -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return dbStatusRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "db", "", "database directory (default $XDG_CACHE_HOME/secops/osv)")
+	return cmd
+}
+
+// dbStatusJSON is the stable -o json shape of one ecosystem.
+type dbStatusJSON struct {
+	Ecosystem  string `json:"ecosystem"`
+	Advisories int    `json:"advisories"`
+	Updated    string `json:"updated"`
+	AgeSeconds int64  `json:"age_seconds"`
+	Stale      bool   `json:"stale"`
+	Path       string `json:"path"`
+}
+
+func dbStatusRun(_ context.Context, f *Factory, opts *dbOptions) error {
+	if err := checkOutput(f.Globals.Output, "table", "json"); err != nil {
+		return err
+	}
+	dir, err := opts.dir()
+	if err != nil {
+		return err
+	}
+	st, err := vulndb.ReadStatus(dir, f.Now())
+	if err != nil {
+		return fmt.Errorf("db status: %w", err)
+	}
+	if len(st) == 0 {
+		return fmt.Errorf("db status: no vulnerability database in %s: run `secops db update` (or pass --db DIR)", dir)
+	}
+	if f.Globals.Output == "json" {
+		out := make([]dbStatusJSON, 0, len(st))
+		for _, s := range st {
+			out = append(out, dbStatusJSON{s.Ecosystem, s.Count, s.Updated.UTC().Format(time.RFC3339), int64(s.Age.Seconds()), s.Stale, s.Path})
+		}
+		enc := json.NewEncoder(f.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	fmt.Fprintf(f.IO.Out, "Database: %s\n", dir)
+	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ECOSYSTEM\tADVISORIES\tUPDATED\tAGE\tSTATE")
+	stale := 0
+	for _, s := range st {
+		state := "ok"
+		if s.Stale {
+			state = "stale"
+			stale++
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", s.Ecosystem, s.Count, s.Updated.UTC().Format("2006-01-02 15:04"), vulndb.FormatAge(s.Age), state)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if stale > 0 {
+		f.IO.Notef("%d ecosystem(s) older than 7 days: run `secops db update`.", stale)
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/report"
+	"github.com/secops-dev/secops/pkg/scan/image"
+	"github.com/secops-dev/secops/pkg/scanner"
+)
+
+// scanImageOptions are the flags of `secops scan image`.
+type scanImageOptions struct {
+	Ref        string
+	DBDir      string
+	Offline    bool
+	APIBaseURL string
+	FailOn     string
+	NoStore    bool
+}
+
+// newCmdScanImage is `secops scan image REF`; the scan command attaches it.
+func newCmdScanImage(f *Factory) *cobra.Command {
+	return newCmdScanImageWith(f, nil)
+}
+
+func newCmdScanImageWith(f *Factory, runF func(context.Context, *scanImageOptions) error) *cobra.Command {
+	opts := &scanImageOptions{}
+	cmd := &cobra.Command{
+		Use:   "image REF",
+		Short: "Scan a container image for vulnerable OS and language packages",
+		Long: `Scan a container image: a 'docker save' tarball, an OCI image layout directory,
+or an image in a registry (Amazon ECR included: credentials come from the Docker
+config and its credential helpers, e.g. docker-credential-ecr-login).
+
+Debian/Ubuntu (dpkg) and Alpine (apk) packages and the lockfiles found in the
+layers are matched against OSV advisories: offline from the database that
+'secops db update' downloads (--offline, --db DIR), or through the OSV API.
+Findings name the image digest and the layer of each package database.`,
+		Example: `  secops scan image app.tar --offline
+  secops scan image ./oci-layout --db ./osv-db -o json
+  secops scan image 123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.4 --fail-on HIGH`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ref = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return scanImageRun(cmd.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.DBDir, "db", "", "offline vulnerability database directory (see 'secops db')")
+	fl.BoolVar(&opts.Offline, "offline", false, "use only the offline database, never the network for advisories")
+	fl.StringVar(&opts.APIBaseURL, "osv-api-url", "", "OSV API base URL (default https://api.osv.dev)")
+	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity (LOW, MEDIUM, HIGH, CRITICAL)")
+	fl.BoolVar(&opts.NoStore, "no-store", false, "print the findings without saving them in the findings store")
+	return cmd
+}
+
+func scanImageRun(ctx context.Context, f *Factory, opts *scanImageOptions) error {
+	format, err := outputFormat(f, report.Table)
+	if err != nil {
+		return err
+	}
+	var failOn string
+	if opts.FailOn != "" {
+		if failOn, err = findings.ParseSeverity(opts.FailOn); err != nil {
+			return &usageError{err: fmt.Errorf("--fail-on: %w", err)}
+		}
+	}
+	rep := f.Progress()
+	res, err := image.Scan(ctx, opts.Ref, image.Options{
+		DBDir:      opts.DBDir,
+		Offline:    opts.Offline,
+		APIBaseURL: opts.APIBaseURL,
+		Now:        f.Now,
+		Progress:   rep,
+		Provenance: findings.LocalProvenance(f.Now(), "secops"),
+	})
+	rep.Done("")
+	if err != nil {
+		return fmt.Errorf("scan image: %w", err)
+	}
+	reportScanNotes(f, res)
+	header := fmt.Sprintf("image %s: %d finding(s)", opts.Ref, len(res.Findings))
+	if !opts.NoStore {
+		store, err := f.Store(ctx)
+		if err != nil {
+			return err
+		}
+		defer store.Close()
+		var io findings.ImportOptions
+		if !res.Incomplete && len(res.Findings) > 0 {
+			io.Scope = &findings.Scope{ProductArn: res.Findings[0].ProductArn, Target: opts.Ref, GeneratorIds: []string{image.Generator}}
+		}
+		ir, err := store.Import(ctx, res.Findings, io)
+		if err != nil {
+			return fmt.Errorf("store image findings: %w", err)
+		}
+		if err := reportImport(f, store.Backend(), ir); err != nil {
+			return err
+		}
+	}
+	if err := f.writeFindings(format, res.Findings, header); err != nil {
+		return err
+	}
+	if failOn != "" {
+		for _, fd := range res.Findings {
+			if fd.Severity != nil && findings.SeverityRank(fd.Severity.Label) >= findings.SeverityRank(failOn) {
+				return failOnError(fmt.Sprintf("findings at or above %s in %s", failOn, opts.Ref))
+			}
+		}
+	}
+	return nil
+}
+
+// reportScanNotes prints a scan's warnings and skipped paths on stderr.
+func reportScanNotes(f *Factory, res scanner.Result) {
+	for _, w := range res.Warnings {
+		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
+	}
+	for _, s := range res.Skipped {
+		f.IO.Notef("skipped %s: %s", s.Path, s.Reason)
+	}
+}

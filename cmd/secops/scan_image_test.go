@@ -1,0 +1,102 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/secops-dev/secops/pkg/iostreams"
+)
+
+func TestScanImageFlags(t *testing.T) {
+	io, _, _, _ := iostreams.Test()
+	var got *scanImageOptions
+	cmd := newCmdScanImageWith(newFactory(io), func(_ context.Context, o *scanImageOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"app.tar", "--db", "d", "--offline", "--fail-on", "high", "--no-store"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := scanImageOptions{Ref: "app.tar", DBDir: "d", Offline: true, FailOn: "high", NoStore: true}
+	if *got != want {
+		t.Errorf("options = %+v, want %+v", *got, want)
+	}
+	cmd = newCmdScanImageWith(newFactory(io), func(context.Context, *scanImageOptions) error { return nil })
+	cmd.SetArgs([]string{})
+	cmd.SetErr(io.ErrOut)
+	if err := cmd.Execute(); err == nil {
+		t.Error("no REF accepted")
+	}
+}
+
+// imageTarball writes a one-layer Debian 12 image with libssl3 from
+// openssl 3.0.9-1, which the image package's own test database marks
+// vulnerable (HIGH).
+func imageTarball(t *testing.T) string {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for name, body := range map[string]string{
+		"etc/os-release":      "ID=debian\nVERSION_ID=\"12\"\n",
+		"var/lib/dpkg/status": "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.9-1\nDescription: x\n",
+	} {
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+	}
+	tw.Close()
+	b := buf.Bytes()
+	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, layer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "app.tar")
+	tag, _ := name.NewTag("example.invalid/app:1")
+	if err := tarball.WriteToFile(path, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestScanImageRun(t *testing.T) {
+	path := imageTarball(t)
+	io, _, out, errOut := iostreams.Test()
+	f := newFactory(io)
+	f.Now = func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
+	f.Globals.StorePath = filepath.Join(t.TempDir(), "findings.db")
+	f.Globals.Output = "json"
+	db := filepath.Join(repoRoot(t), "pkg", "scan", "image", "testdata", "db")
+	err := scanImageRun(context.Background(), f, &scanImageOptions{Ref: path, DBDir: db, Offline: true, FailOn: "HIGH"})
+	var ce *codedError
+	if !errors.As(err, &ce) || ce.code != exitFindings {
+		t.Fatalf("err = %v, want the --fail-on exit", err)
+	}
+	if !strings.Contains(out.String(), `"Title": "CVE-2099-1000: libssl3 3.0.9-1 (fixed in 3.0.11-1~deb12u2)"`) {
+		t.Errorf("stdout = %s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "1 new, 0 updated, 0 archived") {
+		t.Errorf("stderr = %s", errOut.String())
+	}
+	// A second scan updates the same finding.
+	out.Reset()
+	errOut.Reset()
+	if err := scanImageRun(context.Background(), f, &scanImageOptions{Ref: path, DBDir: db, Offline: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(errOut.String(), "0 new, 1 updated, 0 archived") {
+		t.Errorf("stderr = %s", errOut.String())
+	}
+}
