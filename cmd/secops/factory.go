@@ -21,6 +21,7 @@ type globalOptions struct {
 	Quiet       bool
 	Verbose     bool
 	ConfigPath  string
+	StorePath   string
 }
 
 // Factory hands commands their dependencies lazily, so --help and flag

@@ -53,8 +53,10 @@ func newRootCmd(f *Factory) *cobra.Command {
 	pf.BoolVarP(&g.Quiet, "quiet", "q", false, "print results and errors only")
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print more detail about what secops does")
 	pf.StringVar(&g.ConfigPath, "config", "", "config file (default $XDG_CONFIG_HOME/secops/config.yaml)")
+	pf.StringVar(&g.StorePath, "store", "", "local findings store (default $XDG_DATA_HOME/secops/findings.db)")
 
 	cmd.AddCommand(
+		newCmdFindings(f),
 		newVersionCmd(f),
 		newCmdScan(f),
 	)

@@ -97,7 +97,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 		IO:       f.IO,
 		Now:      f.Now,
 		Progress: f.Progress,
-		Store:    f.scanStore,
+		Store:    f.Store,
 		Scanners: sourceScanners,
 	}
 	cmd := &cobra.Command{

@@ -281,3 +281,20 @@ func filterIDs(list []Finding, q Query) []string {
 	}
 	return ids
 }
+
+func TestReadFileRefusesHugeFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.json")
+	file, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sparse file: several GB on paper, nothing on disk.
+	if err := file.Truncate(3 << 30); err != nil {
+		t.Skipf("cannot make a sparse file here: %v", err)
+	}
+	file.Close()
+	_, err = ReadFile(path)
+	if err == nil || !strings.Contains(err.Error(), "3072 MiB, larger than the 1024 MiB") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/report"
+)
+
+// queryFlags are the filters shared by `findings`, `findings summary` and
+// `findings export`.
+type queryFlags struct {
+	Severities  []string
+	MinSeverity string
+	Product     string
+	Type        string
+	Resource    string
+	Statuses    []string
+	RecordState string
+	Since       string
+	Limit       int
+	Sort        string
+}
+
+func (q *queryFlags) register(cmd *cobra.Command, defaultRecordState string) {
+	fl := cmd.Flags()
+	fl.StringSliceVar(&q.Severities, "severity", nil, "exact severity labels, comma-separated (INFORMATIONAL, LOW, MEDIUM, HIGH, CRITICAL)")
+	fl.StringVar(&q.MinSeverity, "min-severity", "", "this severity label and above")
+	fl.StringVar(&q.Product, "product", "", "product name (secops, Trivy, ZAP, Inspector …), case-insensitive")
+	fl.StringVar(&q.Type, "type", "", "finding type prefix, e.g. 'Software and Configuration Checks/Vulnerabilities'")
+	fl.StringVar(&q.Resource, "resource", "", "substring of a resource id")
+	fl.StringSliceVar(&q.Statuses, "status", nil, "workflow status: NEW, NOTIFIED, SUPPRESSED, RESOLVED")
+	fl.StringVar(&q.RecordState, "record-state", defaultRecordState, "ACTIVE, ARCHIVED or ALL")
+	fl.StringVar(&q.Since, "since", "", "updated since a duration ago (24h, 7d) or a date (2026-11-01)")
+	fl.IntVar(&q.Limit, "limit", 0, "show at most N findings (0: all)")
+	fl.StringVar(&q.Sort, "sort", findings.SortSeverity, "order: severity, updated or title")
+}
+
+// query turns the flags into a findings.Query, rejecting what the store
+// would not understand.
+func (q *queryFlags) query(f *Factory) (findings.Query, error) {
+	var out findings.Query
+	for _, s := range q.Severities {
+		label, err := findings.ParseSeverity(s)
+		if err != nil {
+			return out, &usageError{err: fmt.Errorf("--severity: %w", err)}
+		}
+		out.Severities = append(out.Severities, label)
+	}
+	if q.MinSeverity != "" {
+		if len(out.Severities) > 0 {
+			return out, &usageError{err: errors.New("use either --severity or --min-severity, not both")}
+		}
+		label, err := findings.ParseSeverity(q.MinSeverity)
+		if err != nil {
+			return out, &usageError{err: fmt.Errorf("--min-severity: %w", err)}
+		}
+		out.Severities = findings.LabelsAtOrAbove(label)
+	}
+	for _, s := range q.Statuses {
+		up := strings.ToUpper(s)
+		switch up {
+		case findings.WorkflowNew, findings.WorkflowNotified, findings.WorkflowSuppressed, findings.WorkflowResolved:
+			out.Statuses = append(out.Statuses, up)
+		default:
+			return out, &usageError{err: fmt.Errorf("--status %q: use NEW, NOTIFIED, SUPPRESSED or RESOLVED", s)}
+		}
+	}
+	switch rs := strings.ToUpper(q.RecordState); rs {
+	case findings.RecordActive, findings.RecordArchived:
+		out.RecordState = rs
+	case "ALL", "":
+	default:
+		return out, &usageError{err: fmt.Errorf("--record-state %q: use ACTIVE, ARCHIVED or ALL", q.RecordState)}
+	}
+	since, err := findings.ParseSince(q.Since, f.Now())
+	if err != nil {
+		return out, &usageError{err: err}
+	}
+	switch q.Sort {
+	case findings.SortSeverity, findings.SortUpdated, findings.SortTitle:
+	default:
+		return out, &usageError{err: fmt.Errorf("--sort %q: use severity, updated or title", q.Sort)}
+	}
+	if q.Limit < 0 {
+		return out, &usageError{err: errors.New("--limit must be 0 or more")}
+	}
+	out.Since, out.Product, out.TypePrefix, out.Resource = since, q.Product, q.Type, q.Resource
+	out.Limit, out.Sort = q.Limit, q.Sort
+	return out, nil
+}
+
+// listOptions is `secops findings` and `secops findings export`.
+type listOptions struct {
+	Query  queryFlags
+	Format report.Format
+}
+
+func newCmdFindings(f *Factory) *cobra.Command {
+	opts := &listOptions{}
+	cmd := &cobra.Command{
+		Use:   "findings",
+		Short: "List, triage, import and export findings",
+		Long: `List findings from the findings store: the local SQLite store by default, or AWS
+Security Hub with --backend securityhub (or auto, when AWS credentials resolve).
+
+Filters combine like Security Hub's: values of one flag are OR-ed, flags are AND-ed.
+By default only ACTIVE findings are listed.`,
+		Example: `  secops findings --severity HIGH
+  secops findings --min-severity MEDIUM --status NEW --since 7d
+  secops findings --product trivy --resource log4j -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, report.Table)
+			if err != nil {
+				return err
+			}
+			opts.Format = format
+			return listRun(cmd.Context(), f, opts)
+		},
+	}
+	opts.Query.register(cmd, findings.RecordActive)
+	cmd.AddCommand(
+		newCmdFindingsSummary(f),
+		newCmdFindingsShow(f),
+		newCmdFindingsUpdate(f),
+		newCmdFindingsImport(f),
+		newCmdFindingsExport(f),
+	)
+	return cmd
+}
+
+func listRun(ctx context.Context, f *Factory, opts *listOptions) error {
+	q, err := opts.Query.query(f)
+	if err != nil {
+		return err
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	list, err := store.Query(ctx, q)
+	if err != nil {
+		return fmt.Errorf("list findings: %w", err)
+	}
+	return f.writeFindings(opts.Format, list, "backend: "+store.Backend()+" · filter: "+q.Describe())
+}
+
+// outputFormat reads -o, defaulting to def.
+func outputFormat(f *Factory, def report.Format) (report.Format, error) {
+	if f.Globals.Output == "" {
+		return def, nil
+	}
+	format, err := report.ParseFormat(f.Globals.Output)
+	if err != nil {
+		return "", &usageError{err: err}
+	}
+	return format, nil
+}
+
+// writeFindings prints a finding list in the chosen format. The header
+// (backend and filter) heads the table; with machine formats it goes to
+// stderr so stdout stays parseable.
+func (f *Factory) writeFindings(format report.Format, list []findings.Finding, header string) error {
+	if format != report.Table {
+		f.IO.Notef("%s", header)
+	}
+	v, _, _ := buildVersion()
+	return report.Write(f.IO.Out, format, list, report.Options{
+		Color:       f.IO.ColorEnabled(),
+		TTY:         f.IO.IsStdoutTTY(),
+		Width:       f.IO.TerminalWidth(),
+		Header:      header,
+		ToolName:    "secops",
+		ToolVersion: v,
+	})
+}
+
+type summaryOptions struct {
+	Query queryFlags
+	Top   int
+}
+
+func newCmdFindingsSummary(f *Factory) *cobra.Command {
+	opts := &summaryOptions{}
+	cmd := &cobra.Command{
+		Use:   "summary",
+		Short: "Count findings by severity and product, and show the most affected resources",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(f.Globals.Output, "table", "json", "csv"); err != nil {
+				return err
+			}
+			format, err := outputFormat(f, report.Table)
+			if err != nil {
+				return err
+			}
+			q, err := opts.Query.query(f)
+			if err != nil {
+				return err
+			}
+			store, err := f.Store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			list, err := store.Query(cmd.Context(), q)
+			if err != nil {
+				return fmt.Errorf("summarise findings: %w", err)
+			}
+			header := "backend: " + store.Backend() + " · filter: " + q.Describe()
+			if format != report.Table {
+				f.IO.Notef("%s", header)
+			}
+			return report.WriteSummary(f.IO.Out, format, report.Summarize(list, opts.Top), report.Options{
+				Color: f.IO.ColorEnabled(), TTY: f.IO.IsStdoutTTY(), Width: f.IO.TerminalWidth(), Header: header,
+			})
+		},
+	}
+	opts.Query.register(cmd, findings.RecordActive)
+	cmd.Flags().IntVar(&opts.Top, "top", 10, "how many resources to list")
+	return cmd
+}
+
+func newCmdFindingsShow(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one finding in full",
+		Long:  "Show one finding in full. ID is the finding Id, or the short id a table shows.",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(f.Globals.Output, "table", "json", "asff"); err != nil {
+				return err
+			}
+			store, err := f.Store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			finding, err := store.Get(cmd.Context(), args[0])
+			if err != nil {
+				return findingLookupError(args[0], err)
+			}
+			switch f.Globals.Output {
+			case "json", "asff":
+				return report.Write(f.IO.Out, report.Format(f.Globals.Output), []findings.Finding{finding}, report.Options{})
+			}
+			f.IO.Notef("backend: %s", store.Backend())
+			return report.WriteFinding(f.IO.Out, finding, report.Options{Color: f.IO.ColorEnabled(), TTY: f.IO.IsStdoutTTY(), Width: f.IO.TerminalWidth()})
+		},
+	}
+}
+
+func findingLookupError(id string, err error) error {
+	switch {
+	case errors.Is(err, findings.ErrNotFound):
+		return fmt.Errorf("no finding %q: list ids with 'secops findings --record-state ALL'", id)
+	case errors.Is(err, findings.ErrAmbiguous):
+		return fmt.Errorf("%q matches several findings: give more of the id", id)
+	}
+	return fmt.Errorf("get finding %s: %w", id, err)
+}

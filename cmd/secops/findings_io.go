@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/report"
+)
+
+type importOptions struct {
+	Source   string
+	Format   string
+	Complete bool
+}
+
+func newCmdFindingsImport(f *Factory) *cobra.Command {
+	opts := &importOptions{}
+	cmd := &cobra.Command{
+		Use:   "import FILE|-",
+		Short: "Import findings from a file or standard input",
+		Long: `Import findings into the store. The input is ASFF: one finding, a JSON array of
+findings, or {"Findings": [...]} as BatchImportFindings takes.
+
+Import is an upsert, as in Security Hub: a finding with the same product and Id is
+updated, and the workflow status a user set on it is kept. With --complete the file is
+taken as the full result of its generators on its target: findings of theirs that it no
+longer contains are archived and resolved.
+
+Nothing is written unless every finding in the input is valid; errors name the finding
+and the field.`,
+		Example: `  secops findings import testdata/findings/sample-findings.json
+  aws securityhub get-findings --output json | secops findings import -`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Source = args[0]
+			return importRun(cmd.Context(), f, opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Complete, "complete", false, "archive findings of the same generators and target that the input no longer contains")
+	return cmd
+}
+
+func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
+	list, err := readFindings(f, opts)
+	if err != nil {
+		return err
+	}
+	var importOpts findings.ImportOptions
+	if opts.Complete {
+		scope, err := scopeOf(list)
+		if err != nil {
+			return &usageError{err: err}
+		}
+		importOpts.Scope = scope
+	}
+	store, err := f.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	res, err := store.Import(ctx, list, importOpts)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", opts.Source, err)
+	}
+	return reportImport(f, store.Backend(), res)
+}
+
+func readFindings(f *Factory, opts *importOptions) ([]findings.Finding, error) {
+	var (
+		list []findings.Finding
+		err  error
+	)
+	if opts.Source == "-" {
+		list, err = findings.Decode(f.IO.In)
+	} else {
+		list, err = findings.ReadFile(opts.Source)
+	}
+	if err != nil {
+		name := opts.Source
+		if name == "-" {
+			name = "standard input"
+		}
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return list, nil
+}
+
+// scopeOf derives what a --complete import covers from the findings
+// themselves: one product and one target, and every generator present.
+func scopeOf(list []findings.Finding) (*findings.Scope, error) {
+	if len(list) == 0 {
+		return nil, errors.New("--complete needs at least one finding to know the product and target it covers")
+	}
+	scope := &findings.Scope{ProductArn: list[0].ProductArn, Target: list[0].ProductFields[findings.FieldTarget]}
+	gens := map[string]bool{}
+	for i := range list {
+		if list[i].ProductArn != scope.ProductArn || list[i].ProductFields[findings.FieldTarget] != scope.Target {
+			return nil, errors.New("--complete needs findings of one product and one target (ProductFields secops/Target); import the others separately")
+		}
+		gens[list[i].GeneratorId] = true
+	}
+	for g := range gens {
+		scope.GeneratorIds = append(scope.GeneratorIds, g)
+	}
+	sort.Strings(scope.GeneratorIds)
+	return scope, nil
+}
+
+// reportImport says what an import did; findings the backend refused are
+// listed and make the command fail, since they were not stored.
+func reportImport(f *Factory, backend string, res findings.ImportResult) error {
+	f.IO.Notef("Imported into %s: %d new, %d updated, %d archived.", backend, res.New, res.Updated, res.Archived)
+	for _, fail := range res.Failed {
+		fmt.Fprintf(f.IO.ErrOut, "failed: %s: %s: %s\n", fail.Id, fail.ErrorCode, fail.ErrorMessage)
+	}
+	if len(res.Failed) > 0 {
+		return &codedError{code: exitFailure, err: fmt.Errorf("%d finding(s) were not imported", len(res.Failed))}
+	}
+	return nil
+}
+
+type exportOptions struct {
+	Query      queryFlags
+	OutputFile string
+}
+
+func newCmdFindingsExport(f *Factory) *cobra.Command {
+	opts := &exportOptions{}
+	cmd := &cobra.Command{
+		Use:   "export",
+		Short: "Write findings for other tools (ASFF by default)",
+		Long: `Write findings for other tools. The default format is ASFF ({"Findings": [...]}),
+which 'aws securityhub batch-import-findings --cli-input-json' and 'secops findings
+import' take as is; -o json, csv and sarif are available too. All record states are
+exported unless --record-state says otherwise.`,
+		Example: `  secops findings export > findings.asff.json
+  secops findings export -o sarif --min-severity HIGH > secops.sarif`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format, err := outputFormat(f, report.ASFF)
+			if err != nil {
+				return err
+			}
+			if format == report.Table {
+				return &usageError{err: errors.New("export writes machine formats: use -o asff, json, csv or sarif, or 'secops findings' for a table")}
+			}
+			q, err := opts.Query.query(f)
+			if err != nil {
+				return err
+			}
+			store, err := f.Store(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer store.Close()
+			list, err := store.Query(cmd.Context(), q)
+			if err != nil {
+				return fmt.Errorf("export findings: %w", err)
+			}
+			var w io.Writer = f.IO.Out
+			if opts.OutputFile != "" {
+				file, err := createOutputFile(opts.OutputFile)
+				if err != nil {
+					return err
+				}
+				defer file.Close()
+				w = file
+			}
+			v, _, _ := buildVersion()
+			if err := report.Write(w, format, list, report.Options{ToolName: "secops", ToolVersion: v}); err != nil {
+				return fmt.Errorf("export findings: %w", err)
+			}
+			f.IO.Notef("Exported %d finding(s) from %s.", len(list), store.Backend())
+			return nil
+		},
+	}
+	opts.Query.register(cmd, "ALL")
+	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write to this file instead of standard output")
+	return cmd
+}

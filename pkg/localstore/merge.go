@@ -1,0 +1,72 @@
+package localstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/secops-dev/secops/pkg/findings"
+)
+
+// mergeBase is what findings.Merge reads of the stored finding when the
+// same finding is imported again, plus its types and resource ids to tell
+// whether the side tables change. Decoding only these attributes keeps a
+// re-scan of many findings fast; TestMergeBaseIsEnough holds it to giving
+// exactly what a Merge with the whole stored finding gives.
+type mergeBase struct {
+	CreatedAt         string
+	FirstObservedAt   string
+	UpdatedAt         string
+	LastObservedAt    string
+	Workflow          *findings.Workflow
+	WorkflowState     string
+	Note              *findings.Note
+	UserDefinedFields map[string]string
+	VerificationState string
+	RecordState       string
+	Compliance        *struct{ Status string }
+
+	Types     []string
+	Resources []struct{ Id string }
+}
+
+func decodeMergeBase(doc []byte) (mergeBase, error) {
+	var b mergeBase
+	if err := json.Unmarshal(doc, &b); err != nil {
+		return b, fmt.Errorf("decode stored finding: %w (the store may be damaged)", err)
+	}
+	return b, nil
+}
+
+// finding is the stored finding as far as Merge is concerned.
+func (b mergeBase) finding() findings.Finding {
+	f := findings.Finding{
+		CreatedAt:         b.CreatedAt,
+		FirstObservedAt:   b.FirstObservedAt,
+		UpdatedAt:         b.UpdatedAt,
+		LastObservedAt:    b.LastObservedAt,
+		Workflow:          b.Workflow,
+		WorkflowState:     b.WorkflowState,
+		Note:              b.Note,
+		UserDefinedFields: b.UserDefinedFields,
+		VerificationState: b.VerificationState,
+		RecordState:       b.RecordState,
+	}
+	if b.Compliance != nil {
+		f.Compliance = &findings.Compliance{Status: b.Compliance.Status}
+	}
+	return f
+}
+
+// sameSides reports whether r has the stored types and resource ids.
+func (b mergeBase) sameSides(r row) bool {
+	if !slices.Equal(b.Types, r.types) || len(b.Resources) != len(r.resources) {
+		return false
+	}
+	for i, res := range b.Resources {
+		if res.Id != r.resources[i] {
+			return false
+		}
+	}
+	return true
+}
