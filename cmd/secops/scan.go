@@ -20,6 +20,7 @@ import (
 	"github.com/secops-dev/secops/pkg/report"
 	"github.com/secops-dev/secops/pkg/scan"
 	"github.com/secops-dev/secops/pkg/scan/sast"
+	"github.com/secops-dev/secops/pkg/scan/sca"
 	"github.com/secops-dev/secops/pkg/scan/secrets"
 	"github.com/secops-dev/secops/pkg/scanner"
 )
@@ -189,6 +190,7 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 // sourceScanners are the scanners `secops scan` runs on a directory.
 func sourceScanners(opts *ScanOptions) []scanner.Scanner {
 	return []scanner.Scanner{
+		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, Now: opts.Now}),
 		secrets.New(secrets.Options{History: opts.SecretsHistory}),
 		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig}),
 	}

@@ -1,0 +1,252 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/secops-dev/secops/pkg/findings"
+)
+
+var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+type tarEntry struct {
+	name, body, link string
+}
+
+func layerOf(t *testing.T, entries ...tarEntry) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		h := &tar.Header{Name: e.name, Mode: 0o644, Size: int64(len(e.body)), Typeflag: tar.TypeReg, ModTime: testNow}
+		if e.link != "" {
+			h.Typeflag, h.Linkname, h.Size = tar.TypeSymlink, e.link, 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(e.body))
+	}
+	tw.Close()
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+const dpkgStatus = `Package: libssl3
+Status: install ok installed
+Priority: optional
+Section: libs
+Maintainer: Debian OpenSSL Team <pkg-openssl-devel@alioth-lists.debian.net>
+Architecture: amd64
+Source: openssl
+Version: 3.0.9-1
+Description: Secure Sockets Layer toolkit - shared libraries
+
+Package: base-files
+Status: install ok installed
+Priority: required
+Architecture: amd64
+Version: 12.4+deb12u1
+Description: Debian base system miscellaneous files
+`
+
+const apkInstalled = `C:Q1abcdefghijklmnopqrstuvwxyz0123=
+P:libssl3
+V:3.1.4-r0
+A:x86_64
+S:1
+I:2
+T:SSL shared libraries
+U:https://www.openssl.org/
+L:Apache-2.0
+o:openssl
+m:Maintainer <m@example.invalid>
+t:1700000000
+
+`
+
+const lock = `GEM
+  remote: https://rubygems.org/
+  specs:
+    demo-gem (2.2.3)
+
+PLATFORMS
+  ruby
+
+DEPENDENCIES
+  demo-gem
+`
+
+// debianImage has three layers: the OS (os-release through a symlink, as
+// Debian ships it), the dpkg database, and an app layer whose lockfile
+// replaces one removed by a whiteout.
+func debianImage(t *testing.T) (v1.Image, []v1.Hash) {
+	t.Helper()
+	l1 := layerOf(t,
+		tarEntry{name: "usr/lib/os-release", body: "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION_CODENAME=bookworm\nID=debian\n"},
+		tarEntry{name: "etc/os-release", link: "../usr/lib/os-release"},
+		tarEntry{name: "app/old/Gemfile.lock", body: lock},
+	)
+	l2 := layerOf(t, tarEntry{name: "var/lib/dpkg/status", body: dpkgStatus})
+	l3 := layerOf(t, tarEntry{name: "app/old/.wh.Gemfile.lock"}, tarEntry{name: "app/Gemfile.lock", body: lock})
+	img, err := mutate.AppendLayers(empty.Image, l1, l2, l3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var diffs []v1.Hash
+	for _, l := range []v1.Layer{l1, l2, l3} {
+		d, _ := l.DiffID()
+		diffs = append(diffs, d)
+	}
+	return img, diffs
+}
+
+func opts() Options {
+	return Options{DBDir: "testdata/db", Offline: true, Now: func() time.Time { return testNow }, Provenance: findings.LocalProvenance(testNow, "secops")}
+}
+
+func keys(t *testing.T, fs []findings.Finding) []string {
+	t.Helper()
+	var out []string
+	for _, f := range fs {
+		if err := f.Validate(); err != nil {
+			t.Error(err)
+		}
+		p := f.Vulnerabilities[0].VulnerablePackages[0]
+		out = append(out, p.FilePath+" "+p.Name+"@"+p.Version+" "+p.PackageManager+" "+f.Vulnerabilities[0].Id+" "+p.SourceLayerHash)
+	}
+	return out
+}
+
+func TestScanTarball(t *testing.T) {
+	img, diffs := debianImage(t)
+	path := filepath.Join(t.TempDir(), "app.tar")
+	tag, _ := name.NewTag("example.invalid/app:1")
+	if err := tarball.WriteToFile(path, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Scan(context.Background(), path, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"/app/Gemfile.lock demo-gem@2.2.3 RubyGems TEST-GEM-1 " + diffs[2].String(),
+		"/var/lib/dpkg/status libssl3@3.0.9-1 Debian:12 TEST-DEB-12 " + diffs[1].String(),
+	}
+	got := keys(t, res.Findings)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n got %q\nwant %q", got, want)
+	}
+	digest, _ := img.Digest()
+	for _, f := range res.Findings {
+		r := f.Resources[0]
+		if r.Type != "Container" || !strings.HasSuffix(r.Id, "app.tar@"+digest.String()) {
+			t.Errorf("resource = %+v", r)
+		}
+		if f.GeneratorId != "secops/image" || f.ProductFields[findings.FieldScanner] != "image" || f.ProductFields[findings.FieldTarget] != path {
+			t.Errorf("finding fields = %s %v", f.GeneratorId, f.ProductFields)
+		}
+		if f.Vulnerabilities[0].Id == "TEST-DEB-12" {
+			if f.Title != "CVE-2099-1000: libssl3 3.0.9-1 (fixed in 3.0.11-1~deb12u2)" || f.Severity.Label != "HIGH" {
+				t.Errorf("Debian finding title %q severity %s", f.Title, f.Severity.Label)
+			}
+		}
+	}
+}
+
+func TestScanOCILayoutAlpine(t *testing.T) {
+	l1 := layerOf(t,
+		tarEntry{name: "etc/os-release", body: "NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.19.1\nPRETTY_NAME=\"Alpine Linux v3.19\"\n"},
+		tarEntry{name: "lib/apk/db/installed", body: apkInstalled},
+	)
+	img, err := mutate.AppendLayers(empty.Image, l1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	p, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Scan(context.Background(), dir, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, _ := l1.DiffID()
+	want := []string{"/lib/apk/db/installed libssl3@3.1.4-r0 Alpine:v3.19 TEST-APK-319 " + d.String()}
+	if got := keys(t, res.Findings); !slices.Equal(got, want) {
+		t.Errorf("findings:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestScanRegistry(t *testing.T) {
+	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
+	defer srv.Close()
+	img, _ := debianImage(t)
+	ref := strings.TrimPrefix(srv.URL, "http://") + "/team/app:1.0"
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(r, img); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Scan(context.Background(), ref, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 2 {
+		t.Fatalf("%d findings", len(res.Findings))
+	}
+	digest, _ := img.Digest()
+	wantID := strings.TrimPrefix(srv.URL, "http://") + "/team/app@" + digest.String()
+	for _, f := range res.Findings {
+		if f.Resources[0].Id != wantID || f.Resources[0].Type != "Container" {
+			t.Errorf("resource = %+v, want %s", f.Resources[0], wantID)
+		}
+	}
+	if _, err := Scan(context.Background(), strings.TrimPrefix(srv.URL, "http://")+"/team/missing:1", opts()); err == nil || !strings.Contains(err.Error(), "pull ") {
+		t.Errorf("missing image error = %v", err)
+	}
+}
+
+func TestECRResource(t *testing.T) {
+	src := &source{repo: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/team/app", tag: "1.0", kind: "registry"}
+	m := ecrHost.FindStringSubmatch("123456789012.dkr.ecr.eu-west-1.amazonaws.com")
+	if m == nil || m[1] != "123456789012" || m[3] != "eu-west-1" {
+		t.Fatalf("ECR host not recognised: %v", m)
+	}
+	got := string(ecrDetails(m[1], src, "sha256:abc"))
+	want := `{"AwsEcrContainerImage":{"ImageDigest":"sha256:abc","ImageTags":["1.0"],"RegistryId":"123456789012","RepositoryName":"team/app"}}`
+	if got != want {
+		t.Errorf("details = %s", got)
+	}
+	if ecrHost.MatchString("public.ecr.aws") || ecrHost.MatchString("ghcr.io") {
+		t.Error("non-ECR host matched")
+	}
+}

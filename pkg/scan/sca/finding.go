@@ -1,0 +1,280 @@
+package sca
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/vulndb"
+)
+
+// VulnerabilityType is the ASFF type of every SCA finding.
+const VulnerabilityType = "Software and Configuration Checks/Vulnerabilities/CVE"
+
+// maxReferenceUrls bounds the links copied from an advisory.
+const maxReferenceUrls = 20
+
+// FindingContext says who reports the findings and what they are about.
+type FindingContext struct {
+	Generator string // default Generator ("secops/sca")
+	Scanner   string // secops/Scanner; default Name ("sca")
+	Target    string // secops/Target: the absolute root path or image reference
+	Prov      findings.Provenance
+	// Resource names the ASFF resource of a package. Default
+	// ManifestResource.
+	Resource func(Package) findings.Resource
+	// Subject is the resource part of the finding Id (the version and the
+	// advisory are the others). Default "<manifest>#<package>".
+	Subject func(Package) string
+}
+
+// ManifestResource is the resource of a package found in a manifest:
+// "Other" with Id "<manifest>#<package>@<version>".
+func ManifestResource(p Package) findings.Resource {
+	return findings.Resource{Type: "Other", Id: p.Path + "#" + p.Name + "@" + p.Version}
+}
+
+func (fc FindingContext) withDefaults() FindingContext {
+	if fc.Generator == "" {
+		fc.Generator = Generator
+	}
+	if fc.Scanner == "" {
+		fc.Scanner = Name
+	}
+	if fc.Resource == nil {
+		fc.Resource = ManifestResource
+	}
+	if fc.Subject == nil {
+		fc.Subject = func(p Package) string { return p.Path + "#" + p.Name }
+	}
+	return fc
+}
+
+// MatchPackages looks every package up in src and returns one validated
+// finding per package, version and advisory, sorted by resource and
+// advisory.
+func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingContext) ([]findings.Finding, []string, error) {
+	fc = fc.withDefaults()
+
+	// Query each distinct package version once.
+	type key struct{ eco, name, version string }
+	index := map[key]int{}
+	var queries []vulndb.PackageQuery
+	for _, p := range pkgs {
+		k := key{p.Ecosystem, p.matchName(), p.matchVersion()}
+		if _, ok := index[k]; !ok {
+			index[k] = len(queries)
+			queries = append(queries, vulndb.PackageQuery{Ecosystem: p.Ecosystem, Name: k.name, Version: k.version})
+		}
+	}
+	matches, err := src.MatchAll(ctx, queries)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sca: look up advisories: %w", err)
+	}
+	var out []findings.Finding
+	var warnings []string
+	seen := map[string]bool{}
+	for _, p := range pkgs {
+		for _, m := range matches[index[key{p.Ecosystem, p.matchName(), p.matchVersion()}]] {
+			f := NewFinding(p, m, fc)
+			if seen[f.Id] {
+				continue
+			}
+			seen[f.Id] = true
+			if err := f.Validate(); err != nil {
+				warnings = append(warnings, fmt.Sprintf("dropped an invalid finding for %s %s: %v", p.Name, m.Vuln.ID, err))
+				continue
+			}
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Resources[0].Id != b.Resources[0].Id {
+			return a.Resources[0].Id < b.Resources[0].Id
+		}
+		return a.ProductFields[findings.FieldRuleID] < b.ProductFields[findings.FieldRuleID]
+	})
+	return out, warnings, nil
+}
+
+// NewFinding builds the ASFF finding of one advisory affecting one package.
+func NewFinding(p Package, m vulndb.Match, fc FindingContext) findings.Finding {
+	fc = fc.withDefaults()
+	v := m.Vuln
+	res := fc.Resource(p)
+	rating := v.Rate(p.Ecosystem, p.matchName())
+	shown := DisplayID(v)
+	fix := "no fix published"
+	if m.Fixed != "" {
+		fix = "fixed in " + m.Fixed
+	}
+	f := findings.Finding{
+		Id:          findings.NewID(fc.Generator, fc.Subject(p), p.Version, v.ID),
+		GeneratorId: fc.Generator,
+		Types:       []string{VulnerabilityType},
+		Title:       truncate(fmt.Sprintf("%s: %s %s (%s)", shown, shortName(p), p.Version, fix), 256),
+		Description: truncate(description(v, p), 1024),
+		SourceUrl:   osvURL(v.ID),
+		Severity: &findings.Severity{
+			Label:      rating.Label,
+			Normalized: ptr(findings.NormalizedForLabel(rating.Label)),
+			Original:   severityOriginal(rating),
+		},
+		Resources: []findings.Resource{res},
+		ProductFields: map[string]string{
+			findings.FieldPath:    p.Path,
+			findings.FieldRuleID:  v.ID,
+			findings.FieldTarget:  fc.Target,
+			findings.FieldScanner: fc.Scanner,
+		},
+	}
+	if p.Line > 0 {
+		f.ProductFields[findings.FieldStartLine] = strconv.Itoa(p.Line)
+	}
+	rec := "Upgrade " + p.Name + " to " + m.Fixed + " or later."
+	if m.Fixed == "" {
+		rec = "No fixed version of " + p.Name + " is published: remove or replace it, or suppress " + v.ID + " with a reason and an expiry date."
+	}
+	f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{Text: truncate(rec, 512), Url: osvURL(v.ID)}}
+
+	fixAvail := "NO"
+	if m.Fixed != "" {
+		fixAvail = "YES"
+	}
+	vuln := findings.Vulnerability{
+		Id:                     v.ID,
+		RelatedVulnerabilities: relatedIDs(v),
+		VulnerablePackages: []findings.SoftwarePackage{{
+			Name:            p.Name,
+			Version:         p.Version,
+			PackageManager:  p.Ecosystem,
+			FilePath:        p.Path,
+			FixedInVersion:  m.Fixed,
+			SourceLayerHash: p.LayerHash,
+		}},
+		Vendor: &findings.VulnerabilityVendor{
+			Name:            "OSV",
+			Url:             osvURL(v.ID),
+			VendorSeverity:  v.GHSASeverity(),
+			VendorCreatedAt: asffTime(v.Published),
+			VendorUpdatedAt: asffTime(v.Modified),
+		},
+		FixAvailable:  fixAvail,
+		ReferenceUrls: referenceURLs(v),
+	}
+	for _, sc := range rating.Scores {
+		base := sc.Base
+		vuln.Cvss = append(vuln.Cvss, findings.Cvss{Version: sc.Version, BaseScore: &base, BaseVector: sc.Vector, Source: "OSV"})
+	}
+	f.Vulnerabilities = []findings.Vulnerability{vuln}
+	fc.Prov.Stamp(&f)
+	return f
+}
+
+// DisplayID is the name a reader knows the advisory by: its CVE alias when
+// it has one, else its own id.
+func DisplayID(v *vulndb.Vulnerability) string {
+	if strings.HasPrefix(v.ID, "CVE-") {
+		return v.ID
+	}
+	for _, a := range v.Aliases {
+		if strings.HasPrefix(a, "CVE-") {
+			return a
+		}
+	}
+	return v.ID
+}
+
+func relatedIDs(v *vulndb.Vulnerability) []string {
+	var out []string
+	for _, a := range v.Aliases {
+		if a != v.ID {
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// shortName shortens Maven coordinates to the artifact for titles.
+func shortName(p Package) string {
+	if vulndb.BaseEcosystem(p.Ecosystem) == "Maven" {
+		if i := strings.LastIndexByte(p.Name, ':'); i >= 0 {
+			return p.Name[i+1:]
+		}
+	}
+	return p.Name
+}
+
+func description(v *vulndb.Vulnerability, p Package) string {
+	var parts []string
+	if s := strings.TrimSpace(v.Summary); s != "" {
+		parts = append(parts, s)
+	}
+	if d := strings.TrimSpace(v.Details); d != "" && d != strings.TrimSpace(v.Summary) {
+		parts = append(parts, d)
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("%s affects %s %s (%s).", v.ID, p.Name, p.Version, p.Ecosystem)
+	}
+	return strings.Join(parts, "\n\n")
+}
+
+func severityOriginal(r vulndb.Rating) string {
+	switch {
+	case strings.HasPrefix(r.Source, "CVSS_V"):
+		for _, sc := range r.Scores {
+			if "CVSS_V"+sc.Version[:1] == r.Source {
+				return strconv.FormatFloat(sc.Base, 'f', 1, 64)
+			}
+		}
+	case r.Source == "GHSA":
+		return r.Label
+	}
+	return "UNKNOWN"
+}
+
+func referenceURLs(v *vulndb.Vulnerability) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range v.References {
+		if r.URL == "" || seen[r.URL] {
+			continue
+		}
+		seen[r.URL] = true
+		out = append(out, r.URL)
+		if len(out) == maxReferenceUrls {
+			break
+		}
+	}
+	return out
+}
+
+func osvURL(id string) string { return "https://osv.dev/vulnerability/" + id }
+
+// asffTime keeps an RFC 3339 timestamp and drops anything else.
+func asffTime(s string) string {
+	if _, err := findings.ParseTime(s); err != nil {
+		return ""
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n - len("…")
+	for cut > 0 && !utf8Start(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,338 @@
+// Package sca is secops's software composition analysis: it reads
+// dependency lockfiles and manifests with osv-scalibr's extractors and
+// matches every package version against OSV advisories, from the offline
+// database (pkg/vulndb) or the OSV API.
+package sca
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/osv-scalibr/extractor"
+	"github.com/google/osv-scalibr/extractor/filesystem"
+	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
+	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
+	scalibrfs "github.com/google/osv-scalibr/fs"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/vulndb"
+)
+
+// Scanner name and generator, as findings and --scanners spell them.
+const (
+	Name      = "sca"
+	Generator = "secops/sca"
+)
+
+// defaultMaxFileSize bounds the manifests read (the largest real lockfiles
+// are tens of megabytes).
+const defaultMaxFileSize = 256 << 20
+
+// Source finds the advisories that affect package versions: the offline
+// database (*vulndb.DB) or the OSV API (*vulndb.Client).
+type Source interface {
+	MatchAll(ctx context.Context, queries []vulndb.PackageQuery) ([][]vulndb.Match, error)
+}
+
+// Options configure the SCA scanner.
+type Options struct {
+	// DBDir is the offline database directory (--db). Empty means the
+	// default cache directory (vulndb.DefaultDir) when Offline is set,
+	// and the OSV API otherwise.
+	DBDir string
+	// Offline forbids network access: advisories come from the database.
+	Offline bool
+	// APIBaseURL is the OSV API (default https://api.osv.dev).
+	APIBaseURL string
+	// HTTPClient is used for the OSV API (default http.DefaultClient).
+	HTTPClient *http.Client
+	// Source overrides DBDir/Offline/APIBaseURL (tests, or a database the
+	// caller opened once for several scans).
+	Source Source
+	// Now is the clock for the database age check (default time.Now).
+	Now func() time.Time
+	// MaxFileSize skips larger manifests (default 256 MiB).
+	MaxFileSize int64
+	// Progress shows the stages of a scan on stderr; nil shows nothing.
+	Progress *progress.Reporter
+	// Extractors replaces the lockfile extractors (image scans add the
+	// OS package extractors: ImageExtractors).
+	Extractors []filesystem.Extractor
+
+	// readDir lists a directory; tests replace it to simulate unreadable
+	// directories when running as root.
+	readDir func(string) ([]os.DirEntry, error)
+}
+
+// Scanner is the SCA scanner; it implements scanner.Scanner.
+type Scanner struct {
+	opts Options
+}
+
+var _ scanner.Scanner = (*Scanner)(nil)
+
+// New returns an SCA scanner.
+func New(opts Options) *Scanner {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.MaxFileSize == 0 {
+		opts.MaxFileSize = defaultMaxFileSize
+	}
+	if opts.readDir == nil {
+		opts.readDir = os.ReadDir
+	}
+	return &Scanner{opts: opts}
+}
+
+// Name is "sca".
+func (s *Scanner) Name() string { return Name }
+
+// GeneratorIds lists the generator of SCA findings.
+func (s *Scanner) GeneratorIds() []string { return []string{Generator} }
+
+// Package is one dependency found in a manifest.
+type Package struct {
+	Ecosystem string // OSV ecosystem: Go, npm, PyPI, Maven, Debian:12, …
+	Name      string
+	Version   string
+	Path      string // manifest path relative to the scanned root (slash)
+	Line      int    // line in the manifest, 0 when unknown
+	LayerHash string // image layer the package comes from (images only)
+	// SourceName and SourceVersion are the source package of an OS
+	// binary package (dpkg Source:, apk origin): OSV's Debian and Alpine
+	// advisories name source packages. Empty for language packages.
+	SourceName    string
+	SourceVersion string
+}
+
+// matchName and matchVersion are what advisories are looked up by.
+func (p Package) matchName() string {
+	if p.SourceName != "" {
+		return p.SourceName
+	}
+	return p.Name
+}
+
+func (p Package) matchVersion() string {
+	if p.SourceVersion != "" {
+		return p.SourceVersion
+	}
+	return p.Version
+}
+
+// Scan extracts the packages under root and reports one finding per
+// package version and advisory.
+func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
+	var res scanner.Result
+	absRoot, err := filepath.Abs(root)
+	if err != nil {
+		return res, fmt.Errorf("sca: resolve %s: %w", root, err)
+	}
+	if st, err := os.Stat(absRoot); err != nil {
+		return res, fmt.Errorf("sca: %w", err)
+	} else if !st.IsDir() {
+		return res, fmt.Errorf("sca: %s is not a directory", root)
+	}
+	s.opts.Progress.Step("sca: reading lockfiles under %s", root)
+	pkgs, skipped, err := s.Packages(ctx, absRoot)
+	if err != nil {
+		return res, err
+	}
+	res.Skipped = skipped
+	if len(pkgs) == 0 {
+		return res, nil
+	}
+	src, warnings, closeSrc, err := s.AdvisorySource()
+	if err != nil {
+		return res, err
+	}
+	defer closeSrc()
+	res.Warnings = append(res.Warnings, warnings...)
+	s.opts.Progress.Step("sca: matching %d packages against OSV advisories", len(pkgs))
+	fs, warn, err := MatchPackages(ctx, src, pkgs, FindingContext{Target: absRoot, Prov: prov, Resource: ManifestResource})
+	if err != nil {
+		res.Incomplete = true
+		return res, err
+	}
+	res.Findings = fs
+	res.Warnings = append(res.Warnings, warn...)
+	if db, ok := src.(*vulndb.DB); ok {
+		res.Warnings = append(res.Warnings, problemWarnings(db.Problems())...)
+	}
+	return res, nil
+}
+
+func problemWarnings(ps []vulndb.Problem) []string {
+	if len(ps) == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("vulnerability database: skipped %d file(s) that are not OSV records (first: %s: %s)", len(ps), ps[0].Path, ps[0].Reason)}
+}
+
+// AdvisorySource picks the advisory source: the caller's, the offline
+// database, or the OSV API. Warnings say when the offline database is
+// stale; the returned function releases the source.
+func (s *Scanner) AdvisorySource() (Source, []string, func(), error) {
+	if s.opts.Source != nil {
+		return s.opts.Source, nil, func() {}, nil
+	}
+	dir := s.opts.DBDir
+	if dir == "" && s.opts.Offline {
+		d, err := vulndb.DefaultDir()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		dir = d
+	}
+	if dir == "" {
+		c := vulndb.NewClient(s.opts.APIBaseURL, s.opts.HTTPClient)
+		return c, nil, func() {}, nil
+	}
+	db, err := vulndb.Open(dir)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sca: %w", err)
+	}
+	var warnings []string
+	if st, err := vulndb.ReadStatus(dir, s.opts.Now()); err == nil {
+		for _, e := range st {
+			if e.Stale {
+				warnings = append(warnings, fmt.Sprintf("vulnerability database %s for %s is %s old: run `secops db update`", dir, e.Ecosystem, vulndb.FormatAge(e.Age)))
+			}
+		}
+	}
+	return db, warnings, func() { db.Close() }, nil
+}
+
+// Packages extracts the dependencies of every manifest under root. Files
+// that cannot be read or parsed are returned as skipped.
+func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []scanner.Skipped, error) {
+	exts := s.opts.Extractors
+	if exts == nil {
+		var err error
+		if exts, err = LockfileExtractors(); err != nil {
+			return nil, nil, fmt.Errorf("sca: set up extractors: %w", err)
+		}
+	}
+	w := &walker{root: absRoot, exts: exts, readDir: s.opts.readDir, maxSize: s.opts.MaxFileSize, visited: map[fileKey]bool{}}
+	if st, err := os.Stat(absRoot); err == nil {
+		if k, ok := keyOf(st); ok {
+			w.visited[k] = true
+		}
+	}
+	w.walk(absRoot, "")
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	fsys := scalibrfs.DirFS(absRoot)
+	results := make([][]Package, len(w.jobs))
+	skips := make([][]string, len(w.jobs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i], skips[i] = extractOne(ctx, fsys, absRoot, w.jobs[i])
+			}
+		}()
+	}
+	for i := range w.jobs {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	var pkgs []Package
+	skipped := w.skipped
+	for i := range w.jobs {
+		pkgs = append(pkgs, results[i]...)
+		for _, reason := range skips[i] {
+			skipped = append(skipped, scanner.Skipped{Path: w.jobs[i].rel, Reason: reason})
+		}
+	}
+	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
+	return pkgs, skipped, nil
+}
+
+// extractOne runs the extractors that want one file. It returns the
+// packages and, for a file that could not be used, why.
+func extractOne(ctx context.Context, fsys scalibrfs.FS, absRoot string, j job) ([]Package, []string) {
+	f, err := os.Open(j.abs)
+	if err != nil {
+		return nil, []string{fmt.Sprintf("unreadable file: %v", unwrapPathErr(err))}
+	}
+	defer f.Close()
+	if sniffBinary(f) {
+		return nil, []string{"binary file, not a lockfile or manifest"}
+	}
+	var pkgs []Package
+	var reasons []string
+	for _, ex := range j.exts {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, []string{fmt.Sprintf("unreadable file: %v", err)}
+		}
+		inv, err := safeExtract(ctx, ex, &filesystem.ScanInput{FS: fsys, Path: j.rel, Root: absRoot, Info: j.info, Reader: f})
+		if err != nil {
+			reasons = append(reasons, fmt.Sprintf("malformed %s (%s): %v", filepath.Base(j.rel), ex.Name(), err))
+			continue
+		}
+		for _, p := range inv.Packages {
+			if pkg, ok := toPackage(p, j.rel); ok {
+				pkgs = append(pkgs, pkg)
+			}
+		}
+	}
+	return pkgs, reasons
+}
+
+// safeExtract turns an extractor's panic on hostile input into an error.
+func safeExtract(ctx context.Context, ex filesystem.Extractor, in *filesystem.ScanInput) (inv inventoryResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("extractor failed: %v", r)
+		}
+	}()
+	got, err := ex.Extract(ctx, in)
+	return inventoryResult{Packages: got.Packages}, err
+}
+
+type inventoryResult struct{ Packages []*extractor.Package }
+
+func toPackage(p *extractor.Package, rel string) (Package, bool) {
+	eco := p.Ecosystem().String()
+	if eco == "" || p.Name == "" || p.Version == "" {
+		return Package{}, false
+	}
+	pkg := Package{Ecosystem: eco, Name: p.Name, Version: p.Version, Path: rel}
+	if d := p.Location.Descriptor; d != nil && d.File != nil {
+		pkg.Line = d.File.LineNumber
+		if d.File.Path != "" {
+			pkg.Path = strings.TrimPrefix(filepath.ToSlash(d.File.Path), "/")
+		}
+	}
+	switch m := p.Metadata.(type) {
+	case *dpkgmeta.Metadata:
+		pkg.SourceName, pkg.SourceVersion = m.SourceName, m.SourceVersion
+	case *apkmeta.Metadata:
+		pkg.SourceName = m.OriginName
+	}
+	return pkg, true
+}

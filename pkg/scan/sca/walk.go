@@ -1,0 +1,183 @@
+package sca
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+
+	"github.com/google/osv-scalibr/extractor/filesystem"
+
+	"github.com/secops-dev/secops/pkg/scanner"
+)
+
+// skipDirs are never descended into: VCS metadata and installed package
+// trees (whose hidden lockfiles describe the same packages again).
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true}
+
+// job is one manifest to extract, with the extractors that want it.
+type job struct {
+	rel  string // slash path relative to the root
+	abs  string
+	info fs.FileInfo
+	exts []filesystem.Extractor
+}
+
+// walker finds manifests under a root without following a symlink twice
+// into the same directory.
+type walker struct {
+	root    string
+	exts    []filesystem.Extractor
+	readDir func(string) ([]os.DirEntry, error)
+	maxSize int64
+	jobs    []job
+	skipped []scanner.Skipped
+	visited map[fileKey]bool
+}
+
+type fileKey struct{ dev, ino uint64 }
+
+func keyOf(fi fs.FileInfo) (fileKey, bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileKey{}, false
+	}
+	return fileKey{uint64(st.Dev), uint64(st.Ino)}, true
+}
+
+func (w *walker) skip(rel, format string, args ...any) {
+	w.skipped = append(w.skipped, scanner.Skipped{Path: rel, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (w *walker) walk(abs, rel string) {
+	ents, err := w.readDir(abs)
+	if err != nil {
+		w.skip(displayRel(rel), "unreadable directory: %v", unwrapPathErr(err))
+		if len(ents) == 0 {
+			return
+		}
+	}
+	for _, e := range ents {
+		name := e.Name()
+		childAbs := filepath.Join(abs, name)
+		childRel := joinRel(rel, name)
+		mode := e.Type()
+		var info fs.FileInfo
+		if mode&fs.ModeSymlink != 0 {
+			fi, err := os.Stat(childAbs)
+			if err != nil {
+				if isLoop(err) {
+					w.skip(childRel, "symlink loop")
+				} else {
+					w.skip(childRel, "broken symlink: %v", unwrapPathErr(err))
+				}
+				continue
+			}
+			info = fi
+			mode = fi.Mode().Type()
+		}
+		if mode.IsDir() {
+			if skipDirs[name] {
+				continue
+			}
+			if info == nil {
+				if info, err = e.Info(); err != nil {
+					w.skip(childRel, "unreadable directory: %v", unwrapPathErr(err))
+					continue
+				}
+			}
+			if k, ok := keyOf(info); ok {
+				if w.visited[k] {
+					w.skip(childRel, "symlink loop: directory already scanned")
+					continue
+				}
+				w.visited[k] = true
+			}
+			w.walk(childAbs, childRel)
+			continue
+		}
+		if !mode.IsRegular() && mode&fs.ModeSymlink == 0 {
+			continue
+		}
+		api := &fileAPI{path: childRel, abs: childAbs, info: info, entry: e}
+		var want []filesystem.Extractor
+		for _, ex := range w.exts {
+			if ex.FileRequired(api) {
+				want = append(want, ex)
+			}
+		}
+		if len(want) == 0 {
+			continue
+		}
+		fi, err := api.Stat()
+		if err != nil {
+			w.skip(childRel, "unreadable file: %v", unwrapPathErr(err))
+			continue
+		}
+		if w.maxSize > 0 && fi.Size() > w.maxSize {
+			w.skip(childRel, "file larger than %d MiB", w.maxSize>>20)
+			continue
+		}
+		w.jobs = append(w.jobs, job{rel: childRel, abs: childAbs, info: fi, exts: want})
+	}
+}
+
+func displayRel(rel string) string {
+	if rel == "" {
+		return "."
+	}
+	return rel
+}
+
+func joinRel(rel, name string) string {
+	if rel == "" {
+		return name
+	}
+	return rel + "/" + name
+}
+
+func isLoop(err error) bool {
+	return errors.Is(err, syscall.ELOOP)
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// fileAPI gives extractors a path relative to the root and a lazy Stat.
+type fileAPI struct {
+	path  string
+	abs   string
+	info  fs.FileInfo
+	entry os.DirEntry
+}
+
+func (f *fileAPI) Path() string { return f.path }
+
+func (f *fileAPI) Stat() (fs.FileInfo, error) {
+	if f.info != nil {
+		return f.info, nil
+	}
+	fi, err := f.entry.Info()
+	if err != nil {
+		return nil, err
+	}
+	f.info = fi
+	return fi, nil
+}
+
+// sniffBinary reports whether the start of a file looks binary (a NUL
+// byte in the first 8 KiB): no lockfile or manifest contains one.
+func sniffBinary(r io.ReaderAt) bool {
+	buf := make([]byte, 8192)
+	n, _ := r.ReadAt(buf, 0)
+	return bytes.IndexByte(buf[:n], 0) >= 0
+}

@@ -1,0 +1,335 @@
+package vulndb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// DefaultAPIURL is the OSV API.
+const DefaultAPIURL = "https://api.osv.dev"
+
+// Limits of the OSV API client.
+const (
+	maxBatch        = 1000
+	fetchWorkers    = 8
+	maxAttempts     = 5
+	maxResponseSize = 64 << 20
+)
+
+// ErrOffline says the OSV API cannot be reached.
+var ErrOffline = errors.New("cannot reach api.osv.dev: use --offline with `secops db update`, or --db DIR")
+
+// Client queries the OSV API: /v1/querybatch for the ids affecting each
+// package version, then /v1/vulns/{id} for each full record, fetched once
+// per client.
+type Client struct {
+	base  string
+	http  *http.Client
+	sleep func(context.Context, time.Duration) error
+
+	mu    sync.Mutex
+	cache map[string]*Vulnerability
+}
+
+// NewClient returns a client of the OSV API at base (default
+// DefaultAPIURL).
+func NewClient(base string, hc *http.Client) *Client {
+	if base == "" {
+		base = DefaultAPIURL
+	}
+	if hc == nil {
+		hc = &http.Client{Timeout: 60 * time.Second}
+	}
+	return &Client{base: strings.TrimSuffix(base, "/"), http: hc, sleep: sleepCtx, cache: map[string]*Vulnerability{}}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+type apiQuery struct {
+	Package   apiPackage `json:"package"`
+	Version   string     `json:"version"`
+	PageToken string     `json:"page_token,omitempty"`
+}
+
+type apiPackage struct {
+	Name      string `json:"name"`
+	Ecosystem string `json:"ecosystem"`
+}
+
+type batchResponse struct {
+	Results []struct {
+		Vulns []struct {
+			ID       string `json:"id"`
+			Modified string `json:"modified"`
+		} `json:"vulns"`
+		NextPageToken string `json:"next_page_token"`
+	} `json:"results"`
+}
+
+// QueryBatch returns, per query, the ids of the advisories the API reports
+// for that package version, following next_page_token until every page is
+// read.
+func (c *Client) QueryBatch(ctx context.Context, queries []PackageQuery) ([][]string, error) {
+	out := make([][]string, len(queries))
+	type pending struct {
+		i     int
+		token string
+	}
+	var todo []pending
+	for i := range queries {
+		todo = append(todo, pending{i: i})
+	}
+	for len(todo) > 0 {
+		n := min(len(todo), maxBatch)
+		batch := todo[:n]
+		todo = todo[n:]
+		req := struct {
+			Queries []apiQuery `json:"queries"`
+		}{}
+		for _, p := range batch {
+			q := queries[p.i]
+			name, ver := q.Name, q.Version
+			req.Queries = append(req.Queries, apiQuery{Package: apiPackage{Name: name, Ecosystem: q.Ecosystem}, Version: ver, PageToken: p.token})
+		}
+		var resp batchResponse
+		if err := c.post(ctx, "/v1/querybatch", req, &resp); err != nil {
+			return nil, err
+		}
+		if len(resp.Results) != len(batch) {
+			return nil, fmt.Errorf("OSV API querybatch: %d results for %d queries", len(resp.Results), len(batch))
+		}
+		for k, r := range resp.Results {
+			i := batch[k].i
+			for _, v := range r.Vulns {
+				out[i] = append(out[i], v.ID)
+			}
+			if r.NextPageToken != "" {
+				todo = append(todo, pending{i: i, token: r.NextPageToken})
+			}
+		}
+	}
+	for i := range out {
+		sort.Strings(out[i])
+		out[i] = compactStrings(out[i])
+	}
+	return out, nil
+}
+
+func compactStrings(s []string) []string {
+	if len(s) < 2 {
+		return s
+	}
+	j := 1
+	for i := 1; i < len(s); i++ {
+		if s[i] != s[j-1] {
+			s[j] = s[i]
+			j++
+		}
+	}
+	return s[:j]
+}
+
+// Vuln fetches one full record (cached for the client's lifetime).
+func (c *Client) Vuln(ctx context.Context, id string) (*Vulnerability, error) {
+	c.mu.Lock()
+	v, ok := c.cache[id]
+	c.mu.Unlock()
+	if ok {
+		return v, nil
+	}
+	var raw json.RawMessage
+	if err := c.do(ctx, http.MethodGet, "/v1/vulns/"+url.PathEscape(id), nil, &raw); err != nil {
+		return nil, err
+	}
+	v, err := ParseRecord(raw)
+	if err != nil {
+		return nil, fmt.Errorf("OSV API vulns/%s: %w", id, err)
+	}
+	c.mu.Lock()
+	c.cache[id] = v
+	c.mu.Unlock()
+	return v, nil
+}
+
+// MatchAll asks the API which advisories affect each package version and
+// fetches their records, a few at a time.
+func (c *Client) MatchAll(ctx context.Context, queries []PackageQuery) ([][]Match, error) {
+	ids, err := c.QueryBatch(ctx, queries)
+	if err != nil {
+		return nil, err
+	}
+	need := map[string]bool{}
+	for _, l := range ids {
+		for _, id := range l {
+			need[id] = true
+		}
+	}
+	idList := make([]string, 0, len(need))
+	for id := range need {
+		idList = append(idList, id)
+	}
+	sort.Strings(idList)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var firstErr error
+	var errOnce sync.Once
+	next := make(chan string)
+	for range fetchWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range next {
+				if _, err := c.Vuln(ctx, id); err != nil {
+					errOnce.Do(func() { firstErr = err; cancel() })
+				}
+			}
+		}()
+	}
+feed:
+	for _, id := range idList {
+		select {
+		case next <- id:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	out := make([][]Match, len(queries))
+	for i, l := range ids {
+		q := queries[i]
+		for _, id := range l {
+			v, err := c.Vuln(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if v.IsWithdrawn() {
+				continue
+			}
+			out[i] = append(out[i], Match{Vuln: v, Fixed: v.Fixed(q.Ecosystem, q.Name, q.Version)})
+		}
+	}
+	return out, nil
+}
+
+func (c *Client) post(ctx context.Context, path string, body, into any) error {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	return c.do(ctx, http.MethodPost, path, data, into)
+}
+
+// do sends one request, retrying 429 and 5xx answers and transport errors
+// with exponential backoff, honouring Retry-After.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, into any) error {
+	backoff := 500 * time.Millisecond
+	var lastErr error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+		if err != nil {
+			return err
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		req.Header.Set("User-Agent", "secops")
+		resp, err := c.http.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			lastErr = err
+			if isUnreachable(err) {
+				return fmt.Errorf("%w (%v)", ErrOffline, err)
+			}
+		} else {
+			data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseSize))
+			resp.Body.Close()
+			switch {
+			case resp.StatusCode == http.StatusOK && rerr == nil:
+				if err := json.Unmarshal(data, into); err != nil {
+					return fmt.Errorf("OSV API %s: decode answer: %w", path, err)
+				}
+				return nil
+			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+				lastErr = fmt.Errorf("OSV API %s: HTTP %s", path, resp.Status)
+				if d, ok := retryAfter(resp.Header.Get("Retry-After")); ok {
+					backoff = d
+				}
+			case rerr != nil:
+				lastErr = rerr
+			default:
+				return fmt.Errorf("OSV API %s: HTTP %s: %s", path, resp.Status, strings.TrimSpace(string(data[:min(len(data), 300)])))
+			}
+		}
+		if attempt == maxAttempts {
+			break
+		}
+		if err := c.sleep(ctx, backoff); err != nil {
+			return err
+		}
+		backoff = min(backoff*2, 30*time.Second)
+	}
+	return fmt.Errorf("OSV API %s: giving up after %d attempts: %w", path, maxAttempts, lastErr)
+}
+
+func retryAfter(h string) (time.Duration, bool) {
+	if h == "" {
+		return 0, false
+	}
+	if s, err := strconv.Atoi(strings.TrimSpace(h)); err == nil && s >= 0 {
+		return min(time.Duration(s)*time.Second, 5*time.Minute), true
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		d := time.Until(t)
+		if d < 0 {
+			d = 0
+		}
+		return min(d, 5*time.Minute), true
+	}
+	return 0, false
+}
+
+// isUnreachable reports errors that mean there is no network path: DNS
+// failure or refused connections.
+func isUnreachable(err error) bool {
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	return false
+}
