@@ -46,6 +46,7 @@ type ScanOptions struct {
 	Offline          bool
 	SecretsHistory   bool
 	SemgrepConfig    string
+	Target           string
 }
 
 const scanLong = `Scan a directory for vulnerable dependencies (sca), committed credentials
@@ -151,6 +152,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.BoolVar(&opts.Offline, "offline", false, "never use the network: advisories come from the offline database")
 	fl.BoolVar(&opts.SecretsHistory, "secrets-history", false, "also scan the git history for secrets")
 	fl.StringVar(&opts.SemgrepConfig, "semgrep-config", "", "run Semgrep (if installed) with this local rules file or directory")
+	fl.StringVar(&opts.Target, "target", "", "name that identifies the scanned tree across scans (default: git remote origin and sub-directory, else the absolute path)")
 	return cmd
 }
 
@@ -204,6 +206,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		Scanners:   opts.Scanners(opts),
 		Only:       opts.Only,
 		IgnoreFile: opts.IgnoreFile,
+		Target:     opts.Target,
 		Provenance: findings.LocalProvenance(now, "secops"),
 		Progress:   prog,
 	})

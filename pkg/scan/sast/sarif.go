@@ -124,7 +124,7 @@ func sarifFinding(root string, r sarifResult, rule sarifRule) findings.Finding {
 		title = firstLine(msg)
 	}
 	f := findings.Finding{
-		Id:          findings.NewID(GeneratorSemgrep, root+"/"+file, strconv.Itoa(line)+":"+strconv.Itoa(col), ruleID),
+		Id:          findings.NewID(GeneratorSemgrep, file, strconv.Itoa(line)+":"+strconv.Itoa(col), ruleID),
 		GeneratorId: GeneratorSemgrep,
 		Types:       []string{"Software and Configuration Checks/Vulnerabilities"},
 		Title:       truncate(ruleID+": "+title, 256),

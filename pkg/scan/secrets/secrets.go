@@ -194,7 +194,7 @@ func toFinding(root string, g report.Finding) findings.Finding {
 		desc = desc[:1021] + "..."
 	}
 	f := findings.Finding{
-		Id:          findings.NewID(GeneratorID, root+"/"+path, location, g.RuleID),
+		Id:          findings.NewID(GeneratorID, path, location, g.RuleID),
 		GeneratorId: GeneratorID,
 		Types:       []string{"Sensitive Data Identifications/Passwords"},
 		Title:       fmt.Sprintf("Secret (%s) in %s", g.RuleID, path),
