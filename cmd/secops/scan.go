@@ -89,7 +89,12 @@ const scanExample = `  # Scan the current directory and see everything found
 // newCmdScan is `secops scan`; the scan image, dast and sonarqube
 // commands are added to it as children.
 func newCmdScan(f *Factory) *cobra.Command {
-	return newCmdScanWith(f, nil)
+	cmd := newCmdScanWith(f, nil)
+	cmd.AddCommand(
+		newCmdScanDast(f),
+		newCmdScanSonarqube(f),
+	)
+	return cmd
 }
 
 // newCmdScanWith takes the function that runs the command, so tests can
