@@ -140,4 +140,20 @@ func TestDemoAnswerKey(t *testing.T) {
 	}
 }
 
-var _ scanner.Scanner = (*fakeScanner)(nil)
+// BenchmarkDemoScan is a whole `secops scan` of the demo app without the
+// store: all three scanners, the ignore file and the gate.
+func BenchmarkDemoScan(b *testing.B) {
+	b.Setenv("GOPROXY", "off")
+	b.Setenv("GOFLAGS", "-mod=readonly")
+	scanners := []scanner.Scanner{
+		sca.New(sca.Options{DBDir: filepath.Join("..", "..", "testdata", "osv"), Offline: true}),
+		secrets.New(secrets.Options{}),
+		sast.New(sast.Options{}),
+	}
+	for b.Loop() {
+		out, err := Run(b.Context(), Options{Root: demoRoot, Scanners: scanners, Provenance: findings.LocalProvenance(testNow, "secops")})
+		if err != nil || out.Err() != nil || len(out.Findings) != 35 {
+			b.Fatalf("scan: %v, %v, %d findings", err, out.Err(), len(out.Findings))
+		}
+	}
+}

@@ -35,7 +35,7 @@ func scanSemgrep(ctx context.Context, root string, opts Options, res *scanner.Re
 		res.Incomplete = true
 		return
 	}
-	list, err := parseSARIF(root, stdout.Bytes())
+	list, err := parseSARIF(stdout.Bytes())
 	if err != nil {
 		res.Warnings = append(res.Warnings, err.Error())
 		res.Incomplete = true
