@@ -71,6 +71,9 @@ Expired entries stop applying and are listed on stderr.
 Secrets are never printed or stored: findings keep the first four characters
 and a SHA-256 of the value.
 
+The scan image, dast and sonarqube subcommands scan other things; to scan a
+directory that has one of their names, write it as a path (./image).
+
 Exit status: 0 when the scan ran (whatever it found), 1 when --fail-on is set
 and an active finding is at or above it, 2 when a scanner failed.`
 

@@ -297,6 +297,15 @@ func TestSemgrep(t *testing.T) {
 			t.Errorf("findings %d incomplete %v warnings %v", len(res.Findings), res.Incomplete, res.Warnings)
 		}
 	})
+	t.Run("relative config", func(t *testing.T) {
+		argsFile := fakeSemgrep(t, false)
+		scan(t, New(Options{SemgrepConfig: "rules.yml"}), root)
+		args, _ := os.ReadFile(argsFile)
+		cwd, _ := os.Getwd()
+		if !strings.Contains(string(args), "--config "+filepath.Join(cwd, "rules.yml")+" ") {
+			t.Errorf("semgrep ran with %s, want the config relative to the working directory", args)
+		}
+	})
 	t.Run("configured, not installed", func(t *testing.T) {
 		res := scan(t, New(Options{SemgrepConfig: rulesFile, LookPath: noSemgrep}), root)
 		if !res.Incomplete || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "not on PATH") {
