@@ -47,6 +47,7 @@ type ScanOptions struct {
 	SecretsHistory   bool
 	SemgrepConfig    string
 	Target           string
+	Verbose          bool
 }
 
 const scanLong = `Scan a directory for vulnerable dependencies (sca), committed credentials
@@ -66,7 +67,8 @@ YAML list whose entries carry a reason and usually an expiry date:
   - id: 3f2a9c0d1e4b                    # one finding, by (short) Id
     reason: test fixture, not a real credential
 
-Expired entries stop applying and are listed on stderr.
+Expired entries stop applying and are listed on stderr; -v lists the
+findings the file covers.
 
 Secrets are never printed or stored: findings keep the first four characters
 and a SHA-256 of the value.
@@ -122,6 +124,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 				opts.Path = args[0]
 			}
 			opts.Output = f.Globals.Output
+			opts.Verbose = f.Globals.Verbose
 			if err := checkOutput(opts.Output, formatNames()...); err != nil {
 				return err
 			}
@@ -233,7 +236,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		return fmt.Errorf("store findings: %w", err)
 	}
 
-	reportNotes(opts.IO.ErrOut, out)
+	reportNotes(opts.IO.ErrOut, out, opts.Verbose)
 	format, _ := report.ParseFormat(opts.Output)
 	ropts := report.Options{
 		Color:    opts.IO.ColorEnabled(),
@@ -283,7 +286,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 
 // reportNotes tells the user, on stderr, what the scan passed over and
 // which ignore entries no longer apply.
-func reportNotes(w io.Writer, out *scan.Outcome) {
+func reportNotes(w io.Writer, out *scan.Outcome, verbose bool) {
 	for _, r := range out.Results {
 		for _, s := range r.Skipped {
 			fmt.Fprintf(w, "%s: skipped %s: %s\n", r.Name, s.Path, s.Reason)
@@ -293,6 +296,12 @@ func reportNotes(w io.Writer, out *scan.Outcome) {
 		}
 		if r.Err != nil {
 			fmt.Fprintf(w, "%s: error: %v\n", r.Name, r.Err)
+		}
+	}
+	if verbose {
+		for _, f := range out.Ignored {
+			e := out.IgnoredBy[f.Id]
+			fmt.Fprintf(w, "ignored: %s %s %s (line %d: %s)\n", findings.ShortID(f.Id), f.SeverityLabel(), f.Title, e.Line, e.Reason)
 		}
 	}
 	if len(out.ExpiredIgnores) > 0 {

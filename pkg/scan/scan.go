@@ -71,7 +71,10 @@ type Outcome struct {
 	// those an ignore entry covers.
 	Findings []findings.Finding
 	Ignored  []findings.Finding
-	Results  []ScannerResult
+	// IgnoredBy maps the Id of each ignored finding to the entry that
+	// covers it.
+	IgnoredBy map[string]ignore.Entry
+	Results   []ScannerResult
 	// ExpiredIgnores are ignore entries that no longer apply.
 	ExpiredIgnores []ignore.Entry
 	// Scope covers the scanners that completed without error; nil when
@@ -184,7 +187,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	}
 	activeIgnores, expired := ign.Split(now)
 
-	out := &Outcome{Root: opts.Root, Target: target, ExpiredIgnores: expired}
+	out := &Outcome{Root: opts.Root, Target: target, ExpiredIgnores: expired, IgnoredBy: map[string]ignore.Entry{}}
 	out.Results = make([]ScannerResult, len(selected))
 	raw := make([][]findings.Finding, len(selected))
 
@@ -241,6 +244,9 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 			mine = append(mine, f)
 		}
 		kept, ignored := ignore.Apply(mine, activeIgnores)
+		for i := range ignored {
+			out.IgnoredBy[ignored[i].Id], _ = ignore.Match(&ignored[i], activeIgnores)
+		}
 		r.Found, r.Ignored = len(kept), len(ignored)
 		out.Findings = append(out.Findings, kept...)
 		out.Ignored = append(out.Ignored, ignored...)
