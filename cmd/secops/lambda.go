@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +30,8 @@ Environment:
 
 Sent Security Hub findings are set to Workflow NOTIFIED with BatchUpdateFindings.
 The function needs secretsmanager:GetSecretValue on the secret and
-securityhub:BatchUpdateFindings.`,
+securityhub:BatchUpdateFindings; with config:DescribeConfigRules, Config
+messages also name the ISMS-P controls the rule evidences.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -51,4 +53,13 @@ securityhub:BatchUpdateFindings.`,
 			return lambdahandler.Start(ctx, h)
 		},
 	}
+}
+
+// lambdaBootstrapArgs runs `secops lambda` when the binary is the custom
+// runtime's bootstrap: Lambda starts it by that name with no arguments.
+func lambdaBootstrapArgs(argv0 string, args []string, getenv func(string) string) []string {
+	if len(args) == 0 && filepath.Base(argv0) == "bootstrap" && getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return []string{"lambda"}
+	}
+	return args
 }

@@ -42,6 +42,7 @@ type scanDastOptions struct {
 	Concurrency   int
 	Timeout       time.Duration
 	MaxDuration   time.Duration
+	Wait          time.Duration
 	Headers       []string
 	LoginURL      string
 	LoginData     string
@@ -134,10 +135,11 @@ same target that it no longer sees.`,
 	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex (repeatable)")
 	fl.IntVar(&opts.MaxDepth, "max-depth", dast.DefaultMaxDepth, "how many links deep to crawl")
 	fl.IntVar(&opts.MaxRequests, "max-requests", 20000, "stop after this many requests (0: no cap)")
-	fl.Float64Var(&opts.Rate, "rate", 0, fmt.Sprintf("requests per second (default %d, or %d for a loopback target)", dast.DefaultRate, dast.DefaultLoopbackRate))
+	fl.Float64Var(&opts.Rate, "rate", 0, fmt.Sprintf("requests per second (default %d, or %d for a loopback target; -1: no limit)", dast.DefaultRate, dast.DefaultLoopbackRate))
 	fl.IntVar(&opts.Concurrency, "concurrency", dast.DefaultConcurrency, "requests in flight at once")
 	fl.DurationVar(&opts.Timeout, "timeout", dast.DefaultTimeout, "time limit for each request, body included")
 	fl.DurationVar(&opts.MaxDuration, "max-duration", dast.DefaultMaxDuration, "stop the whole scan after this long, keeping what it found")
+	fl.DurationVar(&opts.Wait, "wait", 0, "first wait up to this long for the target to accept connections (an app just started)")
 	fl.StringArrayVar(&opts.Headers, "header", nil, `header sent with every request, e.g. "Cookie: session=…" or "Authorization: Bearer …" (repeatable)`)
 	fl.StringVar(&opts.LoginURL, "login-url", "", "login form URL (absolute or relative to the target)")
 	fl.StringVar(&opts.LoginData, "login-data", "", "form fields to log in with, e.g. 'user=NAME&password=SECRET'")
@@ -186,6 +188,13 @@ func scanDastRun(ctx context.Context, opts *scanDastOptions) error {
 	now := opts.Now()
 	prov := findings.LocalProvenance(now, "secops")
 
+	if opts.Wait > 0 {
+		prog.Step("waiting up to %s for %s", opts.Wait, opts.Target)
+		if err := dast.WaitForTarget(ctx, opts.Target, opts.Wait); err != nil {
+			prog.Done("")
+			return err
+		}
+	}
 	var list []findings.Finding
 	var scope *findings.Scope
 	var summary []string

@@ -381,6 +381,9 @@ func WriteISMSP(w io.Writer, format string, rep *ISMSPReport, o RenderOptions) e
 		}
 	}
 	s := rep.Summary
+	if len(rep.Controls) > 0 && s.Compliant+s.NonCompliant+s.InsufficientData == 0 {
+		buf.WriteString("\nNone of the mapped Config rules is deployed here: deploy the ISMS-P conformance pack ('secops bootstrap apply') or check --region.\n")
+	}
 	fmt.Fprintf(&buf, "\n%s with automated evidence: %s", plural(len(rep.Controls), "control"), countText(map[string]int{
 		StatusCompliant: s.Compliant, StatusNonCompliant: s.NonCompliant, StatusInsufficientData: s.InsufficientData, StatusNotDeployed: s.NotDeployed,
 	}, st))

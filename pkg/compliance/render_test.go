@@ -100,3 +100,15 @@ func TestRulesShowISMSPControls(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
 }
+
+func TestRenderISMSPNothingDeployed(t *testing.T) {
+	m, _ := LoadISMSP()
+	var buf bytes.Buffer
+	if err := WriteISMSP(&buf, FormatTable, m.Evaluate(nil).Filter("2.6.7"), RenderOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "None of the mapped Config rules is deployed here") ||
+		!strings.HasSuffix(buf.String(), "1 control with automated evidence: 1 NOT_DEPLOYED\n") {
+		t.Errorf("got:\n%s", buf.String())
+	}
+}

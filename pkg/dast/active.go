@@ -50,6 +50,8 @@ type probe struct {
 	p     Param
 	base  *Response
 	delay time.Duration
+	// timing describes the last confirmed time-based rounds.
+	timing string
 }
 
 func fatal(err error) bool {
@@ -246,7 +248,7 @@ func (pr *probe) sqliTime(ctx context.Context) error {
 			return err
 		}
 		if hit {
-			pr.report(CheckSQLiTime, ev, "", 90, fmt.Sprintf("%s delayed the response by the requested time, and by twice that when doubled; a zero delay did not.", strings.TrimSpace(fmt.Sprintf(form, "N"))))
+			pr.report(CheckSQLiTime, ev, "", 90, fmt.Sprintf("%s delayed the response by the requested time, and by twice that when doubled; a zero delay did not: %s.", strings.TrimSpace(fmt.Sprintf(form, "N")), pr.timing))
 			return nil
 		}
 	}
@@ -295,6 +297,7 @@ func (pr *probe) timeBased(ctx context.Context, mk func(string) string) (bool, *
 		}
 	}
 	var ev *Response
+	var took []string
 	for _, k := range []time.Duration{1, 2, 1} {
 		r, err := pr.send(ctx, mk(secs(k*d)))
 		if err != nil {
@@ -304,10 +307,12 @@ func (pr *probe) timeBased(ctx context.Context, mk func(string) string) (bool, *
 		if err != nil || !fast || r.Duration-c < k*d*9/10 {
 			return false, nil, err
 		}
+		took = append(took, fmt.Sprintf("%ss took %.2fs (control %.2fs)", secs(k*d), r.Duration.Seconds(), c.Seconds()))
 		if k == 2 {
 			ev = r
 		}
 	}
+	pr.timing = strings.Join(took, "; ")
 	return true, ev, nil
 }
 
@@ -340,7 +345,7 @@ func (pr *probe) cmdi(ctx context.Context) error {
 			return err
 		}
 		if hit {
-			pr.report(CheckCmdiTime, ev, "", 90, fmt.Sprintf("`sleep N` appended with %q delayed the response by N seconds, repeatedly.", strings.TrimSpace(s.pre)))
+			pr.report(CheckCmdiTime, ev, "", 90, fmt.Sprintf("`sleep N` appended with %q delayed the response by N seconds, repeatedly: %s.", strings.TrimSpace(s.pre), pr.timing))
 			return nil
 		}
 	}

@@ -330,3 +330,29 @@ func TestBinaryResponse(t *testing.T) {
 		t.Errorf("crawled %d pages, want 5", res.Stats.Pages)
 	}
 }
+
+func TestWaitForTarget(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	err = WaitForTarget(context.Background(), "http://"+addr+"/", 500*time.Millisecond)
+	if err == nil || !strings.Contains(err.Error(), "did not accept connections within 500ms") {
+		t.Errorf("closed port: %v", err)
+	}
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		if l, err := net.Listen("tcp", addr); err == nil {
+			defer l.Close()
+			c, err := l.Accept()
+			if err == nil {
+				c.Close()
+			}
+		}
+	}()
+	if err := WaitForTarget(context.Background(), "http://"+addr+"/", 5*time.Second); err != nil {
+		t.Errorf("port opened after 300ms: %v", err)
+	}
+}

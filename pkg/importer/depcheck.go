@@ -272,14 +272,18 @@ func dcFinding(dep dcDependency, v dcVulnerability, version string) findings.Fin
 		cvss = append(cvss, findings.Cvss{Version: "2.0", BaseScore: v.CVSSv2, BaseVector: v.CVSSv2Vector, Source: v.Source})
 	}
 	f.Vulnerabilities = []findings.Vulnerability{{
-		Id:                     truncate(v.Name, 512),
-		VulnerablePackages:     []findings.SoftwarePackage{{Name: name, Version: pkgVersion, FilePath: dep.FilePath, FixedInVersion: v.FixedIn}},
-		Cvss:                   cvss,
-		RelatedVulnerabilities: v.CWEs,
-		ReferenceUrls:          capList(v.References, 10),
-		FixAvailable:           fixAvailable(v.FixedIn),
-		Vendor:                 &findings.VulnerabilityVendor{Name: firstNonEmpty(v.Source, "Dependency-Check"), VendorSeverity: v.Severity},
+		Id:                 truncate(v.Name, 512),
+		VulnerablePackages: []findings.SoftwarePackage{{Name: name, Version: pkgVersion, FilePath: dep.FilePath, FixedInVersion: v.FixedIn}},
+		Cvss:               cvss,
+		ReferenceUrls:      capList(v.References, 10),
+		Vendor:             &findings.VulnerabilityVendor{Name: firstNonEmpty(v.Source, "Dependency-Check"), VendorSeverity: v.Severity},
 	}}
+	if v.FixedIn != "" {
+		// Without a matched version range Dependency-Check does not say
+		// whether a fix exists, so FixAvailable stays unset.
+		f.Vulnerabilities[0].FixAvailable = "YES"
+	}
+	f.ProductFields["dependency-check/CWEs"] = strings.Join(v.CWEs, ",")
 	f.ProductFields[findings.FieldRuleID] = v.Name
 	f.ProductFields[findings.FieldPath] = dep.FilePath
 	f.ProductFields["dependency-check/FileName"] = dep.FileName

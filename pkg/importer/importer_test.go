@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -399,6 +400,20 @@ func TestTruncate(t *testing.T) {
 	}
 	if f.Description != f.Title {
 		t.Errorf("Description falls back to the title: got %q", f.Description[:20])
+	}
+}
+
+func TestCapTags(t *testing.T) {
+	tags := map[string]string{}
+	for i := 0; i < 60; i++ {
+		tags[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	got := capTags(tags, 50)
+	if len(got) != 50 || got["k00"] != "v" || got["k49"] != "v" || got["k50"] != "" {
+		t.Errorf("capTags kept %d tags: %v", len(got), got)
+	}
+	if capTags(map[string]string{}, 50) != nil {
+		t.Error("no tags must give nil")
 	}
 }
 

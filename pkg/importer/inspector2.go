@@ -2,6 +2,7 @@ package importer
 
 import (
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -212,10 +213,7 @@ func inspectorToASFF(in inspectorFinding) findings.Finding {
 		if t == "" {
 			t = "Other"
 		}
-		tags := r.Tags
-		if len(tags) > 50 {
-			tags = nil
-		}
+		tags := capTags(r.Tags, 50) // Security Hub takes at most 50 tags per resource
 		f.Resources = append(f.Resources, findings.Resource{Type: t, Id: firstNonEmpty(r.ID, "unknown resource"), Partition: r.Partition, Region: r.Region, Tags: tags,
 			Details: r.Details.asff()})
 	}
@@ -356,4 +354,24 @@ func omitEmpty(m map[string]any) map[string]any {
 		}
 	}
 	return m
+}
+
+// capTags keeps at most n tags, the first by key, and nil for none.
+func capTags(tags map[string]string, n int) map[string]string {
+	if len(tags) == 0 {
+		return nil
+	}
+	if len(tags) <= n {
+		return tags
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make(map[string]string, n)
+	for _, k := range keys[:n] {
+		out[k] = tags[k]
+	}
+	return out
 }

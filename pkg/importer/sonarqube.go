@@ -110,14 +110,14 @@ func parseSonarQube(data []byte) ([]findings.Finding, error) {
 	if err := json.Unmarshal(stripBOM(data), &p); err != nil {
 		return nil, jsonErr(data, err)
 	}
-	return sonarFindings(p.SonarBaseURL, p.Issues, p.Hotspots, p.Components), nil
+	return sonarFindings(p.SonarBaseURL, p.SonarComponent, p.Issues, p.Hotspots, p.Components), nil
 }
 
 // SonarQubeFindings converts issues and hotspots pulled from the SonarQube
 // server at serverURL into ASFF findings, exactly as importing the same
 // answers from files would, stamped with prov and validated.
 func SonarQubeFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspot, components []SonarComponent, prov findings.Provenance) ([]findings.Finding, error) {
-	list := sonarFindings(serverURL, issues, hotspots, components)
+	list := sonarFindings(serverURL, "", issues, hotspots, components)
 	for i := range list {
 		finish(&list[i], prov)
 		if err := list[i].Validate(); err != nil {
@@ -147,12 +147,23 @@ func sonarLabel(word string) (string, bool) {
 	return "", false
 }
 
-func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspot, components []SonarComponent) []findings.Finding {
+// sonarFindings converts issues and hotspots; project names the project
+// when the results do not (sonar-report's sonarComponent).
+func sonarFindings(serverURL, project string, issues []SonarIssue, hotspots []SonarHotspot, components []SonarComponent) []findings.Finding {
 	paths := map[string]string{}
 	for _, c := range components {
 		if c.Path != "" {
 			paths[c.Key] = c.Path
 		}
+	}
+	projectKey := func(p, component string) string {
+		if p != "" {
+			return p
+		}
+		if project != "" {
+			return project
+		}
+		return projectOf(component)
 	}
 	path := func(component string) string {
 		if p, ok := paths[component]; ok {
@@ -215,13 +226,13 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 			f.RecordState = findings.RecordArchived
 		}
 		if base != "" && is.Key != "" {
-			f.SourceUrl = fmt.Sprintf("%s/project/issues?id=%s&open=%s", base, url.QueryEscape(firstNonEmpty(is.Project, projectOf(is.Component))), url.QueryEscape(is.Key))
+			f.SourceUrl = fmt.Sprintf("%s/project/issues?id=%s&open=%s", base, url.QueryEscape(projectKey(is.Project, is.Component)), url.QueryEscape(is.Key))
 		}
 		f.ProductFields[findings.FieldRuleID] = is.Rule
 		f.ProductFields[findings.FieldPath] = path(is.Component)
 		f.ProductFields[findings.FieldStartLine] = itoa(start)
 		f.ProductFields[findings.FieldEndLine] = itoa(end)
-		f.ProductFields[findings.FieldTarget] = SonarTarget(firstNonEmpty(is.Project, projectOf(is.Component)), is.Branch, is.PullRequest)
+		f.ProductFields[findings.FieldTarget] = SonarTarget(projectKey(is.Project, is.Component), is.Branch, is.PullRequest)
 		f.ProductFields["sonarqube/Key"] = is.Key
 		f.ProductFields["sonarqube/Component"] = is.Component
 		f.ProductFields["sonarqube/Type"] = is.Type
@@ -261,13 +272,13 @@ func sonarFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspo
 			f.RecordState = findings.RecordArchived
 		}
 		if base != "" && h.Key != "" {
-			f.SourceUrl = fmt.Sprintf("%s/security_hotspots?id=%s&hotspots=%s", base, url.QueryEscape(firstNonEmpty(h.Project, projectOf(h.Component))), url.QueryEscape(h.Key))
+			f.SourceUrl = fmt.Sprintf("%s/security_hotspots?id=%s&hotspots=%s", base, url.QueryEscape(projectKey(h.Project, h.Component)), url.QueryEscape(h.Key))
 		}
 		f.ProductFields[findings.FieldRuleID] = h.RuleKey
 		f.ProductFields[findings.FieldPath] = path(h.Component)
 		f.ProductFields[findings.FieldStartLine] = itoa(start)
 		f.ProductFields[findings.FieldEndLine] = itoa(end)
-		f.ProductFields[findings.FieldTarget] = SonarTarget(firstNonEmpty(h.Project, projectOf(h.Component)), h.Branch, h.PullRequest)
+		f.ProductFields[findings.FieldTarget] = SonarTarget(projectKey(h.Project, h.Component), h.Branch, h.PullRequest)
 		f.ProductFields["sonarqube/Key"] = h.Key
 		f.ProductFields["sonarqube/Component"] = h.Component
 		f.ProductFields["sonarqube/Type"] = "SECURITY_HOTSPOT"

@@ -226,6 +226,7 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 		f.ProductFields["trivy/Package"] = pkg
 		f.ProductFields["trivy/Status"] = v.Status
 		f.ProductFields["trivy/PkgPath"] = v.PkgPath
+		f.ProductFields["trivy/CWEs"] = strings.Join(v.CweIDs, ",")
 		// Language packages come from the lockfile the target names; OS
 		// packages have no path of their own.
 		if v.PkgPath != "" {
@@ -242,7 +243,7 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 			Id:                     v.VulnerabilityID,
 			VulnerablePackages:     []findings.SoftwarePackage{sp},
 			Cvss:                   trivyCvss(v.CVSS),
-			RelatedVulnerabilities: append(append([]string(nil), v.VendorIDs...), v.CweIDs...),
+			RelatedVulnerabilities: v.VendorIDs,
 			ReferenceUrls:          capList(v.References, 10),
 			FixAvailable:           fixAvailable(v.FixedVersion),
 		}

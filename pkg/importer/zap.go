@@ -134,7 +134,8 @@ func zapFinding(site string, a zapAlert, in zapInstance, risk string, instances 
 	if in.Param != "" {
 		where += " (parameter " + in.Param + ")"
 	}
-	f.Description = strings.TrimSpace(stripHTML(a.Desc) + "\n\nFound at " + where + ".")
+	// Where first: a long alert description is cut at 1024 characters.
+	f.Description = strings.TrimSpace("Found at " + where + ".\n\n" + stripHTML(a.Desc))
 	if a.OtherInfo != "" {
 		f.Description += "\n\n" + stripHTML(a.OtherInfo)
 	}

@@ -17,10 +17,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 	shtypes "github.com/aws/aws-sdk-go-v2/service/securityhub/types"
 
+	"github.com/secops-dev/secops/pkg/compliance"
 	"github.com/secops-dev/secops/pkg/eventpattern"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/notify"
@@ -54,6 +56,12 @@ type securityHubAPI interface {
 	BatchUpdateFindings(ctx context.Context, in *securityhub.BatchUpdateFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
 }
 
+// configRulesAPI looks up what a Config rule checks, to name the ISMS-P
+// controls in compliance-change messages.
+type configRulesAPI interface {
+	DescribeConfigRules(ctx context.Context, in *configservice.DescribeConfigRulesInput, optFns ...func(*configservice.Options)) (*configservice.DescribeConfigRulesOutput, error)
+}
+
 // Config wires a Handler.
 type Config struct {
 	// Pattern filters events (and, for Security Hub, each finding).
@@ -63,6 +71,10 @@ type Config struct {
 	SecretARN   string
 	Secrets     secretsAPI
 	SecurityHub securityHubAPI
+	// ConfigRules, when set, names the ISMS-P controls of a rule in Config
+	// messages (needs config:DescribeConfigRules; without it the message
+	// simply has no controls).
+	ConfigRules configRulesAPI
 	// Dedup remembers what a warm function already sent (default 10 min).
 	Dedup *notify.Deduper
 	Now   func() time.Time
@@ -77,8 +89,10 @@ type Config struct {
 type Handler struct {
 	cfg Config
 
-	mu     sync.Mutex
-	sender *notify.Sender
+	mu       sync.Mutex
+	sender   *notify.Sender
+	mapping  *compliance.Mapping
+	controls map[string][]string // rule name -> ISMS-P controls
 }
 
 // New checks the configuration and returns a Handler.
@@ -328,6 +342,7 @@ func (h *Handler) config(ctx context.Context, ev events.CloudWatchEvent, out *Ou
 	if t, err := time.Parse(time.RFC3339Nano, d.NotificationCreationTime); err == nil {
 		c.Time = t
 	}
+	c.Controls = h.ruleControls(ctx, d.RuleName, log)
 	n, err := h.notifier(ctx)
 	if err != nil {
 		return err
@@ -346,6 +361,44 @@ func (h *Handler) count(sent bool, err error, out *Outcome) {
 	default:
 		out.Duplicates++
 	}
+}
+
+// ruleControls finds the ISMS-P controls a deployed rule evidences: its
+// Source.SourceIdentifier from DescribeConfigRules, joined to the mapping.
+// Lookups are cached; failures only cost the controls line.
+func (h *Handler) ruleControls(ctx context.Context, rule string, log *slog.Logger) []string {
+	if h.cfg.ConfigRules == nil || rule == "" {
+		return nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if got, ok := h.controls[rule]; ok {
+		return got
+	}
+	if h.mapping == nil {
+		m, err := compliance.LoadISMSP()
+		if err != nil {
+			log.Warn("ISMS-P mapping unavailable", "error", err.Error())
+			return nil
+		}
+		h.mapping, h.controls = m, map[string][]string{}
+	}
+	out, err := h.cfg.ConfigRules.DescribeConfigRules(ctx, &configservice.DescribeConfigRulesInput{ConfigRuleNames: []string{rule}})
+	if err != nil {
+		log.Warn("cannot look up the Config rule (config:DescribeConfigRules)", "rule", rule, "error", err.Error())
+		return nil
+	}
+	var controls []string
+	for _, r := range out.ConfigRules {
+		if r.Source == nil {
+			continue
+		}
+		if mr, ok := h.mapping.Rule(aws.ToString(r.Source.SourceIdentifier)); ok {
+			controls = mr.Controls
+		}
+	}
+	h.controls[rule] = controls
+	return controls
 }
 
 // notifier builds the Slack notifier, reading the webhook secret on first

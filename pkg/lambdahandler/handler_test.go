@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
@@ -38,6 +40,7 @@ type fakeAWS struct {
 	secretString string
 	updates      []map[string]any
 	unprocessed  bool
+	configCalls  []string
 }
 
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -63,6 +66,17 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"ARN": secretARN, "Name": "secops/slack-webhook", "SecretString": f.secretString,
 			"VersionId": "EXAMPLE1-90ab-cdef-fedc-ba987SECRET1", "VersionStages": []string{"AWSCURRENT"}, "CreatedDate": 1523477145.713,
 		})
+	case r.Method == http.MethodPost && r.URL.Path == "/" && r.Header.Get("X-Amz-Target") == "StarlingDoveService.DescribeConfigRules":
+		var in map[string]any
+		json.Unmarshal(body, &in)
+		f.configCalls = append(f.configCalls, fmt.Sprint(in["ConfigRuleNames"]))
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		// https://docs.aws.amazon.com/config/latest/APIReference/API_DescribeConfigRules.html
+		json.NewEncoder(w).Encode(map[string]any{"ConfigRules": []any{map[string]any{
+			"ConfigRuleName": "cloudtrail-enabled", "ConfigRuleArn": "arn:aws:config:us-east-2:123456789012:config-rule/config-rule-9rpvxc",
+			"ConfigRuleId": "config-rule-9rpvxc", "Source": map[string]any{"Owner": "AWS", "SourceIdentifier": "CLOUD_TRAIL_ENABLED"},
+			"MaximumExecutionFrequency": "TwentyFour_Hours", "ConfigRuleState": "ACTIVE",
+		}}})
 	case r.Method == http.MethodPatch && r.URL.Path == "/findings/batchupdate":
 		var in map[string]any
 		if err := json.Unmarshal(body, &in); err != nil {
@@ -131,6 +145,7 @@ func setup(t *testing.T, pattern string, secretJSON bool) *env {
 		SecretARN:   secretARN,
 		Secrets:     secretsmanager.NewFromConfig(cfg, func(o *secretsmanager.Options) { o.BaseEndpoint = aws.String(awsSrv.URL) }),
 		SecurityHub: securityhub.NewFromConfig(cfg, func(o *securityhub.Options) { o.BaseEndpoint = aws.String(awsSrv.URL) }),
+		ConfigRules: configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String(awsSrv.URL) }),
 		Log:         slog.New(slog.NewJSONHandler(logs, nil)),
 		Now:         func() time.Time { return time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC) },
 		Sender: func(s *notify.Sender) {
@@ -262,6 +277,16 @@ func TestGuardDutyAndConfigEvents(t *testing.T) {
 	}
 	if len(e.aws.updates) != 0 {
 		t.Errorf("GuardDuty/Config events must not call BatchUpdateFindings")
+	}
+	// The rule is looked up once and its ISMS-P controls named.
+	var controls string
+	for _, fl := range cfg.Blocks[1].Fields {
+		if strings.HasPrefix(fl.Text, "*Controls*") {
+			controls = fl.Text
+		}
+	}
+	if controls != "*Controls*\n2.9.4, 2.10.1, 2.10.2" || fmt.Sprint(e.aws.configCalls) != "[[cloudtrail-enabled]]" {
+		t.Errorf("controls %q, DescribeConfigRules calls %v", controls, e.aws.configCalls)
 	}
 	// Back to COMPLIANT: the default pattern only passes NON_COMPLIANT.
 	var ev map[string]any

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
@@ -33,6 +34,7 @@ func FromEnv(getenv func(string) string, cfg aws.Config, log *slog.Logger) (*Han
 		SecretARN:   getenv(EnvSecretARN),
 		Secrets:     secretsmanager.NewFromConfig(cfg),
 		SecurityHub: securityhub.NewFromConfig(cfg),
+		ConfigRules: configservice.NewFromConfig(cfg),
 		Log:         log,
 	}
 	if p := getenv(EnvEventPattern); p != "" {
@@ -63,7 +65,8 @@ func Start(ctx context.Context, h *Handler) error {
 }
 
 // IAMActions are what the function's role needs besides CloudWatch Logs:
-// read the webhook secret (scope it to the secret's ARN) and mark findings.
+// read the webhook secret (scope it to the secret's ARN), mark findings,
+// and look up Config rules to name their ISMS-P controls.
 func IAMActions() []string {
-	return []string{"secretsmanager:GetSecretValue", "securityhub:BatchUpdateFindings"}
+	return []string{"config:DescribeConfigRules", "secretsmanager:GetSecretValue", "securityhub:BatchUpdateFindings"}
 }

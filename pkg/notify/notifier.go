@@ -107,3 +107,15 @@ func (n *Notifier) sendOnce(ctx context.Context, key string, msg Message) (bool,
 	n.Dedup.Mark(n.now(), key)
 	return true, nil
 }
+
+// SendFindings is the one-shot form for CLI commands (`findings --notify`,
+// `scan --notify`): it validates the webhook, sends the findings batched and
+// without de-duplication, and reports which ids Slack accepted.
+func SendFindings(ctx context.Context, webhook string, list []findings.Finding, o FindingsOptions) (Result, error) {
+	s, err := NewSender(webhook)
+	if err != nil {
+		return Result{}, err
+	}
+	n := &Notifier{Sender: s, Options: o}
+	return n.Findings(ctx, list)
+}

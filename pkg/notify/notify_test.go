@@ -390,3 +390,22 @@ func TestValidateAndRedact(t *testing.T) {
 		}
 	}
 }
+
+func TestSendFindings(t *testing.T) {
+	r := newReceiver(t)
+	res, err := SendFindings(context.Background(), r.url(), loadFindings(t), FindingsOptions{Source: "secops scan", MaxFindings: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Messages != 1 || len(res.Notified) != 2 || res.Summarised != 1 || res.Notified[0] != "arn:aws:inspector2:ap-northeast-2:123456789012:finding/0f1e2d3c4b5a69788796a5b4c3d2e1f0" {
+		t.Errorf("%+v", res)
+	}
+	var msg Message
+	json.Unmarshal(r.payloads[0], &msg)
+	if msg.Blocks[0].Text.Text != "secops scan: 3 findings" || !strings.HasPrefix(msg.Blocks[len(msg.Blocks)-1].Elements[0].Text, "…and 1 more (1 MEDIUM)") {
+		t.Errorf("%+v", msg.Blocks)
+	}
+	if _, err := SendFindings(context.Background(), "http://example.com/services/x", nil, FindingsOptions{}); err == nil {
+		t.Error("plain http accepted")
+	}
+}

@@ -174,7 +174,7 @@ func buildSARIF(list []findings.Finding, o Options, limit int) sarifLog {
 			ToolExecutionNotifications: []sarifNotification{{
 				Level: "warning",
 				Message: sarifMessage{Text: fmt.Sprintf(
-					"%d of %d findings were left out: GitHub code scanning accepts at most %d results per run. The most severe are kept; filter with --severity to see the rest.",
+					"%d of %d findings were left out: GitHub code scanning accepts at most %d results per run. The most severe are kept; narrow the findings (by severity, product or resource) to see the rest.",
 					dropped, len(list), limit)},
 			}},
 		}}
@@ -280,9 +280,7 @@ func newRule(id string, f *findings.Finding) sarifRule {
 		if rec.Text != "" {
 			r.Help = &sarifMessage{Text: rec.Text}
 		}
-		if absoluteURL(rec.Url) {
-			r.HelpURI = rec.Url
-		}
+		r.HelpURI = absoluteURL(rec.Url)
 	}
 	return r
 }
@@ -309,9 +307,14 @@ func recommendation(f *findings.Finding) *findings.Recommendation {
 	return f.Remediation.Recommendation
 }
 
-func absoluteURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && u.IsAbs() && u.Host != ""
+// absoluteURL is s as a well-formed absolute URL, or "" when s is not one
+// (SARIF's helpUri must be absolute).
+func absoluteURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return ""
+	}
+	return u.String()
 }
 
 // sarifLevel maps a severity label to a result level.

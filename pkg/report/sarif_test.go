@@ -69,6 +69,9 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 	noRemediation.Remediation = nil
 	relativeURL := dastFinding()
 	relativeURL.Remediation.Recommendation.Url = "docs/fix.md"
+	spacedURL := sastFinding()
+	spacedURL.ProductFields[findings.FieldRuleID] = "G202"
+	spacedURL.Remediation.Recommendation.Url = " https://example.com/fix this?q=a b "
 	rich, err := findings.DecodeBytes([]byte(richFindingJSON))
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +86,7 @@ func TestSARIFValidatesAgainstSchema(t *testing.T) {
 		{"sample", sampleFindings(), Options{ToolName: "secops", ToolVersion: "1.2.3"}, MaxSARIFResults},
 		{"empty", nil, Options{}, MaxSARIFResults},
 		{"capped with notification", sampleFindings(), Options{ToolName: "secops scan"}, 3},
-		{"odd paths and urls", []findings.Finding{absolute, windows, spaces, noLine, noRemediation, relativeURL}, Options{}, MaxSARIFResults},
+		{"odd paths and urls", []findings.Finding{absolute, windows, spaces, noLine, noRemediation, relativeURL, spacedURL}, Options{}, MaxSARIFResults},
 		{"imported with extra attributes", rich, Options{ToolName: "GuardDuty"}, MaxSARIFResults},
 	}
 	for _, tt := range tests {
@@ -369,5 +372,21 @@ func TestSARIFCapsResultsPerRun(t *testing.T) {
 	}
 	if small := buildSARIF(list[:10], Options{}, MaxSARIFResults); small.Runs[0].Invocations != nil {
 		t.Errorf("notification without a cap: %+v", small.Runs[0].Invocations)
+	}
+}
+
+func TestAbsoluteURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://osv.dev/vulnerability/GHSA-35jh-r3h4-6jhm", "https://osv.dev/vulnerability/GHSA-35jh-r3h4-6jhm"},
+		{" https://example.com/fix this ", "https://example.com/fix%20this"},
+		{"docs/fix.md", ""},
+		{"mailto:security@example.com", ""},
+		{"", ""},
+		{"http://[::1", ""},
+	}
+	for _, tt := range tests {
+		if got := absoluteURL(tt.in); got != tt.want {
+			t.Errorf("absoluteURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
@@ -243,7 +244,9 @@ func (c *client) get(ctx context.Context, path string, q url.Values, into any) e
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if attempt < c.o.Retries {
+			// Nothing listening is not going to change in a few seconds;
+			// timeouts and resets might.
+			if attempt < c.o.Retries && !errors.Is(err, syscall.ECONNREFUSED) {
 				if err := c.o.Sleep(ctx, backoff); err != nil {
 					return err
 				}

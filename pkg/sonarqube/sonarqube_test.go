@@ -298,6 +298,15 @@ func TestPullErrors(t *testing.T) {
 			}
 		})
 	}
+	// A closed port fails at once instead of after every retry.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close()
+	var slept []time.Duration
+	if _, err := Pull(context.Background(), Options{URL: closedURL, ProjectKey: "shop", Sleep: noSleep(&slept)}); err == nil ||
+		!strings.Contains(err.Error(), "is the server reachable?") || len(slept) != 0 {
+		t.Errorf("closed port: err = %v after sleeping %v", err, slept)
+	}
 	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "<html>login</html>") }))
 	defer html.Close()
 	if _, err := Pull(context.Background(), Options{URL: html.URL, ProjectKey: "shop"}); err == nil || !strings.Contains(err.Error(), "is --url the SonarQube server") {
