@@ -46,6 +46,8 @@ type ScanOptions struct {
 	Offline          bool
 	SecretsHistory   bool
 	SemgrepConfig    string
+	Target           string
+	Verbose          bool
 }
 
 const scanLong = `Scan a directory for vulnerable dependencies (sca), committed credentials
@@ -65,10 +67,14 @@ YAML list whose entries carry a reason and usually an expiry date:
   - id: 3f2a9c0d1e4b                    # one finding, by (short) Id
     reason: test fixture, not a real credential
 
-Expired entries stop applying and are listed on stderr.
+Expired entries stop applying and are listed on stderr; -v lists the
+findings the file covers.
 
 Secrets are never printed or stored: findings keep the first four characters
 and a SHA-256 of the value.
+
+The scan image, dast and sonarqube subcommands scan other things; to scan a
+directory that has one of their names, write it as a path (./image).
 
 Exit status: 0 when the scan ran (whatever it found), 1 when --fail-on is set
 and an active finding is at or above it, 2 when a scanner failed.`
@@ -119,6 +125,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 				opts.Path = args[0]
 			}
 			opts.Output = f.Globals.Output
+			opts.Verbose = f.Globals.Verbose
 			if err := checkOutput(opts.Output, formatNames()...); err != nil {
 				return err
 			}
@@ -157,6 +164,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.BoolVar(&opts.Offline, "offline", false, "never use the network: advisories come from the offline database")
 	fl.BoolVar(&opts.SecretsHistory, "secrets-history", false, "also scan the git history for secrets")
 	fl.StringVar(&opts.SemgrepConfig, "semgrep-config", "", "run Semgrep (if installed) with this local rules file or directory")
+	fl.StringVar(&opts.Target, "target", "", "name that identifies the scanned tree across scans (default: git remote origin and sub-directory, else the absolute path)")
 	return cmd
 }
 
@@ -210,6 +218,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		Scanners:   opts.Scanners(opts),
 		Only:       opts.Only,
 		IgnoreFile: opts.IgnoreFile,
+		Target:     opts.Target,
 		Provenance: findings.LocalProvenance(now, "secops"),
 		Progress:   prog,
 	})
@@ -228,7 +237,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		return fmt.Errorf("store findings: %w", err)
 	}
 
-	reportNotes(opts.IO.ErrOut, out)
+	reportNotes(opts.IO.ErrOut, out, opts.Verbose)
 	format, _ := report.ParseFormat(opts.Output)
 	ropts := report.Options{
 		Color:    opts.IO.ColorEnabled(),
@@ -278,7 +287,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 
 // reportNotes tells the user, on stderr, what the scan passed over and
 // which ignore entries no longer apply.
-func reportNotes(w io.Writer, out *scan.Outcome) {
+func reportNotes(w io.Writer, out *scan.Outcome, verbose bool) {
 	for _, r := range out.Results {
 		for _, s := range r.Skipped {
 			fmt.Fprintf(w, "%s: skipped %s: %s\n", r.Name, s.Path, s.Reason)
@@ -288,6 +297,12 @@ func reportNotes(w io.Writer, out *scan.Outcome) {
 		}
 		if r.Err != nil {
 			fmt.Fprintf(w, "%s: error: %v\n", r.Name, r.Err)
+		}
+	}
+	if verbose {
+		for _, f := range out.Ignored {
+			e := out.IgnoredBy[f.Id]
+			fmt.Fprintf(w, "ignored: %s %s %s (line %d: %s)\n", findings.ShortID(f.Id), f.SeverityLabel(), f.Title, e.Line, e.Reason)
 		}
 	}
 	if len(out.ExpiredIgnores) > 0 {
