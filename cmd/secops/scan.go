@@ -32,6 +32,8 @@ type ScanOptions struct {
 	Progress func() *progress.Reporter
 	// Store opens the findings store the results go to.
 	Store func(ctx context.Context) (findings.Store, error)
+	// Uploader sends the scan's findings to Security Hub (--upload).
+	Uploader func(ctx context.Context, list []findings.Finding, scope *findings.Scope) error
 	// Scanners builds the scanners from the options; tests replace it.
 	Scanners func(opts *ScanOptions) []scanner.Scanner
 
@@ -44,6 +46,7 @@ type ScanOptions struct {
 	OutputFileFormat string
 	DBDir            string
 	Offline          bool
+	Upload           bool
 	SecretsHistory   bool
 	SemgrepConfig    string
 	Target           string
@@ -110,7 +113,8 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 		IO:       f.IO,
 		Now:      f.Now,
 		Progress: f.Progress,
-		Store:    f.Store,
+		Store:    f.ScanStore,
+		Uploader: f.uploadScan,
 		Scanners: sourceScanners,
 	}
 	cmd := &cobra.Command{
@@ -162,6 +166,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.StringVar(&opts.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension)")
 	fl.StringVar(&opts.DBDir, "db", "", "offline vulnerability database directory (OSV records)")
 	fl.BoolVar(&opts.Offline, "offline", false, "never use the network: advisories come from the offline database")
+	fl.BoolVar(&opts.Upload, "upload", false, "also send the findings to AWS Security Hub (failures stay pending locally; see findings push)")
 	fl.BoolVar(&opts.SecretsHistory, "secrets-history", false, "also scan the git history for secrets")
 	fl.StringVar(&opts.SemgrepConfig, "semgrep-config", "", "run Semgrep (if installed) with this local rules file or directory")
 	fl.StringVar(&opts.Target, "target", "", "name that identifies the scanned tree across scans (default: git remote origin and sub-directory, else the absolute path)")
@@ -267,6 +272,11 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		}
 	}
 
+	if opts.Upload {
+		if err := opts.Uploader(ctx, out.Findings, out.Scope); err != nil {
+			return err
+		}
+	}
 	if len(imported.Failed) > 0 {
 		return fmt.Errorf("the store refused %d findings (first: %s: %s)", len(imported.Failed), imported.Failed[0].Id, imported.Failed[0].ErrorMessage)
 	}
