@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/notify"
 	"github.com/secops-dev/secops/pkg/report"
 )
 
@@ -97,8 +98,10 @@ func (q *queryFlags) query(f *Factory) (findings.Query, error) {
 
 // listOptions is `secops findings` and `secops findings export`.
 type listOptions struct {
-	Query  queryFlags
-	Format report.Format
+	Query      queryFlags
+	Format     report.Format
+	Notify     bool
+	WebhookURL string
 }
 
 func newCmdFindings(f *Factory) *cobra.Command {
@@ -125,6 +128,8 @@ By default only ACTIVE findings are listed.`,
 		},
 	}
 	opts.Query.register(cmd, findings.RecordActive)
+	cmd.Flags().BoolVar(&opts.Notify, "notify", false, "also send the listed findings to Slack and mark them NOTIFIED")
+	cmd.Flags().StringVar(&opts.WebhookURL, "webhook-url", "", "Slack incoming webhook for --notify (never printed)")
 	cmd.AddCommand(
 		newCmdFindingsSummary(f),
 		newCmdFindingsShow(f),
@@ -150,7 +155,37 @@ func listRun(ctx context.Context, f *Factory, opts *listOptions) error {
 	if err != nil {
 		return fmt.Errorf("list findings: %w", err)
 	}
-	return f.writeFindings(opts.Format, list, "backend: "+store.Backend()+" · filter: "+q.Describe())
+	if err := f.writeFindings(opts.Format, list, "backend: "+store.Backend()+" · filter: "+q.Describe()); err != nil {
+		return err
+	}
+	if opts.Notify {
+		return notifyFindings(ctx, f, store, list, opts.WebhookURL)
+	}
+	return nil
+}
+
+// notifyFindings sends findings to Slack and marks the ones Slack took
+// NOTIFIED, so the EventBridge notifier (which sends NEW ones) skips them.
+func notifyFindings(ctx context.Context, f *Factory, store findings.Store, list []findings.Finding, webhook string) error {
+	if len(list) == 0 {
+		f.IO.Notef("Nothing to notify.")
+		return nil
+	}
+	res, err := notify.SendFindings(ctx, webhook, list, notify.FindingsOptions{Source: store.Backend()})
+	if err != nil {
+		return fmt.Errorf("notify: %w", err)
+	}
+	if len(res.Notified) > 0 {
+		upd, err := store.Update(ctx, findings.Update{Ids: res.Notified, Status: findings.WorkflowNotified})
+		if err != nil {
+			return fmt.Errorf("mark findings NOTIFIED: %w", err)
+		}
+		for _, fail := range upd.Unprocessed {
+			fmt.Fprintf(f.IO.ErrOut, "not marked NOTIFIED: %s: %s %s\n", findings.ShortID(fail.Id), fail.ErrorCode, fail.ErrorMessage)
+		}
+	}
+	f.IO.Notef("Notified Slack of %d finding(s) (%d more summarised) and marked them NOTIFIED.", len(res.Notified), res.Summarised)
+	return nil
 }
 
 // outputFormat reads -o, defaulting to def.

@@ -1,15 +1,22 @@
 package main
 
 import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/secops-dev/secops/internal/fakehub"
 )
 
 func TestMain(m *testing.M) {
@@ -43,7 +50,44 @@ func TestScripts(t *testing.T) {
 			for k, v := range goEnv() {
 				env.Setenv(k, v)
 			}
+			// AWS and Slack stand-ins on loopback, one set per script.
+			hub := fakehub.New(func(format string, args ...any) { env.T().Log(fmt.Sprintf(format, args...)) }, nil)
+			hubServer := httptest.NewServer(hub)
+			env.Defer(hubServer.Close)
+			env.Setenv("SECURITYHUB_ENDPOINT", hubServer.URL)
+			env.Values["hub"] = hub
+			slack := &slackReceiver{}
+			slackServer := httptest.NewServer(slack)
+			env.Defer(slackServer.Close)
+			env.Setenv("SLACK_WEBHOOK", slackServer.URL+"/services/T000/B000/secretpart")
+			env.Values["slack"] = slack
 			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// hubcount N: the fake Security Hub holds N findings.
+			"hubcount": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: hubcount N")
+				}
+				got := len(ts.Value("hub").(*fakehub.Hub).Stored())
+				if (fmt.Sprint(got) == args[0]) == neg {
+					ts.Fatalf("fake Security Hub holds %d findings, want %s%s", got, map[bool]string{true: "not "}[neg], args[0])
+				}
+			},
+			// slackposts N REGEXP: the fake Slack got N messages, and the
+			// last one matches REGEXP.
+			"slackposts": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: slackposts N REGEXP")
+				}
+				bodies := ts.Value("slack").(*slackReceiver).posts()
+				if fmt.Sprint(len(bodies)) != args[0] {
+					ts.Fatalf("Slack got %d messages, want %s", len(bodies), args[0])
+				}
+				if len(bodies) > 0 && !regexp.MustCompile(args[1]).MatchString(bodies[len(bodies)-1]) {
+					ts.Fatalf("last Slack message does not match %s:\n%s", args[1], bodies[len(bodies)-1])
+				}
+			},
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
@@ -55,6 +99,26 @@ func TestScripts(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 	})
+}
+
+// slackReceiver is an incoming-webhook endpoint that keeps what it is sent.
+type slackReceiver struct {
+	mu     sync.Mutex
+	bodies []string
+}
+
+func (s *slackReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	s.bodies = append(s.bodies, string(body))
+	s.mu.Unlock()
+	io.WriteString(w, "ok")
+}
+
+func (s *slackReceiver) posts() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.bodies...)
 }
 
 // goEnv is the go command's environment for scripts that run it.

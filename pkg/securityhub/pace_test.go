@@ -2,6 +2,7 @@ package securityhub
 
 import (
 	"context"
+	"github.com/secops-dev/secops/internal/fakehub"
 	"testing"
 	"time"
 )
@@ -19,7 +20,7 @@ func TestTokenBucket(t *testing.T) {
 		{3, 6, 12, 2 * time.Second},
 	}
 	for _, tt := range tests {
-		clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		clock := fakehub.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 		b := newTokenBucket(tt.rate, tt.burst, clock.Now, clock.Sleep)
 		start := clock.Now()
 		var at []request
@@ -27,7 +28,7 @@ func TestTokenBucket(t *testing.T) {
 			if err := b.Wait(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			at = append(at, request{at: clock.Now()})
+			at = append(at, request{At: clock.Now()})
 		}
 		if got := clock.Now().Sub(start); got < tt.want || got > tt.want+time.Millisecond {
 			t.Errorf("rate %.0f burst %d: %d requests took %s, want %s", tt.rate, tt.burst, tt.n, got, tt.want)

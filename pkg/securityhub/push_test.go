@@ -45,7 +45,7 @@ func TestPushLosesNothing(t *testing.T) {
 	local, list := newLocal(t, 10_000, clock.Now())
 
 	doomed := list[5000].Id // its batch is throttled on every attempt
-	hub.throttle = func(op string, n int, body []byte) string {
+	hub.Throttle = func(op string, n int, body []byte) string {
 		switch {
 		case op != "BatchImportFindings":
 			return ""
@@ -60,7 +60,7 @@ func TestPushLosesNothing(t *testing.T) {
 	for i := 13; i < len(list); i += 997 {
 		refused[list[i].Id] = true
 	}
-	hub.refuse = func(id string) (string, string, bool) {
+	hub.Refuse = func(id string) (string, string, bool) {
 		return "InvalidInput", "Finding failed validation: Resources[0].Details", refused[id]
 	}
 
@@ -81,7 +81,7 @@ func TestPushLosesNothing(t *testing.T) {
 	}
 	throttledBatch := 0
 	for _, f := range list {
-		got, why := hub.received[f.Id], pendingBy[f.Id]
+		got, why := hub.Received[f.Id], pendingBy[f.Id]
 		switch {
 		case got == 1 && why == "":
 		case got == 0 && refused[f.Id]:
@@ -101,16 +101,16 @@ func TestPushLosesNothing(t *testing.T) {
 		t.Errorf("PushResult total %d sent %d failed %d; %d pending", res.Total, res.Sent, len(res.Failed), len(pending))
 	}
 
-	reqs := hub.requestsOf("BatchImportFindings")
+	reqs := hub.RequestsOf("BatchImportFindings")
 	for _, r := range reqs {
-		if r.batch > 100 || r.bodyBytes > maxRequestBytes {
-			t.Errorf("request of %d findings and %d bytes", r.batch, r.bodyBytes)
+		if r.Batch > 100 || r.BodyBytes > maxRequestBytes {
+			t.Errorf("request of %d findings and %d bytes", r.Batch, r.BodyBytes)
 		}
 	}
 	checkPacing(t, reqs, 10, 30)
 	perSecond := map[int64]int{}
 	for _, r := range reqs {
-		perSecond[r.at.Sub(start).Milliseconds()/1000]++
+		perSecond[r.At.Sub(start).Milliseconds()/1000]++
 	}
 	busiest := 0
 	for _, n := range perSecond {
@@ -121,7 +121,7 @@ func TestPushLosesNothing(t *testing.T) {
 	}
 	throttled := 0
 	for _, r := range reqs {
-		if r.status == 429 {
+		if r.Status == 429 {
 			throttled++
 		}
 	}
@@ -129,8 +129,8 @@ func TestPushLosesNothing(t *testing.T) {
 		res.Total, len(reqs), throttled, elapsed, busiest, float64(res.Sent)/elapsed.Seconds(), 100*float64(res.Sent)/elapsed.Seconds()/1000)
 
 	// Fixed: the retry sends exactly the pending ones.
-	hub.throttle, hub.refuse = nil, nil
-	before := len(hub.requestsOf("BatchImportFindings"))
+	hub.Throttle, hub.Refuse = nil, nil
+	before := len(hub.RequestsOf("BatchImportFindings"))
 	res, err = Push(ctx, local, remote, PushOptions{RetryFailed: true})
 	if err != nil {
 		t.Fatal(err)
@@ -138,12 +138,12 @@ func TestPushLosesNothing(t *testing.T) {
 	if res.Total != 100+len(refused) || res.Sent != res.Total || len(res.Failed) != 0 {
 		t.Errorf("retry: %+v", res)
 	}
-	if n := len(hub.requestsOf("BatchImportFindings")) - before; n != 2 {
+	if n := len(hub.RequestsOf("BatchImportFindings")) - before; n != 2 {
 		t.Errorf("retry took %d requests, want 2", n)
 	}
 	for _, f := range list {
-		if hub.received[f.Id] != 1 {
-			t.Fatalf("after retry %s received %d times", f.Id, hub.received[f.Id])
+		if hub.Received[f.Id] != 1 {
+			t.Fatalf("after retry %s received %d times", f.Id, hub.Received[f.Id])
 		}
 	}
 	if pending, _ := local.Pending(ctx); len(pending) != 0 {
@@ -162,7 +162,7 @@ func TestPushStopsOnFatalError(t *testing.T) {
 	remote, hub, clock := newTestStore(t)
 	ctx := context.Background()
 	local, list := newLocal(t, 250, clock.Now())
-	hub.fail["BatchImportFindings"] = apiError{403, "AccessDeniedException", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: securityhub:BatchImportFindings"}
+	hub.Fail["BatchImportFindings"] = apiError{Status: 403, Code: "AccessDeniedException", Msg: "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: securityhub:BatchImportFindings"}
 
 	res, err := Push(ctx, local, remote, PushOptions{})
 	var apiErr smithy.APIError
@@ -172,7 +172,7 @@ func TestPushStopsOnFatalError(t *testing.T) {
 	if !strings.Contains(err.Error(), "allow the IAM action securityhub:BatchImportFindings") || !strings.Contains(err.Error(), "--retry-failed") {
 		t.Errorf("error does not say what to do: %v", err)
 	}
-	if n := len(hub.requestsOf("BatchImportFindings")); n != 1 {
+	if n := len(hub.RequestsOf("BatchImportFindings")); n != 1 {
 		t.Errorf("%d requests after a fatal error, want 1", n)
 	}
 	pending, _ := local.Pending(ctx)
@@ -202,7 +202,7 @@ func TestUpload(t *testing.T) {
 	for i := range scan {
 		scan[i] = localFinding(i, "HIGH", "app", clock.Now())
 	}
-	hub.refuse = func(id string) (string, string, bool) { return "InvalidInput", "bad", id == scan[3].Id }
+	hub.Refuse = func(id string) (string, string, bool) { return "InvalidInput", "bad", id == scan[3].Id }
 	scope := &findings.Scope{ProductArn: scan[0].ProductArn, Target: "app", GeneratorIds: []string{"secops/sca"}}
 	res, err := Upload(ctx, local, remote, scan, scope)
 	if err != nil {

@@ -88,7 +88,7 @@ func TestQueryPaginatesAndFilters(t *testing.T) {
 		t.Fatalf("import: %+v %v", res, err)
 	}
 
-	before := len(hub.requestsOf("GetFindings"))
+	before := len(hub.RequestsOf("GetFindings"))
 	got, err := s.Query(ctx, findings.Query{Severities: []string{"HIGH"}})
 	if err != nil {
 		t.Fatal(err)
@@ -102,19 +102,19 @@ func TestQueryPaginatesAndFilters(t *testing.T) {
 	if gotIDs := ids(got); !sameSet(gotIDs, want) {
 		t.Fatalf("--severity HIGH: %d findings, want the %d HIGH ones", len(gotIDs), len(want))
 	}
-	reqs := pages(hub.requestsOf("GetFindings")[before:])
+	reqs := pages(hub.RequestsOf("GetFindings")[before:])
 	if len(reqs) != 3 {
 		t.Errorf("%d GetFindings pages, want 3 pages of ≤100 for 240 findings", len(reqs))
 	}
 	for _, r := range reqs {
-		if r.maxResults != 100 {
-			t.Errorf("MaxResults %d, want 100", r.maxResults)
+		if r.MaxResults != 100 {
+			t.Errorf("MaxResults %d, want 100", r.MaxResults)
 		}
-		if string(r.filters["SeverityLabel"]) != `[{"Comparison":"EQUALS","Value":"HIGH"}]` || len(r.filters) != 1 {
-			t.Errorf("filters %v", r.filters)
+		if string(r.Filters["SeverityLabel"]) != `[{"Comparison":"EQUALS","Value":"HIGH"}]` || len(r.Filters) != 1 {
+			t.Errorf("filters %v", r.Filters)
 		}
-		if len(r.sort) != 1 || r.sort[0]["Field"] != "SeverityNormalized" || r.sort[0]["SortOrder"] != "desc" {
-			t.Errorf("sort %v", r.sort)
+		if len(r.Sort) != 1 || r.Sort[0]["Field"] != "SeverityNormalized" || r.Sort[0]["SortOrder"] != "desc" {
+			t.Errorf("sort %v", r.Sort)
 		}
 	}
 	// Sorted like the local store.
@@ -125,7 +125,7 @@ func TestQueryPaginatesAndFilters(t *testing.T) {
 	}
 
 	// A limit stops early and asks for no more than needed.
-	before = len(hub.requestsOf("GetFindings"))
+	before = len(hub.RequestsOf("GetFindings"))
 	got, err = s.Query(ctx, findings.Query{Severities: []string{"CRITICAL", "HIGH"}, Limit: 130})
 	if err != nil {
 		t.Fatal(err)
@@ -138,8 +138,8 @@ func TestQueryPaginatesAndFilters(t *testing.T) {
 			t.Fatalf("the first 120 should be the CRITICAL ones, got %s", f.SeverityLabel())
 		}
 	}
-	reqs = pages(hub.requestsOf("GetFindings")[before:])
-	if len(reqs) != 2 || reqs[0].maxResults != 100 || reqs[1].maxResults != 30 {
+	reqs = pages(hub.RequestsOf("GetFindings")[before:])
+	if len(reqs) != 2 || reqs[0].MaxResults != 100 || reqs[1].MaxResults != 30 {
 		t.Errorf("limit 130: requests %+v", reqs)
 	}
 }
@@ -187,9 +187,7 @@ func TestGetAndUpdate(t *testing.T) {
 	}
 	// Security Hub's own UnprocessedFindings are reported: the fake forgets
 	// b's key, so GetFindings still finds b but BatchUpdateFindings does not.
-	hub.mu.Lock()
-	delete(hub.index, findings.DefaultProductArn("aws", "us-east-1", testAccount)+"|"+b.Id)
-	hub.mu.Unlock()
+	hub.Forget(findings.DefaultProductArn("aws", "us-east-1", testAccount), b.Id)
 	res, err = s.Update(ctx, findings.Update{Ids: []string{a.Id, b.Id}, Status: findings.WorkflowResolved})
 	if err != nil {
 		t.Fatal(err)
@@ -198,7 +196,7 @@ func TestGetAndUpdate(t *testing.T) {
 		res.Unprocessed[0] != (findings.FailedFinding{Id: b.Id, ErrorCode: "FindingNotFound", ErrorMessage: "Finding Not Found"}) {
 		t.Errorf("Update with one unprocessed = %+v", res)
 	}
-	reqs := hub.requestsOf("BatchUpdateFindings")
+	reqs := hub.RequestsOf("BatchUpdateFindings")
 	if len(reqs) != 2 {
 		t.Errorf("%d BatchUpdateFindings requests, want 2", len(reqs))
 	}
@@ -222,7 +220,7 @@ func TestImportLimitsAndFailures(t *testing.T) {
 	invalid := localFinding(5001, "LOW", "app", clock.Now())
 	invalid.Title = ""
 	refused := list[7].Id
-	hub.refuse = func(id string) (string, string, bool) {
+	hub.Refuse = func(id string) (string, string, bool) {
 		return "InvalidInput", "Finding has an invalid field", id == refused
 	}
 	list = append(list, huge, invalid)
@@ -243,12 +241,12 @@ func TestImportLimitsAndFailures(t *testing.T) {
 			t.Errorf("failed %+v", f)
 		}
 	}
-	for _, r := range hub.requestsOf("BatchImportFindings") {
-		if r.batch > 100 || r.bodyBytes > maxRequestBytes {
-			t.Errorf("request of %d findings, %d bytes", r.batch, r.bodyBytes)
+	for _, r := range hub.RequestsOf("BatchImportFindings") {
+		if r.Batch > 100 || r.BodyBytes > maxRequestBytes {
+			t.Errorf("request of %d findings, %d bytes", r.Batch, r.BodyBytes)
 		}
 	}
-	if hub.received[huge.Id] != 0 || hub.received[invalid.Id] != 0 {
+	if hub.Received[huge.Id] != 0 || hub.Received[invalid.Id] != 0 {
 		t.Error("the too-large or invalid finding was sent")
 	}
 }
@@ -270,7 +268,7 @@ func TestScopeArchivesMissing(t *testing.T) {
 	if res.New != 1 || res.Archived != 2 {
 		t.Errorf("scoped import = %+v, want 1 sent 2 archived", res)
 	}
-	reqs := hub.requestsOf("GetFindings")
+	reqs := hub.RequestsOf("GetFindings")
 	last := reqs[len(reqs)-1]
 	wantFilters := map[string]string{
 		"ProductArn":    `[{"Comparison":"EQUALS","Value":"arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"}]`,
@@ -278,11 +276,11 @@ func TestScopeArchivesMissing(t *testing.T) {
 		"RecordState":   `[{"Comparison":"EQUALS","Value":"ACTIVE"}]`,
 		"ProductFields": `[{"Comparison":"EQUALS","Key":"secops/Target","Value":"app"}]`,
 	}
-	if len(last.filters) != len(wantFilters) {
-		t.Errorf("scope filters %v", last.filters)
+	if len(last.Filters) != len(wantFilters) {
+		t.Errorf("scope filters %v", last.Filters)
 	}
 	for k, w := range wantFilters {
-		if got := string(last.filters[k]); got != w {
+		if got := string(last.Filters[k]); got != w {
 			t.Errorf("scope filter %s = %s, want %s", k, got, w)
 		}
 	}
@@ -308,7 +306,7 @@ func TestErrorsExplained(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
 			s, hub, _ := newTestStore(t)
-			hub.fail["GetFindings"] = apiError{tt.status, tt.code, tt.msg}
+			hub.Fail["GetFindings"] = apiError{Status: tt.status, Code: tt.code, Msg: tt.msg}
 			_, err := s.Query(context.Background(), findings.Query{})
 			if err == nil {
 				t.Fatal("no error")
@@ -318,7 +316,7 @@ func TestErrorsExplained(t *testing.T) {
 					t.Errorf("error %q does not say %q", err, w)
 				}
 			}
-			if n := len(hub.requestsOf("GetFindings")); n != 1 {
+			if n := len(hub.RequestsOf("GetFindings")); n != 1 {
 				t.Errorf("%d attempts, want 1 (not retryable)", n)
 			}
 		})
@@ -331,7 +329,7 @@ func TestThrottledRequestsAreRetried(t *testing.T) {
 	if _, err := s.Import(ctx, []findings.Finding{localFinding(1, "HIGH", "app", clock.Now())}, findings.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	hub.throttle = func(op string, n int, _ []byte) string {
+	hub.Throttle = func(op string, n int, _ []byte) string {
 		if op == "GetFindings" && n < 4 {
 			return []string{"ThrottlingException", "TooManyRequestsException"}[n%2]
 		}
@@ -344,18 +342,18 @@ func TestThrottledRequestsAreRetried(t *testing.T) {
 	if len(got) != 1 {
 		t.Errorf("%d findings after retries", len(got))
 	}
-	if n := len(hub.requestsOf("GetFindings")); n != 5 {
+	if n := len(hub.RequestsOf("GetFindings")); n != 5 {
 		t.Errorf("%d GetFindings attempts, want 4 throttled + 1", n)
 	}
 	// GetFindings is paced at 3 a second after a burst of 6.
-	reqs := hub.requestsOf("GetFindings")
-	if d := reqs[4].at.Sub(reqs[0].at); d != 0 {
+	reqs := hub.RequestsOf("GetFindings")
+	if d := reqs[4].At.Sub(reqs[0].At); d != 0 {
 		t.Errorf("5 attempts within the burst took %s of simulated time", d)
 	}
 	for range 10 {
 		s.Query(ctx, findings.Query{})
 	}
-	reqs = hub.requestsOf("GetFindings")
+	reqs = hub.RequestsOf("GetFindings")
 	checkPacing(t, reqs, 3, 6)
 }
 
@@ -366,9 +364,9 @@ func checkPacing(t *testing.T, reqs []request, rate float64, burst int) {
 	for i := range reqs {
 		for j := i; j < len(reqs); j++ {
 			n := j - i + 1
-			allowed := float64(burst) + rate*reqs[j].at.Sub(reqs[i].at).Seconds() + 1e-6
+			allowed := float64(burst) + rate*reqs[j].At.Sub(reqs[i].At).Seconds() + 1e-6
 			if float64(n) > allowed {
-				t.Fatalf("%d requests between %s and %s: more than burst %d + %.0f/s allows", n, reqs[i].at.Format(time.StampMilli), reqs[j].at.Format(time.StampMilli), burst, rate)
+				t.Fatalf("%d requests between %s and %s: more than burst %d + %.0f/s allows", n, reqs[i].At.Format(time.StampMilli), reqs[j].At.Format(time.StampMilli), burst, rate)
 			}
 		}
 	}
