@@ -137,8 +137,21 @@ func (c *crawler) Run(ctx context.Context, start *url.URL) error {
 		var nmu sync.Mutex
 		work := make(chan crawlItem)
 		var wg sync.WaitGroup
+		// stopErr is written by the workers and read by the feeder loop.
 		var stopErr error
-		var once sync.Once
+		var stopMu sync.Mutex
+		stop := func(err error) {
+			stopMu.Lock()
+			defer stopMu.Unlock()
+			if stopErr == nil {
+				stopErr = err
+			}
+		}
+		stopped := func() bool {
+			stopMu.Lock()
+			defer stopMu.Unlock()
+			return stopErr != nil
+		}
 		for i := 0; i < c.concurrency; i++ {
 			wg.Add(1)
 			go func() {
@@ -150,7 +163,7 @@ func (c *crawler) Run(ctx context.Context, start *url.URL) error {
 							if ctx.Err() != nil {
 								err = ctx.Err()
 							}
-							once.Do(func() { stopErr = err })
+							stop(err)
 							continue
 						}
 						c.warn(err.Error())
@@ -165,7 +178,7 @@ func (c *crawler) Run(ctx context.Context, start *url.URL) error {
 			}()
 		}
 		for _, it := range level {
-			if ctx.Err() != nil || stopErr != nil {
+			if ctx.Err() != nil || stopped() {
 				break
 			}
 			work <- it
