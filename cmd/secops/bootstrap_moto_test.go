@@ -4,16 +4,13 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
-	"fmt"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/secops-dev/secops/internal/motoserver"
 
 	"github.com/secops-dev/secops/pkg/iostreams"
 )
@@ -24,32 +21,7 @@ import (
 // because moto does not model CodeBuild or CodePipeline (see
 // pkg/bootstrap/moto_test.go for the quirks).
 func TestBootstrapCLIAgainstMoto(t *testing.T) {
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server is not on PATH; install it with 'pip install \"moto[server]\"' to run the moto interop tests")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	moto := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := moto.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = moto.Process.Kill(); _ = moto.Wait() })
-	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := http.Get(endpoint + "/moto-api/"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("moto_server did not start")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	endpoint := motoserver.Start(t)
 
 	dir := t.TempDir()
 	t.Setenv("AWS_ACCESS_KEY_ID", "test")

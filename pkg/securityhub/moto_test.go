@@ -2,12 +2,10 @@ package securityhub
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/secops-dev/secops/internal/motoserver"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -15,42 +13,7 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
-// startMoto runs moto_server on a free loopback port for the test and
-// returns its URL.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("moto_server")
-	if err != nil {
-		t.Skip("moto_server is not on PATH: install moto[server] to run the Security Hub interop test")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	cmd := exec.Command(path, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			return url
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s within 60 s: %v", url, err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
+func startMoto(t *testing.T) string { return motoserver.Start(t) }
 
 // TestMotoInterop pushes findings to moto's Security Hub and reads them
 // back. moto ignores GetFindings filters; Store.Query filters the results
