@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/importer"
 	"github.com/secops-dev/secops/pkg/report"
 )
 
@@ -23,9 +26,13 @@ func newCmdFindingsImport(f *Factory) *cobra.Command {
 	opts := &importOptions{}
 	cmd := &cobra.Command{
 		Use:   "import FILE|-",
-		Short: "Import findings from a file or standard input",
-		Long: `Import findings into the store. The input is ASFF: one finding, a JSON array of
-findings, or {"Findings": [...]} as BatchImportFindings takes.
+		Short: "Import findings from ASFF or another tool's report",
+		Long: `Import findings into the store. The input is ASFF (one finding, a JSON array of
+findings, or {"Findings": [...]} as BatchImportFindings takes), or a report your tools
+already write: SARIF 2.1.0 (Semgrep, CodeQL, Checkov, gosec …), Trivy JSON, OWASP ZAP
+JSON or XML, OWASP Dependency-Check JSON or XML, SonarQube API answers, gitleaks,
+osv-scanner, gosec and Amazon Inspector2 findings. The format is detected from the
+content; --format forces it. Secrets in gitleaks reports are redacted.
 
 Import is an upsert, as in Security Hub: a finding with the same product and Id is
 updated, and the workflow status a user set on it is kept. With --complete the file is
@@ -35,6 +42,8 @@ longer contains are archived and resolved.
 Nothing is written unless every finding in the input is valid; errors name the finding
 and the field.`,
 		Example: `  secops findings import testdata/findings/sample-findings.json
+  secops findings import trivy-results.json
+  secops findings import --format zap zap-report.xml
   aws securityhub get-findings --output json | secops findings import -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -42,12 +51,13 @@ and the field.`,
 			return importRun(cmd.Context(), f, opts)
 		},
 	}
+	cmd.Flags().StringVar(&opts.Format, "format", "", "report format: "+formatNamesList()+" (detected when not given)")
 	cmd.Flags().BoolVar(&opts.Complete, "complete", false, "archive findings of the same generators and target that the input no longer contains")
 	return cmd
 }
 
 func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
-	list, err := readFindings(f, opts)
+	list, err := readFindings(ctx, f, opts)
 	if err != nil {
 		return err
 	}
@@ -71,24 +81,68 @@ func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
 	return reportImport(f, store.Backend(), res)
 }
 
-func readFindings(f *Factory, opts *importOptions) ([]findings.Finding, error) {
-	var (
-		list []findings.Finding
-		err  error
-	)
-	if opts.Source == "-" {
-		list, err = findings.Decode(f.IO.In)
-	} else {
-		list, err = findings.ReadFile(opts.Source)
+// readFindings reads the input and turns it into findings: ASFF as is
+// (lossless, validated), any other tool's report through its importer.
+func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findings.Finding, error) {
+	name := opts.Source
+	if name == "-" {
+		name = "standard input"
 	}
+	data, err := readInput(f, opts.Source)
 	if err != nil {
-		name := opts.Source
-		if name == "-" {
-			name = "standard input"
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	format := importer.Format("")
+	if opts.Format != "" {
+		if format, err = importer.ParseFormat(opts.Format); err != nil {
+			return nil, &usageError{err: fmt.Errorf("--format: %w", err)}
+		}
+		// A forced format must not silently read another tool's report
+		// as an empty one of its own.
+		if detected, derr := importer.Detect(data); derr == nil && detected != format {
+			return nil, fmt.Errorf("read %s (%s): it looks like a %s report: use --format %s, or leave --format out", name, format, detected, detected)
+		}
+	} else if format, err = importer.Detect(data); err != nil {
+		if errors.Is(err, importer.ErrEmptyReport) {
+			f.IO.Notef("%s holds no findings.", name)
+			return nil, nil
 		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
+	var list []findings.Finding
+	if format == importer.Format("asff") {
+		list, err = findings.DecodeBytes(data)
+	} else {
+		list, err = importer.Parse(ctx, format, data, findings.LocalProvenance(f.Now(), "secops"))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s (%s): %w", name, format, err)
+	}
+	if f.Globals.Verbose {
+		f.IO.Notef("%s: %s report, %d finding(s)", name, format, len(list))
+	}
 	return list, nil
+}
+
+// readInput reads a report file or standard input, refusing directories
+// and anything over the importer's size cap before reading it.
+func readInput(f *Factory, path string) ([]byte, error) {
+	if path == "-" {
+		return importer.ReadAll(f.IO.In)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("%s is a directory: give a report file", path)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	return importer.ReadAll(file)
 }
 
 // scopeOf derives what a --complete import covers from the findings
@@ -183,4 +237,12 @@ exported unless --record-state says otherwise.`,
 	opts.Query.register(cmd, "ALL")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write to this file instead of standard output")
 	return cmd
+}
+
+func formatNamesList() string {
+	names := make([]string, 0, len(importer.Formats()))
+	for _, f := range importer.Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
 }

@@ -20,7 +20,7 @@ var (
 )
 
 func main() {
-	os.Exit(run(os.Args[1:]))
+	os.Exit(run(lambdaBootstrapArgs(os.Args[0], os.Args[1:], os.Getenv)))
 }
 
 // run executes the command line and returns the process exit code; errors

@@ -59,7 +59,14 @@ func newRootCmd(f *Factory) *cobra.Command {
 		newCmdFindings(f),
 		newCmdDB(f),
 		newVersionCmd(f),
+		newCmdScan(f),
+		newCmdDemo(f),
+		newComplianceCmd(f, nil),
+		newNotifyCmd(f, nil),
+		newLambdaCmd(f),
 	)
+	cmd.AddCommand(newBootstrapCmd(f))
+	cmd.AddCommand(newInitCmd(f))
 	return cmd
 }
 

@@ -2,8 +2,11 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -34,6 +37,12 @@ func TestScripts(t *testing.T) {
 			env.Setenv("AWS_CONFIG_FILE", filepath.Join(work, "home", "aws-config"))
 			env.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(work, "home", "aws-credentials"))
 			env.Setenv("NO_COLOR", "")
+			// scan's SAST loads Go packages with the go command: share the
+			// build and module caches (a cold build cache costs minutes)
+			// and keep it off the network.
+			for k, v := range goEnv() {
+				env.Setenv(k, v)
+			}
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -47,6 +56,17 @@ func TestScripts(t *testing.T) {
 		RequireExplicitExec: true,
 	})
 }
+
+// goEnv is the go command's environment for scripts that run it.
+var goEnv = sync.OnceValue(func() map[string]string {
+	out := map[string]string{"GOPROXY": "off", "GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local"}
+	for _, k := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+		if v, err := exec.Command("go", "env", k).Output(); err == nil {
+			out[k] = strings.TrimSpace(string(v))
+		}
+	}
+	return out
+})
 
 func repoRoot(t testing.TB) string {
 	t.Helper()

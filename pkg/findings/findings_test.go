@@ -281,3 +281,35 @@ func filterIDs(list []Finding, q Query) []string {
 	}
 	return ids
 }
+
+func TestReadFileRefusesHugeFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "huge.json")
+	file, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A sparse file: several GB on paper, nothing on disk.
+	if err := file.Truncate(3 << 30); err != nil {
+		t.Skipf("cannot make a sparse file here: %v", err)
+	}
+	file.Close()
+	_, err = ReadFile(path)
+	if err == nil || !strings.Contains(err.Error(), "3072 MiB, larger than the 1024 MiB") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestShortIDTellsOtherProducersApart(t *testing.T) {
+	prowlerA := "prowler-accessanalyzer_enabled-123456789012-ap-northeast-1-fb33278bd"
+	prowlerB := "prowler-accessanalyzer_enabled-123456789012-eu-west-1-fb33278bd"
+	inspector := "arn:aws:inspector2:us-east-1:123456789012:finding/c830773636319eaf8313475ae5876490"
+	if ShortID(prowlerA) == ShortID(prowlerB) {
+		t.Errorf("prowler ids share short id %s", ShortID(prowlerA))
+	}
+	if got := ShortID(inspector); got != "c83077363631" {
+		t.Errorf("inspector short id %s", got)
+	}
+	if got := ShortID("secops/sca/5f0c2b8e1a7d4c3b9e6f0a1b2c3d4e5f"); got != "5f0c2b8e1a7d" {
+		t.Errorf("secops short id %s", got)
+	}
+}

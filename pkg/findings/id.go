@@ -19,14 +19,32 @@ func NewID(generator, resource, location, rule string) string {
 	return generator + "/" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// ShortID is the part of an Id worth showing in a table: the hash of a
-// secops Id, or the last path segment of another provider's Id.
+// LookupKey is what a short id abbreviates: the hash part of a secops Id
+// (or of any Id ending in a long hex segment, as Inspector and GuardDuty
+// ARNs do), else a hash of the whole Id. Other producers' Ids share long
+// prefixes ("prowler-…", "CVE-…"), so their first characters would not tell
+// findings apart.
+func LookupKey(id string) string {
+	if i := strings.LastIndexAny(id, "/:"); i >= 0 {
+		if last := id[i+1:]; len(last) >= 12 && isHex(last) {
+			return last
+		}
+	}
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:16])
+}
+
+// ShortID is the id a table shows: the first 12 characters of LookupKey.
+// Stores accept it (or any longer prefix of the key) where an Id is asked.
 func ShortID(id string) string {
-	if i := strings.LastIndexAny(id, "/:"); i >= 0 && i < len(id)-1 {
-		id = id[i+1:]
+	return LookupKey(id)[:12]
+}
+
+func isHex(s string) bool {
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
 	}
-	if len(id) > 12 {
-		return id[:12]
-	}
-	return id
+	return true
 }

@@ -1,6 +1,7 @@
 package localstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -48,6 +49,10 @@ func (s *Store) Import(ctx context.Context, list []findings.Finding, opts findin
 			if err != nil {
 				return err
 			}
+			merged, err := mergeChunk(chunk, stored)
+			if err != nil {
+				return err
+			}
 			for i := range chunk {
 				in := &chunk[i]
 				// A finding the import holds twice may have been written
@@ -59,9 +64,15 @@ func (s *Store) Import(ctx context.Context, list []findings.Finding, opts findin
 					continue
 				}
 				old, found := stored[in.k]
+				m := merged[i]
 				if again {
 					if old, found, err = w.lookup(ctx, in.k); err != nil {
 						return err
+					}
+					if found {
+						if m, err = mergeOne(in.f, old); err != nil {
+							return err
+						}
 					}
 				}
 				if !found {
@@ -76,12 +87,11 @@ func (s *Store) Import(ctx context.Context, list []findings.Finding, opts findin
 					res.New++
 					continue
 				}
-				r, err := rowOf(ptr(findings.Merge(old.base.finding(), *in.f)))
-				if err != nil {
-					fail(in.f.Id, err)
+				if m.rowErr != nil {
+					fail(in.f.Id, m.rowErr)
 					continue
 				}
-				if err := w.update(ctx, old.pk, r, !old.base.sameSides(r)); err != nil {
+				if err := w.updateMerged(ctx, old, m); err != nil {
 					return err
 				}
 				if !created[in.k] {
@@ -123,7 +133,8 @@ type incoming struct {
 const chunkSize = 512
 
 // prepareAll validates and encodes list on all cores, chunk by chunk and in
-// order, while the caller writes the chunks before. stop ends it early.
+// order, while the caller writes the chunks before. stop ends it and
+// returns once it no longer reads list; call it before returning.
 func prepareAll(list []findings.Finding) (<-chan []incoming, func()) {
 	out := make(chan []incoming, 2)
 	done := make(chan struct{})
@@ -151,7 +162,15 @@ func prepareAll(list []findings.Finding) (<-chan []incoming, func()) {
 		}
 	}()
 	var once sync.Once
-	return out, func() { once.Do(func() { close(done) }) }
+	return out, func() {
+		once.Do(func() {
+			close(done)
+			// Wait for the encoder to finish with list before the caller
+			// gets it back.
+			for range out {
+			}
+		})
+	}
 }
 
 func prepareOne(f *findings.Finding) incoming {
@@ -233,6 +252,7 @@ type writer struct {
 	nextPK                 int64
 	lookupOne, lookupMany  *sql.Stmt
 	updFinding, updDoc     *sql.Stmt
+	updUnindexed           *sql.Stmt
 	delTypes, delResources *sql.Stmt
 	insFindings, insDocs   *batcher
 	insTypes, insResources *batcher
@@ -247,7 +267,9 @@ const findingColumnCount = 13
 // batchRows is how many rows one INSERT statement carries.
 const batchRows = 64
 
-const lookupColumns = `SELECT f.pk, f.id, f.product_arn, d.doc FROM findings f JOIN docs d ON d.pk = f.pk`
+const lookupColumns = `SELECT f.pk, f.id, f.product_arn, d.doc,
+	f.severity_rank, f.title, f.target, f.generator_id, f.record_state
+	FROM findings f JOIN docs d ON d.pk = f.pk`
 
 func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 	w := &writer{tx: tx}
@@ -262,6 +284,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		{&w.lookupMany, lookupColumns + ` WHERE f.short_key IN (` + placeholders(chunkSize) + `)`},
 		{&w.updFinding, `UPDATE findings SET (` + findingColumns + `) = (` + placeholders(findingColumnCount) + `) WHERE pk = ?`},
 		{&w.updDoc, `UPDATE docs SET doc = ? WHERE pk = ?`},
+		{&w.updUnindexed, `UPDATE findings SET severity_label = ?, product_lower = ?, workflow_status = ?, updated_at = ?, updated_utc = ? WHERE pk = ?`},
 		{&w.delTypes, `DELETE FROM finding_types WHERE finding = ?`},
 		{&w.delResources, `DELETE FROM finding_resources WHERE finding = ?`},
 	}
@@ -274,16 +297,19 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 		*st.dst = p
 	}
 	for _, b := range []struct {
-		dst  **batcher
-		head string
-		cols int
+		dst        **batcher
+		head       string
+		cols, rows int
 	}{
-		{&w.insFindings, `INSERT INTO findings (pk, ` + findingColumns + `) VALUES `, 1 + findingColumnCount},
-		{&w.insDocs, `INSERT INTO docs (pk, doc) VALUES `, 2},
-		{&w.insTypes, `INSERT INTO finding_types (finding, seq, type) VALUES `, 3},
-		{&w.insResources, `INSERT INTO finding_resources (finding, seq, resource_id) VALUES `, 3},
+		// One row per statement for findings: a multi-row insert into a
+		// table with a UNIQUE index makes SQLite keep a statement journal,
+		// which costs more than the statements it saves.
+		{&w.insFindings, `INSERT INTO findings (pk, ` + findingColumns + `) VALUES `, 1 + findingColumnCount, 1},
+		{&w.insDocs, `INSERT OR FAIL INTO docs (pk, doc) VALUES `, 2, batchRows},
+		{&w.insTypes, `INSERT OR FAIL INTO finding_types (finding, seq, type) VALUES `, 3, batchRows},
+		{&w.insResources, `INSERT OR FAIL INTO finding_resources (finding, seq, resource_id) VALUES `, 3, batchRows},
 	} {
-		bt, err := newBatcher(ctx, tx, b.head, b.cols)
+		bt, err := newBatcher(ctx, tx, b.head, b.cols, b.rows)
 		if err != nil {
 			w.close()
 			return nil, fmt.Errorf("prepare insert: %w", err)
@@ -294,7 +320,7 @@ func newWriter(ctx context.Context, tx *sql.Tx) (*writer, error) {
 }
 
 func (w *writer) close() {
-	for _, st := range []*sql.Stmt{w.lookupOne, w.lookupMany, w.updFinding, w.updDoc, w.delTypes, w.delResources} {
+	for _, st := range []*sql.Stmt{w.lookupOne, w.lookupMany, w.updFinding, w.updDoc, w.updUnindexed, w.delTypes, w.delResources} {
 		if st != nil {
 			st.Close()
 		}
@@ -308,8 +334,11 @@ func (w *writer) close() {
 
 // storedFinding is a finding the store holds, as far as an import needs it.
 type storedFinding struct {
-	pk   int64
-	base mergeBase
+	pk  int64
+	doc []byte
+	// the indexed columns that an upsert may change
+	severityRank                            int
+	title, target, generatorID, recordState string
 }
 
 // lookupChunk reads the stored findings that have the Ids of chunk, in
@@ -345,16 +374,14 @@ func (w *writer) scanStored(rows *sql.Rows, err error) (map[key]storedFinding, e
 	}
 	defer rows.Close()
 	out := make(map[key]storedFinding)
-	var doc []byte
+	var doc sql.RawBytes
 	for rows.Next() {
 		var sf storedFinding
 		var k key
-		if err := rows.Scan(&sf.pk, &k.id, &k.productArn, &doc); err != nil {
+		if err := rows.Scan(&sf.pk, &k.id, &k.productArn, &doc, &sf.severityRank, &sf.title, &sf.target, &sf.generatorID, &sf.recordState); err != nil {
 			return nil, fmt.Errorf("look up stored findings: %w", err)
 		}
-		if sf.base, err = decodeMergeBase(doc); err != nil {
-			return nil, err
-		}
+		sf.doc = bytes.Clone(doc)
 		out[k] = sf
 	}
 	return out, rows.Err()
@@ -370,7 +397,7 @@ func (w *writer) insert(ctx context.Context, r row) error {
 	pk := w.nextPK
 	w.nextPK++
 	w.insFindings.add(append([]any{pk}, r.args()...)...)
-	w.insDocs.add(pk, string(r.doc))
+	w.insDocs.add(pk, r.doc)
 	for i, t := range r.types {
 		w.insTypes.add(pk, i, t)
 	}
@@ -399,6 +426,29 @@ func (w *writer) flush(ctx context.Context) error {
 	return nil
 }
 
+// updateMerged writes a re-imported finding. When no indexed column
+// changes, which is the usual rescan, it leaves the indexes alone.
+func (w *writer) updateMerged(ctx context.Context, old storedFinding, m merged) error {
+	r := m.row
+	if r.severityRank != old.severityRank || r.title != old.title || r.target != old.target ||
+		r.generatorID != old.generatorID || r.recordState != old.recordState {
+		return w.update(ctx, old.pk, r, !m.sameSides)
+	}
+	if err := w.flush(ctx); err != nil {
+		return err
+	}
+	if _, err := w.updUnindexed.ExecContext(ctx, r.severityLabel, r.productLower, r.workflowStatus, r.updatedAt, r.updatedUTC, old.pk); err != nil {
+		return fmt.Errorf("update finding %s: %w", r.id, err)
+	}
+	if _, err := w.updDoc.ExecContext(ctx, r.doc, old.pk); err != nil {
+		return fmt.Errorf("update finding %s: %w", r.id, err)
+	}
+	if m.sameSides {
+		return nil
+	}
+	return w.replaceSides(ctx, old.pk, r)
+}
+
 // update rewrites the finding with primary key pk, and its types and
 // resources when sides says they changed.
 func (w *writer) update(ctx context.Context, pk int64, r row, sides bool) error {
@@ -408,12 +458,16 @@ func (w *writer) update(ctx context.Context, pk int64, r row, sides bool) error 
 	if _, err := w.updFinding.ExecContext(ctx, append(r.args(), pk)...); err != nil {
 		return fmt.Errorf("update finding %s: %w", r.id, err)
 	}
-	if _, err := w.updDoc.ExecContext(ctx, string(r.doc), pk); err != nil {
+	if _, err := w.updDoc.ExecContext(ctx, r.doc, pk); err != nil {
 		return fmt.Errorf("update finding %s: %w", r.id, err)
 	}
 	if !sides {
 		return nil
 	}
+	return w.replaceSides(ctx, pk, r)
+}
+
+func (w *writer) replaceSides(ctx context.Context, pk int64, r row) error {
 	if _, err := w.delTypes.ExecContext(ctx, pk); err != nil {
 		return err
 	}
@@ -432,17 +486,19 @@ func (w *writer) update(ctx context.Context, pk int64, r row, sides bool) error 
 	return w.insResources.flush(ctx)
 }
 
-// batcher inserts rows into one table, batchRows rows per statement and
-// the rest one by one.
+// batcher inserts rows into one table, rows rows per statement and the
+// rest one by one. The statements are INSERT OR FAIL: a failure
+// fails the whole import transaction anyway, and SQLite needs no statement
+// journal to undo a multi-row statement half-way.
 type batcher struct {
-	cols      int
-	full, one *sql.Stmt
-	args      []any
+	cols, rows int
+	full, one  *sql.Stmt
+	args       []any
 }
 
-func newBatcher(ctx context.Context, tx *sql.Tx, head string, cols int) (*batcher, error) {
+func newBatcher(ctx context.Context, tx *sql.Tx, head string, cols, rows int) (*batcher, error) {
 	row := "(" + placeholders(cols) + ")"
-	full, err := tx.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", batchRows), ", "))
+	full, err := tx.PrepareContext(ctx, head+strings.TrimSuffix(strings.Repeat(row+", ", rows), ", "))
 	if err != nil {
 		return nil, err
 	}
@@ -451,13 +507,13 @@ func newBatcher(ctx context.Context, tx *sql.Tx, head string, cols int) (*batche
 		full.Close()
 		return nil, err
 	}
-	return &batcher{cols: cols, full: full, one: one}, nil
+	return &batcher{cols: cols, rows: rows, full: full, one: one}, nil
 }
 
 func (b *batcher) add(values ...any) { b.args = append(b.args, values...) }
 
 func (b *batcher) flush(ctx context.Context) error {
-	per := b.cols * batchRows
+	per := b.cols * b.rows
 	i := 0
 	for ; len(b.args)-i >= per; i += per {
 		if _, err := b.full.ExecContext(ctx, b.args[i:i+per]...); err != nil {

@@ -275,3 +275,41 @@ func TestConcurrentWriters(t *testing.T) {
 		}
 	}
 }
+
+// TestReimportUpdatesColumns re-imports findings whose indexed and
+// side-table attributes changed, and ones where nothing indexed changed,
+// and checks that every query sees the new values.
+func TestReimportUpdatesColumns(t *testing.T) {
+	s := openTemp(t)
+	a, b := vuln(1, "LOW", "app", t0), vuln(2, "LOW", "app", t0)
+	mustImport(t, s, []findings.Finding{a, b}, findings.ImportOptions{})
+
+	t1 := t0.Add(time.Hour)
+	a2 := vuln(1, "CRITICAL", "app", t1)
+	a2.Title = "Renamed"
+	a2.Types = []string{"TTPs/Initial Access"}
+	a2.Resources = append(a2.Resources, findings.Resource{Type: "Other", Id: "extra-resource"})
+	b2 := vuln(2, "LOW", "app", t1)
+	b2.ProductName = "Trivy"
+	res := mustImport(t, s, []findings.Finding{a2, b2}, findings.ImportOptions{})
+	if res.Updated != 2 {
+		t.Fatalf("re-import = %+v", res)
+	}
+	tests := []struct {
+		q    findings.Query
+		want []string
+	}{
+		{findings.Query{Severities: []string{"CRITICAL"}}, []string{a.Id}},
+		{findings.Query{Severities: []string{"LOW"}}, []string{b.Id}},
+		{findings.Query{TypePrefix: "TTPs/"}, []string{a.Id}},
+		{findings.Query{Resource: "extra-resource"}, []string{a.Id}},
+		{findings.Query{Product: "trivy"}, []string{b.Id}},
+		{findings.Query{Since: t1}, []string{a.Id, b.Id}},
+		{findings.Query{Sort: findings.SortTitle}, []string{b.Id, a.Id}},
+	}
+	for _, tt := range tests {
+		if got := ids(mustQuery(t, s, tt.q)); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%+v: got %v, want %v", tt.q, got, tt.want)
+		}
+	}
+}

@@ -2,8 +2,11 @@ package localstore
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
@@ -69,4 +72,48 @@ func (b mergeBase) sameSides(r row) bool {
 		}
 	}
 	return true
+}
+
+// merged is a re-imported finding merged with the stored one.
+type merged struct {
+	row       row
+	rowErr    error // the merged finding could not be encoded
+	sameSides bool
+}
+
+func mergeOne(f *findings.Finding, old storedFinding) (merged, error) {
+	base, err := decodeMergeBase(old.doc)
+	if err != nil {
+		return merged{}, err
+	}
+	r, err := rowOf(ptr(findings.Merge(base.finding(), *f)))
+	return merged{row: r, rowErr: err, sameSides: err == nil && base.sameSides(r)}, nil
+}
+
+// mergeChunk merges the findings of chunk that the store holds with their
+// stored versions, on all cores.
+func mergeChunk(chunk []incoming, stored map[key]storedFinding) ([]merged, error) {
+	out := make([]merged, len(chunk))
+	if len(stored) == 0 {
+		return out, nil
+	}
+	errs := make([]error, len(chunk))
+	workers := max(1, runtime.GOMAXPROCS(0))
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(chunk); i += workers {
+				in := &chunk[i]
+				old, ok := stored[in.k]
+				if !ok || in.invalid != nil {
+					continue
+				}
+				out[i], errs[i] = mergeOne(in.f, old)
+			}
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }

@@ -77,6 +77,12 @@ func buildQuery(q findings.Query) (string, []any) {
 		}
 	}
 	if len(q.Severities) > 0 {
+		// The rank lets SQLite seek in findings_by_severity; the label
+		// keeps the exact meaning for labels outside the five.
+		where = append(where, "f.severity_rank IN ("+placeholders(len(q.Severities))+")")
+		for _, l := range q.Severities {
+			args = append(args, findings.SeverityRank(l))
+		}
 		in("f.severity_label", q.Severities)
 	}
 	if q.Product != "" {
@@ -125,11 +131,11 @@ func buildQuery(q findings.Query) (string, []any) {
 	// last only makes equal Ids of different products come out stably.
 	switch q.Sort {
 	case findings.SortUpdated:
-		b.WriteString(" ORDER BY f.updated_at DESC, f.id, f.product_arn")
+		b.WriteString(" ORDER BY f.updated_at DESC, f.id, f.pk")
 	case findings.SortTitle:
-		b.WriteString(" ORDER BY f.title, f.id, f.product_arn")
+		b.WriteString(" ORDER BY f.title, f.id, f.pk")
 	default:
-		b.WriteString(" ORDER BY f.severity_rank DESC, f.title, f.id, f.product_arn")
+		b.WriteString(" ORDER BY f.severity_rank DESC, f.title, f.id, f.pk")
 	}
 	if q.Limit > 0 {
 		b.WriteString(" LIMIT ?")

@@ -232,8 +232,9 @@ func TestGet(t *testing.T) {
 		{"0a1bf", list[1].Id, nil},
 		{"0a1b", "", findings.ErrAmbiguous},
 		{findings.ShortID(list[2].Id), list[2].Id, nil},
-		{"77aa", list[2].Id, nil},
-		{"CVE-2024", list[3].Id, nil},
+		// Ids without a long hex tail are looked up by a hash of the Id.
+		{findings.ShortID(list[3].Id), list[3].Id, nil},
+		{"CVE-2024", "", findings.ErrNotFound},
 		{"ffff", "", findings.ErrNotFound},
 		{"", "", findings.ErrNotFound},
 		{"secops/sca", "", findings.ErrNotFound},

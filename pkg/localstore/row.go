@@ -62,14 +62,8 @@ func rowOf(f *findings.Finding) (row, error) {
 // utcText is t in the updated_utc column's form.
 func utcText(t time.Time) string { return t.UTC().Format(utcLayout) }
 
-// shortKey is the part of an Id that findings.ShortID abbreviates: after
-// the last '/' or ':'.
-func shortKey(id string) string {
-	if i := strings.LastIndexAny(id, "/:"); i >= 0 && i < len(id)-1 {
-		return id[i+1:]
-	}
-	return id
-}
+// shortKey is the part of an Id that findings.ShortID abbreviates.
+func shortKey(id string) string { return findings.LookupKey(id) }
 
 // prefixUpper is the smallest string above every string that starts with
 // prefix, for range scans on an index. UTF-8 text never holds the byte 0xFF.

@@ -50,21 +50,25 @@ CREATE INDEX findings_by_severity ON findings (severity_rank DESC, title, id);
 CREATE INDEX findings_scope ON findings (product_arn, target, generator_id, record_state);
 CREATE INDEX findings_pending ON findings (pk) WHERE pending_code IS NOT NULL;
 
--- The ASFF documents, apart so that the rows scanned by filters stay small.
+-- The ASFF documents (UTF-8 JSON, stored as blobs to spare a copy), apart so
+-- that the rows scanned by filters stay small. docs.pk and the side tables'
+-- finding column are findings.pk. They carry no foreign-key clause: only
+-- the import writer adds or changes these rows, findings are never deleted,
+-- and checking every side row would cost each insert a lookup.
 CREATE TABLE docs (
-	pk  INTEGER PRIMARY KEY REFERENCES findings (pk) ON DELETE CASCADE,
-	doc TEXT NOT NULL
+	pk  INTEGER PRIMARY KEY,
+	doc BLOB NOT NULL
 );
 
 CREATE TABLE finding_types (
-	finding INTEGER NOT NULL REFERENCES findings (pk) ON DELETE CASCADE,
+	finding INTEGER NOT NULL,
 	seq     INTEGER NOT NULL,
 	type    TEXT NOT NULL,
 	PRIMARY KEY (finding, seq)
 ) WITHOUT ROWID;
 
 CREATE TABLE finding_resources (
-	finding     INTEGER NOT NULL REFERENCES findings (pk) ON DELETE CASCADE,
+	finding     INTEGER NOT NULL,
 	seq         INTEGER NOT NULL,
 	resource_id TEXT NOT NULL,
 	PRIMARY KEY (finding, seq)
@@ -75,10 +79,38 @@ CREATE TABLE finding_resources (
 // schemaVersion is the user_version of an up-to-date store.
 var schemaVersion = len(migrations)
 
+// pageSize is the page size of new stores: findings documents are 1-2 KB,
+// and larger pages mean fewer pages and writes per import.
+const pageSize = 16384
+
+// setUp readies a store on one connection: page size (new stores only),
+// schema migrations, then WAL mode, which the file remembers.
+func setUp(ctx context.Context, db *sql.DB) error {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d", pageSize)); err != nil {
+		return err
+	}
+	if err := migrate(ctx, conn); err != nil {
+		return err
+	}
+	var mode string
+	if err := conn.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return err
+	}
+	if mode != "wal" {
+		return fmt.Errorf("cannot switch the database to WAL mode (journal mode is %q)", mode)
+	}
+	return nil
+}
+
 // migrate applies the migrations a store lacks, each in its own
 // transaction together with its user_version bump, so a crash leaves the
 // store at a known version.
-func migrate(ctx context.Context, db *sql.DB) error {
+func migrate(ctx context.Context, db *sql.Conn) error {
 	var version int
 	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
 		return err
@@ -103,7 +135,7 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, from int) error {
+func applyMigration(ctx context.Context, db *sql.Conn, from int) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

@@ -85,9 +85,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 	dsn := path + "?_txlock=immediate" +
 		fmt.Sprintf("&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds()) +
-		"&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(NORMAL)" +
-		"&_pragma=foreign_keys(1)" +
 		// A large page cache keeps a 100,000-finding import from spilling
 		// and re-reading index pages.
 		"&_pragma=cache_size(-65536)" +
@@ -100,7 +98,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	if err := migrate(ctx, db); err != nil {
+	if err := setUp(ctx, db); err != nil {
 		db.Close()
 		return nil, explainOpenError(path, err)
 	}

@@ -9,8 +9,12 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
-// fieldWidth is the width of the label column of the single-finding view.
-const fieldWidth = 14
+// Widths of the label columns of the single-finding view: top-level fields
+// and the fields of a vulnerability ("Remediation" and two spaces).
+const (
+	fieldWidth    = 14
+	subFieldWidth = 13
+)
 
 // WriteFinding prints one finding in full for a person (`secops findings
 // show ID`): identity, status, where it is, what to do, and everything the
@@ -209,7 +213,7 @@ func (v *view) subField(label, value string) {
 	if strings.TrimSpace(value) == "" {
 		return
 	}
-	v.wrapped("    "+labelCell(label, fieldWidth-2), strings.Repeat(" ", fieldWidth+2), clean(value))
+	v.wrapped("    "+labelCell(label, subFieldWidth), strings.Repeat(" ", 4+subFieldWidth), clean(value))
 }
 
 // paragraph prints indented multi-line text.

@@ -47,7 +47,7 @@ func TestWriteFindingShowsWhatMatters(t *testing.T) {
 		"Upgrade lodash to 4.17.21 or later.",
 		"https://osv.dev/vulnerability/GHSA-35jh-r3h4-6jhm",
 		"lodash@4.17.20 (npm) in app/package-lock.json",
-		"Fixed in    4.17.21",
+		"Fixed in     4.17.21",
 		"v3.1 7.2 CVSS:3.1/AV:N/AC:L/PR:H/UI:N/S:U/C:H/I:H/A:H (NVD)",
 		"CVE-2021-23337",
 	} {

@@ -48,9 +48,11 @@ func formatList(fs []Format) string {
 	return strings.Join(names, ", ")
 }
 
-// Options tune how findings are rendered. Only the table and the single
-// finding view read Color, TTY, Width and Header; machine formats are the
-// same bytes whatever the terminal.
+// Options tune how findings are rendered. Only the human views (the
+// findings table, the summary tables and the single-finding view) read
+// Color, TTY, Width and Header; JSON, CSV, SARIF and ASFF are the same bytes
+// whatever the terminal. Callers fill it from iostreams: Color from
+// ColorEnabled, TTY from IsStdoutTTY, Width from TerminalWidth.
 type Options struct {
 	// Color turns on severity colours. Callers set it false when stdout is
 	// not a terminal or NO_COLOR is set.

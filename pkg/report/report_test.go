@@ -91,6 +91,8 @@ func TestWriteGolden(t *testing.T) {
 		{"table_tty_color_80", Table, sample, Options{Color: true, TTY: true, Width: 80, Header: header}},
 		{"table_tty_80", Table, sample, Options{TTY: true, Width: 80, Header: header}},
 		{"table_tty_40", Table, sample, Options{TTY: true, Width: 40, Header: header}},
+		{"table_tty_100", Table, sample, Options{TTY: true, Width: 100}},
+		{"table_tty_120", Table, sample, Options{TTY: true, Width: 120}},
 		{"table_tty_color_40", Table, sample, Options{Color: true, TTY: true, Width: 40}},
 		{"table_tty_200", Table, sample, Options{TTY: true, Width: 200}},
 		{"table_empty", Table, nil, Options{Header: header}},

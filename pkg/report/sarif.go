@@ -138,25 +138,25 @@ type sarifRegion struct {
 }
 
 type sarifLogicalLocation struct {
-	Name               string `json:"name,omitempty"`
-	FullyQualifiedName string `json:"fullyQualifiedName,omitempty"`
-	Kind               string `json:"kind,omitempty"`
+	Name string `json:"name,omitempty"`
+	Kind string `json:"kind,omitempty"`
 }
 
 // writeSARIF writes one SARIF run for the findings.
 func writeSARIF(w io.Writer, list []findings.Finding, o Options) error {
-	return encodeIndented(w, buildSARIF(list, o))
+	return encodeIndented(w, buildSARIF(list, o, MaxSARIFResults))
 }
 
-// buildSARIF turns findings into a SARIF log. It only maps fields; the one
-// choice it makes is which findings to keep when there are more than GitHub
-// accepts (the most severe, in their given order otherwise).
-func buildSARIF(list []findings.Finding, o Options) sarifLog {
+// buildSARIF turns findings into a SARIF log of at most limit results. It
+// only maps fields; the one choice it makes is which findings to keep when
+// there are more than limit (the most severe, in their given order
+// otherwise).
+func buildSARIF(list []findings.Finding, o Options, limit int) sarifLog {
 	tool := o.ToolName
 	if tool == "" {
 		tool = defaultToolName
 	}
-	kept, dropped := capResults(list, MaxSARIFResults)
+	kept, dropped := capResults(list, limit)
 
 	run := sarifRun{
 		Tool: sarifTool{Driver: sarifDriver{
@@ -174,8 +174,8 @@ func buildSARIF(list []findings.Finding, o Options) sarifLog {
 			ToolExecutionNotifications: []sarifNotification{{
 				Level: "warning",
 				Message: sarifMessage{Text: fmt.Sprintf(
-					"%d of %d findings were left out: GitHub code scanning accepts at most %d results per run. The most severe are kept; filter with --severity to see the rest.",
-					dropped, len(list), MaxSARIFResults)},
+					"%d of %d findings were left out: GitHub code scanning accepts at most %d results per run. The most severe are kept; narrow the findings (by severity, product or resource) to see the rest.",
+					dropped, len(list), limit)},
 			}},
 		}}
 	}
@@ -280,9 +280,7 @@ func newRule(id string, f *findings.Finding) sarifRule {
 		if rec.Text != "" {
 			r.Help = &sarifMessage{Text: rec.Text}
 		}
-		if absoluteURL(rec.Url) {
-			r.HelpURI = rec.Url
-		}
+		r.HelpURI = absoluteURL(rec.Url)
 	}
 	return r
 }
@@ -309,9 +307,14 @@ func recommendation(f *findings.Finding) *findings.Recommendation {
 	return f.Remediation.Recommendation
 }
 
-func absoluteURL(s string) bool {
-	u, err := url.Parse(s)
-	return err == nil && u.IsAbs() && u.Host != ""
+// absoluteURL is s as a well-formed absolute URL, or "" when s is not one
+// (SARIF's helpUri must be absolute).
+func absoluteURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return ""
+	}
+	return u.String()
 }
 
 // sarifLevel maps a severity label to a result level.
@@ -384,35 +387,52 @@ func resultMessage(f *findings.Finding) string {
 
 // sarifLocations places a result: its code location; else, for a
 // vulnerability, the manifest or lock file that pulls the package in; else
-// the resource as a logical location (an AWS resource, an image, a URL).
+// the resource (an AWS resource, an image, a URL).
+//
+// Every location has a physical location with a line, because GitHub code
+// scanning rejects the whole upload when one result has only a logical
+// location ("expected a physical location") or none at all
+// (github/codeql-action#1738). A finding about something that is not a
+// file in the repository therefore points at the resource id as its
+// artifact, line 1, as Trivy does for images, and names the resource again
+// as a logical location.
 func sarifLocations(f *findings.Finding) []sarifLocation {
 	if p := f.ProductFields[findings.FieldPath]; p != "" {
-		loc := sarifPhysicalLocation{ArtifactLocation: artifactLocation(p)}
+		loc := sarifPhysicalLocation{ArtifactLocation: artifactLocation(p), Region: &sarifRegion{StartLine: 1}}
 		if start := lineNumber(f.ProductFields[findings.FieldStartLine]); start > 0 {
-			loc.Region = &sarifRegion{StartLine: start}
+			loc.Region.StartLine = start
 			if end := lineNumber(f.ProductFields[findings.FieldEndLine]); end >= start {
 				loc.Region.EndLine = end
 			}
 		}
 		return []sarifLocation{{PhysicalLocation: &loc}}
 	}
-	if p := firstPackage(f); p != nil && p.FilePath != "" {
-		// GitHub places an alert on a line; a manifest finding has none of
-		// its own, so it points at the file's first line.
-		loc := sarifPhysicalLocation{ArtifactLocation: artifactLocation(p.FilePath), Region: &sarifRegion{StartLine: 1}}
-		l := sarifLocation{PhysicalLocation: &loc}
-		if p.Name != "" {
-			l.LogicalLocations = []sarifLogicalLocation{{Name: packageRef(p), Kind: "package"}}
-		}
-		return []sarifLocation{l}
+	pkg := firstPackage(f)
+	var logical []sarifLogicalLocation
+	if pkg != nil && pkg.Name != "" {
+		logical = append(logical, sarifLogicalLocation{Name: packageRef(pkg), Kind: "module"})
 	}
-	if len(f.Resources) > 0 {
-		r := f.Resources[0]
-		return []sarifLocation{{LogicalLocations: []sarifLogicalLocation{{
-			Name: r.Id, FullyQualifiedName: r.Type + "/" + r.Id, Kind: "resource",
-		}}}}
+	if pkg != nil && pkg.FilePath != "" {
+		loc := sarifPhysicalLocation{ArtifactLocation: artifactLocation(pkg.FilePath), Region: &sarifRegion{StartLine: 1}}
+		return []sarifLocation{{PhysicalLocation: &loc, LogicalLocations: logical}}
 	}
-	return nil
+	id := primaryResource(f)
+	if id == "" {
+		id = f.Id
+	}
+	logical = append([]sarifLogicalLocation{{Name: id, Kind: "resource"}}, logical...)
+	loc := sarifPhysicalLocation{ArtifactLocation: resourceLocation(id), Region: &sarifRegion{StartLine: 1}}
+	return []sarifLocation{{PhysicalLocation: &loc, LogicalLocations: logical}}
+}
+
+// resourceLocation is a resource id as an artifact location: ids that are
+// URIs already (URLs, ARNs) stay as they are, anything else (an image
+// reference) is escaped as a relative reference.
+func resourceLocation(id string) sarifArtifactLocation {
+	if u, err := url.Parse(id); err == nil && u.Scheme != "" && !isWindowsAbs(id) {
+		return sarifArtifactLocation{URI: u.String()}
+	}
+	return sarifArtifactLocation{URI: (&url.URL{Path: id}).String()}
 }
 
 // artifactLocation turns a file path into a SARIF artifact location: a

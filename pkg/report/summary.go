@@ -94,8 +94,9 @@ func (c SeverityCounts) compare(d SeverityCounts) int {
 }
 
 // Summarize counts list by severity and product and picks the topResources
-// resources with the most findings. Ties are broken by severity (a resource
-// with a CRITICAL finding ranks above one with only HIGH ones), then by
+// resources with the most findings (by their first, primary resource).
+// Ties are broken by severity, compared label by label from CRITICAL down,
+// so one CRITICAL finding outweighs any number of HIGH ones; then by
 // resource Id, so the result does not depend on the order of list.
 // Products are ordered the same way.
 func Summarize(list []findings.Finding, topResources int) Summary {
@@ -202,7 +203,15 @@ func writeSummaryTable(w io.Writer, s Summary, o Options) error {
 		_, err := w.Write(out.Bytes())
 		return err
 	}
+	productTable := newPlainTable(out) // fixes ambiguous widths before measuring
 	labels := summaryLabels(s)
+	heads, nameWidth := summaryColumns(s, labels, o)
+	name := func(n string) string {
+		if nameWidth > 0 {
+			return truncateLeft(clean(n), nameWidth)
+		}
+		return clean(n)
+	}
 	countCells := func(c SeverityCounts, total int) []string {
 		cells := make([]string, 0, len(labels)+1)
 		for _, l := range labels {
@@ -215,53 +224,83 @@ func writeSummaryTable(w io.Writer, s Summary, o Options) error {
 		}
 		return append(cells, strconv.Itoa(total))
 	}
+	header := func(first string) []string {
+		return append(append([]string{first}, heads...), "TOTAL")
+	}
 
-	header := append([]string{"PRODUCT"}, labels...)
-	header = append(header, "TOTAL")
-	tbl := newPlainTable(out)
-	tbl.Header(header)
+	productTable.Header(header("PRODUCT"))
 	for _, p := range s.ByProduct {
-		if err := tbl.Append(append([]string{clean(p.Product)}, countCells(p.BySeverity, p.Total)...)); err != nil {
+		if err := productTable.Append(append([]string{name(p.Product)}, countCells(p.BySeverity, p.Total)...)); err != nil {
 			return err
 		}
 	}
-	if err := tbl.Append(append([]string{pal.strong("TOTAL")}, countCells(s.BySeverity, s.Total)...)); err != nil {
+	if err := productTable.Append(append([]string{pal.strong("TOTAL")}, countCells(s.BySeverity, s.Total)...)); err != nil {
 		return err
 	}
-	if err := tbl.Render(); err != nil {
+	if err := productTable.Render(); err != nil {
 		return err
 	}
 
 	if len(s.TopResources) > 0 {
 		out.WriteString("\n" + pal.strong("Top resources") + "\n")
-		width := 0
-		if o.TTY && o.Width > 0 {
-			// RESOURCE gets what the count columns leave.
-			width = o.Width - len("TOTAL")
-			for _, l := range labels {
-				width -= len(l) + columnGap
-			}
-			width -= columnGap
-		}
-		header := append([]string{"RESOURCE"}, labels...)
-		header = append(header, "TOTAL")
-		rt := newPlainTable(out)
-		rt.Header(header)
+		resourceTable := newPlainTable(out)
+		resourceTable.Header(header("RESOURCE"))
 		for _, r := range s.TopResources {
-			name := clean(r.Id)
-			if width > 0 {
-				name = truncateLeft(name, max(width, minResourceWidth))
-			}
-			if err := rt.Append(append([]string{name}, countCells(r.BySeverity, r.Total)...)); err != nil {
+			if err := resourceTable.Append(append([]string{name(r.Id)}, countCells(r.BySeverity, r.Total)...)); err != nil {
 				return err
 			}
 		}
-		if err := rt.Render(); err != nil {
+		if err := resourceTable.Render(); err != nil {
 			return err
 		}
 	}
 	_, err := w.Write(trimLines(out.Bytes()))
 	return err
+}
+
+// shortLabels are the severity column headers for narrow terminals.
+var shortLabels = map[string]string{
+	findings.SeverityCritical:      "CRIT",
+	findings.SeverityHigh:          "HIGH",
+	findings.SeverityMedium:        "MED",
+	findings.SeverityLow:           "LOW",
+	findings.SeverityInformational: "INFO",
+	unknownSeverity:                "UNKN",
+}
+
+// summaryColumns picks the severity column headers and how wide product and
+// resource names may be. Off a terminal: full labels, names whole. On one:
+// short labels when the full ones do not fit, and names cut (from the
+// left, keeping the end) to what the count columns leave.
+func summaryColumns(s Summary, labels []string, o Options) (heads []string, nameWidth int) {
+	heads = append([]string(nil), labels...)
+	if !o.TTY || o.Width <= 0 {
+		return heads, 0
+	}
+	names := len("RESOURCE")
+	for _, p := range s.ByProduct {
+		names = max(names, displayWidth(clean(p.Product)))
+	}
+	for _, r := range s.TopResources {
+		names = max(names, displayWidth(clean(r.Id)))
+	}
+	if names+countColumnsWidth(heads, s) > o.Width {
+		for i, l := range labels {
+			heads[i] = shortLabels[l]
+		}
+	}
+	return heads, max(o.Width-countColumnsWidth(heads, s), minResourceWidth)
+}
+
+// countColumnsWidth is the width of the severity and TOTAL columns with the
+// gaps before each of them.
+func countColumnsWidth(heads []string, s Summary) int {
+	digits := len(strconv.Itoa(s.Total)) // no count is larger than the total
+	w := 0
+	for _, h := range append(heads, "TOTAL") {
+		w += columnGap + max(len(h), digits)
+	}
+	return w
 }
 
 // writeSummaryCSV writes one tidy table: a row per product, a row per top

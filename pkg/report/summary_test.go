@@ -114,3 +114,60 @@ func TestWriteSummaryGolden(t *testing.T) {
 		}
 	}
 }
+
+// A finding without a severity (not valid ASFF, but a store may hold one
+// from an old import) is counted, shown and exported, never dropped.
+func TestUnknownSeverity(t *testing.T) {
+	f := dastFinding()
+	f.Severity = nil
+	list := []findings.Finding{f, scaFinding()}
+
+	s := Summarize(list, 5)
+	if s.Total != 2 || s.BySeverity.Unknown != 1 || s.BySeverity.High != 1 {
+		t.Errorf("summary = %+v", s.BySeverity)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, Table, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "UNKNOWN") || !strings.HasSuffix(buf.String(), "2 findings: 1 HIGH, 1 UNKNOWN\n") {
+		t.Errorf("table:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := WriteSummary(&buf, Table, s, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "UNKNOWN") {
+		t.Errorf("summary table lacks the UNKNOWN column:\n%s", buf.String())
+	}
+	buf.Reset()
+	if err := Write(&buf, SARIF, list, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := validateSARIF(t, buf.Bytes()); err != nil {
+		t.Errorf("SARIF with an unrated finding is invalid: %v", err)
+	}
+	if !strings.Contains(buf.String(), `"level": "note"`) {
+		t.Errorf("unrated finding is not a note")
+	}
+}
+
+func TestSummaryTableFitsTerminal(t *testing.T) {
+	s := Summarize(append(sampleFindings(), manyFindings(1200)...), 10)
+	for _, width := range []int{40, 60, 80, 120, 200} {
+		for _, color := range []bool{false, true} {
+			var buf bytes.Buffer
+			if err := WriteSummary(&buf, Table, s, Options{TTY: true, Color: color, Width: width}); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(buf.String(), "\n") {
+				// 40 columns cannot hold six count columns and a name: the
+				// names keep their minimum and the line runs over.
+				limit := max(width, minResourceWidth+countColumnsWidth([]string{"CRIT", "HIGH", "MED", "LOW", "INFO"}, s))
+				if w := displayWidth(stripANSI(l)); w > limit {
+					t.Errorf("width %d colour %v: line is %d wide: %q", width, color, w, l)
+				}
+			}
+		}
+	}
+}

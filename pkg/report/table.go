@@ -32,7 +32,7 @@ var columnNames = [numColumns]string{"SEVERITY", "TITLE", "RESOURCE", "STATUS", 
 
 // Narrowest TITLE and RESOURCE columns worth showing on a terminal; below
 // that, whole columns are dropped instead (PRODUCT first, then STATUS, then
-// RESOURCE), as gh does.
+// RESOURCE).
 const (
 	minTitleWidth    = 24
 	minResourceWidth = 16
@@ -56,6 +56,9 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 		return err
 	}
 
+	// The table is made first: it fixes how wide ambiguous-width characters
+	// count, and layout must measure the way the table pads.
+	tbl := newPlainTable(&out)
 	rows := make([][numColumns]string, len(list))
 	labels := make([]string, len(list))
 	for i := range list {
@@ -78,7 +81,6 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 			header = append(header, columnNames[c])
 		}
 	}
-	tbl := newPlainTable(&out)
 	tbl.Header(header)
 	for i, r := range rows {
 		cells := make([]string, 0, numColumns)
@@ -137,8 +139,10 @@ func newPlainTable(w io.Writer) *tablewriter.Table {
 }
 
 // layout decides which columns show and how wide each may be. Off a
-// terminal every column shows at its natural width. On a terminal the table
-// fits o.Width: TITLE and RESOURCE shrink first, then columns are dropped.
+// terminal (or when its width is unknown) every column shows at its natural
+// width. On a terminal the table fits o.Width: TITLE and RESOURCE shrink
+// first; when they would get too narrow to read, PRODUCT, then STATUS, then
+// RESOURCE are left out.
 func layout(rows [][numColumns]string, o Options) (widths [numColumns]int, shown [numColumns]bool) {
 	for c := range numColumns {
 		widths[c] = displayWidth(columnNames[c])
@@ -152,47 +156,57 @@ func layout(rows [][numColumns]string, o Options) (widths [numColumns]int, shown
 	if !o.TTY || o.Width <= 0 {
 		return widths, shown
 	}
-	natural := widths
 	width := max(o.Width, minTableWidth)
-	for _, drop := range []int{-1, colProduct, colStatus, colResource} {
-		if drop >= 0 {
-			shown[drop] = false
+	for _, drop := range []int{colProduct, colStatus} {
+		if fitted, ok := shrinkToFit(widths, shown, width); ok {
+			return fitted, shown
 		}
-		fixed := 0
-		count := 0
-		for c := range numColumns {
-			if !shown[c] {
-				continue
-			}
-			count++
-			if c != colTitle && c != colResource {
-				fixed += natural[c]
-			}
-		}
-		avail := width - fixed - columnGap*(count-1)
-		if !shown[colResource] {
-			widths[colTitle] = min(natural[colTitle], max(avail, 1))
-			if avail >= minTitleWidth || drop == colResource {
-				return widths, shown
-			}
-			continue
-		}
-		if natural[colTitle]+natural[colResource] <= avail {
-			return natural, shown
-		}
-		if avail < minTitleWidth+minResourceWidth {
-			continue
-		}
-		res := min(natural[colResource], max(minResourceWidth, avail*2/5))
-		title := avail - res
-		if title > natural[colTitle] {
-			title = natural[colTitle]
-			res = min(natural[colResource], avail-title)
-		}
-		widths[colTitle], widths[colResource] = title, res
-		return widths, shown
+		shown[drop] = false
 	}
+	if fitted, ok := shrinkToFit(widths, shown, width); ok {
+		return fitted, shown
+	}
+	// Last resort: SEVERITY, TITLE and ID, the title taking what is left.
+	shown[colResource] = false
+	widths[colTitle] = min(widths[colTitle], max(flexibleSpace(widths, shown, width), 1))
 	return widths, shown
+}
+
+// flexibleSpace is what the shown columns leave for TITLE and RESOURCE.
+func flexibleSpace(natural [numColumns]int, shown [numColumns]bool, width int) int {
+	used, count := 0, 0
+	for c := range numColumns {
+		if !shown[c] {
+			continue
+		}
+		count++
+		if c != colTitle && c != colResource {
+			used += natural[c]
+		}
+	}
+	return width - used - columnGap*(count-1)
+}
+
+// shrinkToFit gives TITLE and RESOURCE the flexible space, RESOURCE about
+// two fifths of it, or reports that they would be narrower than their
+// minimums.
+func shrinkToFit(natural [numColumns]int, shown [numColumns]bool, width int) ([numColumns]int, bool) {
+	avail := flexibleSpace(natural, shown, width)
+	if natural[colTitle]+natural[colResource] <= avail {
+		return natural, true
+	}
+	if avail < minTitleWidth+minResourceWidth {
+		return natural, false
+	}
+	res := min(natural[colResource], max(minResourceWidth, avail*2/5))
+	title := avail - res
+	if title > natural[colTitle] {
+		title = natural[colTitle]
+		res = min(natural[colResource], avail-title)
+	}
+	fitted := natural
+	fitted[colTitle], fitted[colResource] = title, res
+	return fitted, true
 }
 
 // displayWidth is how many terminal cells s takes, ignoring ANSI escapes

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/secops-dev/secops/pkg/lambdahandler"
+)
+
+func newLambdaCmd(f *Factory) *cobra.Command {
+	return &cobra.Command{
+		Use:    "lambda",
+		Short:  "Run as an AWS Lambda handler that sends findings to Slack",
+		Hidden: true,
+		Long: `Run the secops binary as an AWS Lambda function (runtime provided.al2023; name
+the binary bootstrap) behind an EventBridge rule for "Security Hub Findings -
+Imported", "GuardDuty Finding" and "Config Rules Compliance Change" events.
+
+Environment:
+  SECOPS_WEBHOOK_SECRET_ARN  Secrets Manager secret with the Slack webhook URL
+                             (the URL itself, or JSON {"webhook_url": "…"})
+  SECOPS_EVENT_PATTERN       EventBridge event pattern events and findings must
+                             match (default: Security Hub HIGH/CRITICAL, NEW,
+                             ACTIVE; GuardDuty severity >= 7; Config NON_COMPLIANT)
+  SECOPS_DEDUP_WINDOW        how long a warm function suppresses repeats (10m)
+
+Sent Security Hub findings are set to Workflow NOTIFIED with BatchUpdateFindings.
+The function needs secretsmanager:GetSecretValue on the secret and
+securityhub:BatchUpdateFindings; with config:DescribeConfigRules, Config
+messages also name the ISMS-P controls the rule evidences.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			if os.Getenv("AWS_LAMBDA_RUNTIME_API") == "" {
+				return lambdahandler.ErrNotInLambda
+			}
+			cfg, err := f.AWSConfig(ctx)
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewJSONHandler(f.IO.ErrOut, nil))
+			h, err := lambdahandler.FromEnv(os.Getenv, cfg, log)
+			if err != nil {
+				return err
+			}
+			return lambdahandler.Start(ctx, h)
+		},
+	}
+}
+
+// lambdaBootstrapArgs runs `secops lambda` when the binary is the custom
+// runtime's bootstrap: Lambda starts it by that name with no arguments.
+func lambdaBootstrapArgs(argv0 string, args []string, getenv func(string) string) []string {
+	if len(args) == 0 && filepath.Base(argv0) == "bootstrap" && getenv("AWS_LAMBDA_RUNTIME_API") != "" {
+		return []string{"lambda"}
+	}
+	return args
+}

@@ -1,0 +1,68 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/inspector2"
+	inspectortypes "github.com/aws/aws-sdk-go-v2/service/inspector2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// inspectorAPI is the part of the Inspector2 client bootstrap uses.
+// Inspector has no CloudFormation resource that turns scanning on, so apply
+// calls the API directly.
+type inspectorAPI interface {
+	BatchGetAccountStatus(ctx context.Context, in *inspector2.BatchGetAccountStatusInput, optFns ...func(*inspector2.Options)) (*inspector2.BatchGetAccountStatusOutput, error)
+	Enable(ctx context.Context, in *inspector2.EnableInput, optFns ...func(*inspector2.Options)) (*inspector2.EnableOutput, error)
+}
+
+// stsAPI finds the account id Inspector is enabled for.
+type stsAPI interface {
+	GetCallerIdentity(ctx context.Context, in *sts.GetCallerIdentityInput, optFns ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+}
+
+// inspectorScanTypes are the scans bootstrap turns on.
+var inspectorScanTypes = []inspectortypes.ResourceScanType{inspectortypes.ResourceScanTypeEcr, inspectortypes.ResourceScanTypeEc2}
+
+// EnsureInspector turns on Inspector scanning of ECR images and EC2
+// instances unless both already are on. It reports whether it changed
+// anything.
+func (d *Deployer) EnsureInspector(ctx context.Context) (bool, error) {
+	if d.Inspector == nil || d.STS == nil {
+		return false, fmt.Errorf("enable Inspector: no Inspector client configured")
+	}
+	id, err := d.STS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return false, fmt.Errorf("enable Inspector: find the account id: %w", err)
+	}
+	account := aws.ToString(id.Account)
+	st, err := d.Inspector.BatchGetAccountStatus(ctx, &inspector2.BatchGetAccountStatusInput{AccountIds: []string{account}})
+	if err != nil {
+		return false, fmt.Errorf("enable Inspector: read account status: %w", err)
+	}
+	if inspectorEnabled(st, account) {
+		return false, nil
+	}
+	out, err := d.Inspector.Enable(ctx, &inspector2.EnableInput{AccountIds: []string{account}, ResourceTypes: inspectorScanTypes})
+	if err != nil {
+		return false, fmt.Errorf("enable Inspector for ECR and EC2: %w", err)
+	}
+	for _, f := range out.FailedAccounts {
+		return false, fmt.Errorf("enable Inspector for account %s: %s: %s", aws.ToString(f.AccountId), f.ErrorCode, aws.ToString(f.ErrorMessage))
+	}
+	return true, nil
+}
+
+func inspectorEnabled(st *inspector2.BatchGetAccountStatusOutput, account string) bool {
+	for _, a := range st.Accounts {
+		if aws.ToString(a.AccountId) != account || a.ResourceState == nil {
+			continue
+		}
+		rs := a.ResourceState
+		return rs.Ecr != nil && rs.Ecr.Status == inspectortypes.StatusEnabled &&
+			rs.Ec2 != nil && rs.Ec2.Status == inspectortypes.StatusEnabled
+	}
+	return false
+}

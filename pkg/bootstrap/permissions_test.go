@@ -1,0 +1,191 @@
+package bootstrap
+
+import (
+	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// apiPrefixes maps each narrow AWS interface of the package to its IAM
+// service prefix.
+var apiPrefixes = map[string]string{
+	"cloudFormationAPI": "cloudformation",
+	"s3API":             "s3",
+	"inspectorAPI":      "inspector2",
+	"stsAPI":            "sts",
+	"ssmAPI":            "ssm",
+}
+
+// methodActions are SDK methods whose IAM action has another name.
+var methodActions = map[string][]string{
+	"s3:HeadObject":         {"s3:GetObject", "s3:ListBucket"},
+	"s3:ListObjectVersions": {"s3:ListBucketVersions"},
+	"s3:DeleteObjects":      {"s3:DeleteObject", "s3:DeleteObjectVersion"},
+	"inspector2:Enable":     {"inspector2:Enable", "iam:CreateServiceLinkedRole"},
+}
+
+// calledActions reads the AWS interfaces declared in the package sources
+// and returns the IAM actions their methods need.
+func calledActions(t *testing.T, dirs ...string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	found := map[string]bool{}
+	for _, dir := range dirs {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				ts, ok := n.(*ast.TypeSpec)
+				if !ok {
+					return true
+				}
+				it, ok := ts.Type.(*ast.InterfaceType)
+				if !ok || !strings.HasSuffix(ts.Name.Name, "API") {
+					return true
+				}
+				prefix, ok := apiPrefixes[ts.Name.Name]
+				if !ok {
+					t.Errorf("%s: interface %s has no IAM prefix in apiPrefixes", file, ts.Name.Name)
+					return true
+				}
+				found[ts.Name.Name] = true
+				for _, m := range it.Methods.List {
+					for _, name := range m.Names {
+						key := prefix + ":" + name.Name
+						if acts, ok := methodActions[key]; ok {
+							for _, a := range acts {
+								out[a] = true
+							}
+							continue
+						}
+						out[key] = true
+					}
+				}
+				return true
+			})
+		}
+	}
+	for name := range apiPrefixes {
+		if !found[name] {
+			t.Errorf("interface %s not found in %v", name, dirs)
+		}
+	}
+	return out
+}
+
+func TestDirectActionsMatchCode(t *testing.T) {
+	called := calledActions(t, ".", "remote")
+	for a := range called {
+		if _, ok := directActions[a]; !ok {
+			t.Errorf("the code calls %s but directActions (and so docs/bootstrap.md) does not list it", a)
+		}
+	}
+	for a := range directActions {
+		if !called[a] {
+			t.Errorf("directActions lists %s but no interface method needs it", a)
+		}
+	}
+}
+
+func TestResourcePermissionsCoverTemplates(t *testing.T) {
+	tmpls, err := Render(AllStacks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{}
+	for _, tm := range tmpls {
+		types, err := ResourceTypes(tm.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ty := range types {
+			used[ty] = true
+			if len(resourcePermissions[ty]) == 0 {
+				t.Errorf("%s uses %s, which has no permissions listed", tm.Stack, ty)
+			}
+		}
+	}
+	for ty := range resourcePermissions {
+		if !used[ty] {
+			t.Errorf("resourcePermissions lists %s, which no template uses", ty)
+		}
+	}
+}
+
+const (
+	docPath   = "../../docs/bootstrap.md"
+	beginMark = "<!-- BEGIN GENERATED: secops bootstrap permissions (go test ./pkg/bootstrap -update) -->\n"
+	endMark   = "<!-- END GENERATED -->\n"
+)
+
+// TestDocPermissions keeps the generated section of docs/bootstrap.md equal
+// to PermissionsMarkdown, and checks its policy holds every action.
+func TestDocPermissions(t *testing.T) {
+	raw, err := os.ReadFile(docPath)
+	if err != nil {
+		t.Fatalf("read %s: %v", docPath, err)
+	}
+	doc := string(raw)
+	i, j := strings.Index(doc, beginMark), strings.Index(doc, endMark)
+	if i < 0 || j < i {
+		t.Fatalf("%s lacks the generated-section markers", docPath)
+	}
+	section := doc[i+len(beginMark) : j]
+	want := PermissionsMarkdown()
+	if *update && section != want {
+		doc = doc[:i+len(beginMark)] + want + doc[j:]
+		if err := os.WriteFile(docPath, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		section = want
+	}
+	if section != want {
+		t.Fatalf("%s permissions section is stale; run go test ./pkg/bootstrap -run TestDocPermissions -update", docPath)
+	}
+	js := section[strings.Index(section, "```json\n")+len("```json\n"):]
+	js = js[:strings.Index(js, "```")]
+	var policy struct {
+		Statement []struct {
+			Action []string `json:"Action"`
+		} `json:"Statement"`
+	}
+	if err := json.Unmarshal([]byte(js), &policy); err != nil {
+		t.Fatalf("policy in %s: %v", docPath, err)
+	}
+	inDoc := map[string]bool{}
+	for _, s := range policy.Statement {
+		for _, a := range s.Action {
+			if strings.Contains(a, "*") {
+				t.Errorf("wildcard action %s in the deployer policy", a)
+			}
+			inDoc[a] = true
+		}
+	}
+	var missing []string
+	for a := range calledActions(t, ".", "remote") {
+		if !inDoc[a] {
+			missing = append(missing, a)
+		}
+	}
+	for _, a := range RequiredActions() {
+		if !inDoc[a] {
+			missing = append(missing, a)
+		}
+	}
+	sort.Strings(missing)
+	if len(missing) > 0 {
+		t.Errorf("policy in %s lacks %v", docPath, missing)
+	}
+}

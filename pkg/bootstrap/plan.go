@@ -1,0 +1,45 @@
+package bootstrap
+
+import (
+	"context"
+)
+
+// Plan creates a change set for each stack, reads what it would change,
+// and deletes it again (with the empty stack a CREATE change set leaves).
+// Stacks that depend on the security stack's outputs are planned with
+// placeholder values when it does not exist yet.
+func (d *Deployer) Plan(ctx context.Context, stacks []string, in Inputs) ([]Change, error) {
+	tmpls, err := Render(stacks)
+	if err != nil {
+		return nil, err
+	}
+	var rows []Change
+	for _, t := range tmpls {
+		existing, err := d.describeStack(ctx, t.Name)
+		if err != nil {
+			return rows, err
+		}
+		if err := checkDeployable(t.Name, existing); err != nil {
+			return rows, err
+		}
+		var none string
+		params, err := d.parameters(ctx, t.Stack, existing, in, &none, false)
+		if err != nil {
+			return rows, err
+		}
+		d.progress().Step("%s: creating change set", t.Name)
+		cs, err := d.createChangeSet(ctx, t, existing, params)
+		if err != nil {
+			d.progress().Done("")
+			return rows, err
+		}
+		d.discard(ctx, cs)
+		d.progress().Done("")
+		if cs.noChange || len(cs.changes) == 0 {
+			rows = append(rows, Change{Stack: t.Stack, Action: "none"})
+			continue
+		}
+		rows = append(rows, cs.changes...)
+	}
+	return rows, nil
+}

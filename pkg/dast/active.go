@@ -1,0 +1,476 @@
+package dast
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// active runs the attack checks on every parameter of every target.
+type active struct {
+	s        *Sender
+	out      *collector
+	canary   *canary // nil: no SSRF checks
+	minDelay time.Duration
+	maxDelay time.Duration
+	warn     func(string)
+
+	mu     sync.Mutex
+	stored map[string]storedProbe // marker -> where it was injected
+}
+
+type storedProbe struct {
+	t   *Target
+	p   Param
+	req *Request
+}
+
+// token returns a random lower-case alphanumeric string.
+func token(n int) string {
+	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = alphabet[rand.IntN(len(alphabet))]
+	}
+	return string(b)
+}
+
+// probe is one parameter under test.
+type probe struct {
+	a     *active
+	t     *Target
+	p     Param
+	base  *Response
+	delay time.Duration
+	// timing describes the last confirmed time-based rounds.
+	timing string
+}
+
+func fatal(err error) bool {
+	return err != nil && (errors.Is(err, ErrBudget) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) && !strings.Contains(err.Error(), "--timeout"))
+}
+
+func (pr *probe) send(ctx context.Context, value string) (*Response, error) {
+	return pr.a.s.Do(ctx, pr.t.Build(pr.p, value))
+}
+
+func (pr *probe) report(check string, resp *Response, needle string, conf int, detail string) {
+	pr.a.out.add(Issue{Check: check, URL: stripQuery(pr.t.URL), Method: pr.t.Method, Param: pr.p.Name, In: pr.p.In,
+		Confidence: conf, Detail: detail, Request: dumpRequest(resp.Request), Response: dumpResponse(resp, needle)})
+}
+
+// runTarget tests every injectable parameter of t.
+func (a *active) runTarget(ctx context.Context, t *Target, types map[string]string) error {
+	base, err := a.s.Do(ctx, t.Baseline())
+	if err != nil {
+		if fatal(err) {
+			return err
+		}
+		a.warn(fmt.Sprintf("skip %s %s: %v", t.Method, stripQuery(t.URL), err))
+		return nil
+	}
+	for _, p := range t.Params {
+		if !injectable(p, types[p.Name]) {
+			continue
+		}
+		// Time-based checks ask for a delay well above the response time;
+		// a target too slow for that within --timeout skips them.
+		delay := max(3*base.Duration, a.minDelay).Round(100*time.Millisecond) + 100*time.Millisecond
+		if delay > a.maxDelay {
+			a.warn(fmt.Sprintf("%s answers too slowly (%s) for time-based checks within --timeout %s; they were skipped there", stripQuery(t.URL), base.Duration.Round(time.Millisecond), 3*a.maxDelay))
+			delay = 0
+		}
+		pr := &probe{a: a, t: t, p: p, base: base, delay: delay}
+		if err := pr.run(ctx); err != nil {
+			if fatal(err) {
+				return err
+			}
+			a.warn(fmt.Sprintf("%s %s parameter %q: %v", t.Method, stripQuery(t.URL), p.Name, err))
+		}
+	}
+	return nil
+}
+
+func (pr *probe) run(ctx context.Context) error {
+	steps := []func(context.Context) error{pr.reflected, pr.sqli, pr.cmdi, pr.traversal, pr.redirect, pr.ssrf, pr.storedInject}
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			if fatal(err) {
+				return err
+			}
+			// One failed request (timeout, reset) skips the rest of that
+			// check only.
+			pr.a.warn(fmt.Sprintf("%s %s parameter %q: %v", pr.t.Method, stripQuery(pr.t.URL), pr.p.Name, err))
+		}
+	}
+	return nil
+}
+
+// reflected finds where the parameter is echoed and tries XSS and SSTI
+// payloads suited to that place.
+func (pr *probe) reflected(ctx context.Context) error {
+	marker := "sx" + token(8)
+	resp, err := pr.send(ctx, pr.p.Value+marker)
+	if err != nil {
+		return err
+	}
+	if !strings.Contains(string(resp.Body), marker) {
+		return nil
+	}
+	if resp.IsHTML() {
+		contexts := reflectionContexts(resp.Body, marker)
+		mark := "secopsx" + token(6)
+		for _, payload := range xssPayloads(contexts, mark) {
+			r, err := pr.send(ctx, pr.p.Value+payload)
+			if err != nil {
+				return err
+			}
+			if r.IsHTML() && executable(r.Body, mark) {
+				pr.report(CheckXSSReflected, r, mark, 90, fmt.Sprintf("Payload %q is echoed in an executable context.", payload))
+				break
+			}
+		}
+	}
+	return pr.ssti(ctx)
+}
+
+var sstiForms = []string{"{{%d*%d}}", "${%d*%d}", "<%%= %d*%d %%>", "#{%d*%d}", "{%d*%d}"}
+
+func (pr *probe) ssti(ctx context.Context) error {
+	for _, form := range sstiForms {
+		hit := 0
+		var last *Response
+		for range 2 {
+			x, y := 1000+rand.IntN(9000), 1000+rand.IntN(9000)
+			product := strconv.Itoa(x * y)
+			payload := fmt.Sprintf(form, x, y)
+			r, err := pr.send(ctx, pr.p.Value+payload)
+			if err != nil {
+				return err
+			}
+			if strings.Contains(string(r.Body), product) && !strings.Contains(string(pr.base.Body), product) && !strings.Contains(string(r.Body), payload) {
+				hit++
+				last = r
+				continue
+			}
+			break
+		}
+		if hit == 2 {
+			pr.report(CheckSSTI, last, "", 95, fmt.Sprintf("The expression %s was evaluated by the server.", strings.ReplaceAll(form, "%d", "N")))
+			return nil
+		}
+	}
+	return nil
+}
+
+func (pr *probe) sqli(ctx context.Context) error {
+	if sqlErrorText.match(pr.base.Body) {
+		// The page shows SQL errors already; error-based proof is void.
+	} else {
+		for _, q := range []string{"'", `"`} {
+			r, err := pr.send(ctx, pr.p.Value+q)
+			if err != nil {
+				return err
+			}
+			m := sqlErrorText.find(r.Body, nil)
+			if m == "" {
+				continue
+			}
+			conf := 70
+			if c, err := pr.send(ctx, pr.p.Value+q+q); err == nil && !sqlErrorText.match(c.Body) {
+				conf = 95
+			}
+			pr.report(CheckSQLiError, r, m, conf, fmt.Sprintf("A single %s makes the response show a database error: %q.", q, m))
+			return nil
+		}
+	}
+	found, err := pr.sqliBoolean(ctx)
+	if err != nil || found {
+		return err
+	}
+	return pr.sqliTime(ctx)
+}
+
+type boolPair struct{ t, f string }
+
+func (pr *probe) sqliBoolean(ctx context.Context) (bool, error) {
+	families := [][]boolPair{
+		{{"' AND '1'='1", "' AND '1'='2"}, {"' AND 'x'='x", "' AND 'x'='y"}},
+		{{" AND 1=1", " AND 1=2"}, {" AND 2>1", " AND 1>2"}},
+		{{"' AND 1=1-- -", "' AND 1=2-- -"}, {"' AND 2>1-- -", "' AND 1>2-- -"}},
+	}
+	base := normalize(string(pr.base.Body), pr.p.Value)
+	for _, fam := range families {
+		ok := true
+		var ev *Response
+		for _, pair := range fam {
+			tr, err := pr.send(ctx, pr.p.Value+pair.t)
+			if err != nil {
+				return false, err
+			}
+			tb := normalize(string(tr.Body), pr.p.Value+pair.t, pr.p.Value)
+			if tr.StatusCode != pr.base.StatusCode || similarity(tb, base) < 0.95 {
+				ok = false
+				break
+			}
+			fr, err := pr.send(ctx, pr.p.Value+pair.f)
+			if err != nil {
+				return false, err
+			}
+			fb := normalize(string(fr.Body), pr.p.Value+pair.f, pr.p.Value)
+			if fr.StatusCode == tr.StatusCode && (similarity(fb, base) >= 0.9 || similarity(fb, tb) >= 0.9) {
+				ok = false
+				break
+			}
+			ev = fr
+		}
+		if ok && ev != nil {
+			pr.report(CheckSQLiBoolean, ev, "", 90, fmt.Sprintf("Appending %q keeps the page; %q changes it (confirmed with a second pair).", fam[0].t, fam[0].f))
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (pr *probe) sqliTime(ctx context.Context) error {
+	forms := []string{"' AND SLEEP(%s)-- -", " AND SLEEP(%s)", "'||pg_sleep(%s)--", "' OR SLEEP(%s)-- -"}
+	for _, form := range forms {
+		hit, ev, err := pr.timeBased(ctx, func(d string) string { return pr.p.Value + fmt.Sprintf(form, d) })
+		if err != nil {
+			return err
+		}
+		if hit {
+			pr.report(CheckSQLiTime, ev, "", 90, fmt.Sprintf("%s delayed the response by the requested time, and by twice that when doubled; a zero delay did not: %s.", strings.TrimSpace(fmt.Sprintf(form, "N")), pr.timing))
+			return nil
+		}
+	}
+	return nil
+}
+
+// timeBased sends mk(delay) and, when the response is slow, confirms
+// that the delay is caused by the payload and not by a busy server or
+// network: three zero-delay controls must stay fast, and three more rounds
+// (delay, twice the delay, delay) must each take the requested time longer
+// than a zero-delay control sent right after, which must itself stay fast.
+func (pr *probe) timeBased(ctx context.Context, mk func(string) string) (bool, *Response, error) {
+	d := pr.delay
+	if d <= 0 {
+		return false, nil, nil
+	}
+	secs := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) }
+	r, err := pr.send(ctx, mk(secs(d)))
+	if err != nil || r.Duration < d {
+		return false, nil, err
+	}
+	control := func() (time.Duration, bool, error) {
+		c, err := pr.send(ctx, mk("0"))
+		if err != nil {
+			return 0, false, err
+		}
+		return c.Duration, c.Duration < d/2, nil
+	}
+	// Calibrate on three controls: a busy target gets a longer delay
+	// (once, within --timeout) rather than a verdict from noise.
+	var slowest time.Duration
+	for range 3 {
+		c, _, err := control()
+		if err != nil {
+			return false, nil, err
+		}
+		slowest = max(slowest, c)
+	}
+	if slowest >= d/2 {
+		d = (4 * slowest).Round(100*time.Millisecond) + 100*time.Millisecond
+		if d > pr.a.maxDelay {
+			return false, nil, nil
+		}
+		if r, err := pr.send(ctx, mk(secs(d))); err != nil || r.Duration < d {
+			return false, nil, err
+		}
+	}
+	var ev *Response
+	var took []string
+	for _, k := range []time.Duration{1, 2, 1} {
+		r, err := pr.send(ctx, mk(secs(k*d)))
+		if err != nil {
+			return false, nil, err
+		}
+		c, fast, err := control()
+		if err != nil || !fast || r.Duration-c < k*d*9/10 {
+			return false, nil, err
+		}
+		took = append(took, fmt.Sprintf("%ss took %.2fs (control %.2fs)", secs(k*d), r.Duration.Seconds(), c.Seconds()))
+		if k == 2 {
+			ev = r
+		}
+	}
+	pr.timing = strings.Join(took, "; ")
+	return true, ev, nil
+}
+
+func (pr *probe) cmdi(ctx context.Context) error {
+	seps := []struct{ pre, post string }{{";", ""}, {"|", ""}, {"$(", ")"}, {"`", "`"}, {"\n", ""}}
+	for _, s := range seps {
+		x, y := 100000+rand.IntN(900000), 100000+rand.IntN(900000)
+		sum := strconv.Itoa(x + y)
+		r, err := pr.send(ctx, fmt.Sprintf("%s%sexpr %d + %d%s", pr.p.Value, s.pre, x, y, s.post))
+		if err != nil {
+			return err
+		}
+		if !strings.Contains(string(r.Body), sum) || strings.Contains(string(pr.base.Body), sum) {
+			continue
+		}
+		x, y = 100000+rand.IntN(900000), 100000+rand.IntN(900000)
+		sum = strconv.Itoa(x + y)
+		r2, err := pr.send(ctx, fmt.Sprintf("%s%sexpr %d + %d%s", pr.p.Value, s.pre, x, y, s.post))
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(r2.Body), sum) {
+			pr.report(CheckCmdiOutput, r2, sum, 95, fmt.Sprintf("The shell evaluated `expr %d + %d` appended with %q.", x, y, strings.TrimSpace(s.pre)))
+			return nil
+		}
+	}
+	for _, s := range seps[:4] {
+		hit, ev, err := pr.timeBased(ctx, func(d string) string { return pr.p.Value + s.pre + "sleep " + d + s.post })
+		if err != nil {
+			return err
+		}
+		if hit {
+			pr.report(CheckCmdiTime, ev, "", 90, fmt.Sprintf("`sleep N` appended with %q delayed the response by N seconds, repeatedly: %s.", strings.TrimSpace(s.pre), pr.timing))
+			return nil
+		}
+	}
+	return nil
+}
+
+var passwdLine = regexp.MustCompile(`root:[x*!]?:0:0:`)
+
+func (pr *probe) traversal(ctx context.Context) error {
+	if passwdLine.Match(pr.base.Body) {
+		return nil
+	}
+	for _, payload := range []string{"../../../../../../../../etc/passwd", "....//....//....//....//....//....//etc/passwd", "/etc/passwd", "..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd"} {
+		r, err := pr.send(ctx, payload)
+		if err != nil {
+			return err
+		}
+		if m := passwdLine.FindString(string(r.Body)); m != "" {
+			pr.report(CheckPathTraversal, r, m, 95, fmt.Sprintf("%q returned the contents of /etc/passwd.", payload))
+			return nil
+		}
+	}
+	return nil
+}
+
+const redirectHost = "secops-redirect.invalid"
+
+func (pr *probe) redirect(ctx context.Context) error {
+	for _, payload := range []string{"https://" + redirectHost + "/", "//" + redirectHost + "/"} {
+		r, err := pr.send(ctx, payload)
+		if err != nil {
+			return err
+		}
+		if r.StatusCode < 300 || r.StatusCode >= 400 {
+			continue
+		}
+		loc, err := url.Parse(r.Header.Get("Location"))
+		if err != nil {
+			continue
+		}
+		if strings.EqualFold(loc.Hostname(), redirectHost) {
+			pr.report(CheckOpenRedirect, r, "", 95, fmt.Sprintf("%q redirected to %s (the redirect was not followed).", payload, loc.String()))
+			return nil
+		}
+	}
+	return nil
+}
+
+func (pr *probe) ssrf(ctx context.Context) error {
+	if pr.a.canary == nil {
+		return nil
+	}
+	tok := token(12)
+	r, err := pr.send(ctx, pr.a.canary.URL(tok))
+	if err != nil {
+		return err
+	}
+	if pr.a.canary.hit(tok) {
+		pr.report(CheckSSRF, r, "", 95, "The server requested the scanner's canary URL "+pr.a.canary.URL(tok)+".")
+	}
+	return nil
+}
+
+// storedInject submits a stored-XSS payload through POST parameters; the
+// re-crawl at the end looks for it.
+func (pr *probe) storedInject(ctx context.Context) error {
+	if pr.t.Method != http.MethodPost {
+		return nil
+	}
+	mark := "secopss" + token(6)
+	payload := "<img src=x onerror=" + mark + "()>"
+	req := pr.t.Build(pr.p, pr.p.Value+payload)
+	if _, err := pr.a.s.Do(ctx, req); err != nil {
+		return err
+	}
+	pr.a.mu.Lock()
+	pr.a.stored[mark] = storedProbe{t: pr.t, p: pr.p, req: req}
+	pr.a.mu.Unlock()
+	return nil
+}
+
+// storedMarks returns the stored-XSS markers injected so far.
+func (a *active) storedMarks() map[string]storedProbe {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make(map[string]storedProbe, len(a.stored))
+	for k, v := range a.stored {
+		out[k] = v
+	}
+	return out
+}
+
+// findStored reports stored payloads that a re-crawled page serves in an
+// executable context.
+func (a *active) findStored(resp *Response, marks map[string]storedProbe) {
+	if !resp.IsHTML() || !strings.Contains(string(resp.Body), "secopss") {
+		return
+	}
+	for mark, sp := range marks {
+		if !strings.Contains(string(resp.Body), mark) || !executable(resp.Body, mark) {
+			continue
+		}
+		a.out.add(Issue{Check: CheckXSSStored, URL: stripQuery(sp.t.URL), Method: sp.t.Method, Param: sp.p.Name, In: sp.p.In, Confidence: 95,
+			Detail: "The payload was served unescaped by " + stripQuery(resp.Request.URL) + ".", Request: dumpRequest(sp.req), Response: dumpResponse(resp, mark)})
+	}
+}
+
+// cors probes a URL with a foreign Origin.
+func (a *active) cors(ctx context.Context, u *url.URL) error {
+	const origin = "https://secops-cors.invalid"
+	resp, err := a.s.Do(ctx, &Request{Method: "GET", URL: u, Header: http.Header{"Origin": {origin}}})
+	if err != nil {
+		return err
+	}
+	acao := resp.Header.Get("Access-Control-Allow-Origin")
+	creds := strings.EqualFold(resp.Header.Get("Access-Control-Allow-Credentials"), "true")
+	if acao == origin || (acao == "null" && creds) {
+		conf := 70
+		detail := "The server echoes the Origin header."
+		if creds {
+			conf = 95
+			detail = "The server echoes the Origin header and allows credentials."
+		}
+		a.out.add(Issue{Check: CheckCORS, URL: stripQuery(u), Method: "GET", Confidence: conf, Detail: detail,
+			Request: dumpRequest(resp.Request), Response: dumpResponse(resp, "")})
+	}
+	return nil
+}

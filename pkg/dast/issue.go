@@ -1,0 +1,272 @@
+package dast
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/secops-dev/secops/pkg/findings"
+)
+
+// GeneratorID is the GeneratorId of the built-in scanner's findings.
+const GeneratorID = "secops/dast"
+
+// Issue is one confirmed problem before it becomes an ASFF finding.
+type Issue struct {
+	Check string
+	// URL is the affected URL without query string (or the origin with a
+	// trailing slash for site-wide problems).
+	URL    string
+	Method string
+	Param  string
+	In     string
+	// Confidence is 0-100.
+	Confidence int
+	Detail     string
+	Request    string
+	Response   string
+	// Instances counts how often a site-wide issue was seen.
+	Instances int
+}
+
+func (i Issue) key() string { return i.Check + "\x00" + i.URL + "\x00" + i.Method + "\x00" + i.Param }
+
+// Path is the path of the affected URL.
+func (i Issue) Path() string {
+	u, err := url.Parse(i.URL)
+	if err != nil {
+		return i.URL
+	}
+	if u.Path == "" {
+		return "/"
+	}
+	return u.Path
+}
+
+// collector de-duplicates issues: the first evidence is kept and
+// instances are counted.
+type collector struct {
+	mu     sync.Mutex
+	issues map[string]*Issue
+	order  []string
+}
+
+func newCollector() *collector { return &collector{issues: map[string]*Issue{}} }
+
+func (c *collector) add(i Issue) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := i.key()
+	if old, ok := c.issues[k]; ok {
+		old.Instances++
+		if i.Confidence > old.Confidence {
+			old.Confidence = i.Confidence
+		}
+		return
+	}
+	i.Instances = 1
+	c.issues[k] = &i
+	c.order = append(c.order, k)
+}
+
+func (c *collector) has(check, u, method, param string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.issues[Issue{Check: check, URL: u, Method: method, Param: param}.key()]
+	return ok
+}
+
+func (c *collector) list() []Issue {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]Issue, 0, len(c.order))
+	for _, k := range c.order {
+		out = append(out, *c.issues[k])
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if out[a].Check != out[b].Check {
+			return out[a].Check < out[b].Check
+		}
+		if out[a].URL != out[b].URL {
+			return out[a].URL < out[b].URL
+		}
+		return out[a].Param < out[b].Param
+	})
+	return out
+}
+
+// stripQuery returns u without query string and fragment.
+func stripQuery(u *url.URL) string {
+	c := *u
+	c.RawQuery = ""
+	c.Fragment = ""
+	c.User = nil
+	if c.Path == "" {
+		c.Path = "/"
+	}
+	return c.String()
+}
+
+const excerptLen = 900
+
+var secretHeader = regexp.MustCompile(`(?i)^(authorization|cookie|set-cookie|proxy-authorization|x-api-key|x-auth-token)$`)
+
+// dumpRequest renders req for evidence, secrets redacted, trimmed.
+func dumpRequest(req *Request) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\n", req.Method, redactURL(req.URL))
+	keys := make([]string, 0, len(req.Header))
+	for k := range req.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := strings.Join(req.Header[k], ", ")
+		if secretHeader.MatchString(k) {
+			v = "REDACTED"
+		}
+		fmt.Fprintf(&b, "%s: %s\n", k, v)
+	}
+	for name, v := range req.Cookies {
+		fmt.Fprintf(&b, "Cookie: %s=%s\n", name, v)
+	}
+	if len(req.Body) > 0 {
+		b.WriteString("\n")
+		b.WriteString(redactBody(string(req.Body)))
+	}
+	return trim(b.String(), excerptLen)
+}
+
+var secretInBody = regexp.MustCompile(`(?i)((?:password|passwd|pwd|secret|token|api_?key)[^=&"]*["]?\s*[=:]\s*"?)([^&"\s]+)`)
+
+func redactBody(s string) string { return secretInBody.ReplaceAllString(s, "${1}REDACTED") }
+
+// dumpResponse renders the status line, chosen headers and the part of
+// the body around needle (or its start).
+func dumpResponse(resp *Response, needle string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\n", resp.StatusCode, http.StatusText(resp.StatusCode))
+	keys := make([]string, 0, len(resp.Header))
+	for k := range resp.Header {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v := strings.Join(resp.Header[k], ", ")
+		if secretHeader.MatchString(k) {
+			v = redactCookieValues(v)
+		}
+		fmt.Fprintf(&b, "%s: %s\n", k, v)
+	}
+	body := string(resp.Body)
+	if len(body) > 0 {
+		b.WriteString("\n")
+		start := 0
+		if needle != "" {
+			if i := strings.Index(body, needle); i > 200 {
+				start = i - 200
+			}
+		}
+		if start > 0 {
+			b.WriteString("…")
+		}
+		b.WriteString(trim(body[start:], 500))
+	}
+	return trim(b.String(), excerptLen)
+}
+
+var cookieValue = regexp.MustCompile(`(^|,\s*)([^=;,\s]+)=([^;,]*)`)
+
+func redactCookieValues(v string) string { return cookieValue.ReplaceAllString(v, "${1}${2}=REDACTED") }
+
+func trim(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	// Cut on a rune boundary.
+	for n > 0 && n < len(s) && (s[n]&0xC0) == 0x80 {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// ToFinding converts an issue to ASFF. target is the scan's base URL.
+func (i Issue) ToFinding(prov findings.Provenance, target string) (findings.Finding, error) {
+	c, ok := Checks[i.Check]
+	if !ok {
+		return findings.Finding{}, fmt.Errorf("unknown check %q", i.Check)
+	}
+	location := strings.TrimSpace(i.Method + " " + i.Param)
+	title := c.Title
+	if i.Param != "" {
+		title = fmt.Sprintf("%s in %s %q", c.Title, i.In, i.Param)
+		if i.In == "" {
+			title = fmt.Sprintf("%s: %s", c.Title, i.Param)
+		}
+	}
+	desc := c.Description
+	if i.Detail != "" {
+		desc += " " + i.Detail
+	}
+	if i.Instances > 1 {
+		desc += fmt.Sprintf(" Seen on %d responses.", i.Instances)
+	}
+	conf := int32(i.Confidence)
+	f := findings.Finding{
+		Id:          findings.NewID(GeneratorID, i.URL, location, i.Check),
+		GeneratorId: GeneratorID,
+		Types:       append([]string(nil), c.Types...),
+		Severity:    &findings.Severity{Label: c.Severity, Original: c.Severity},
+		Confidence:  &conf,
+		Title:       trim(title, 250),
+		Description: trim(desc, 1000),
+		Remediation: &findings.Remediation{Recommendation: &findings.Recommendation{Text: c.Remediation, Url: c.RemediationURL}},
+		Resources:   []findings.Resource{{Type: "Other", Id: i.URL}},
+		ProductFields: map[string]string{
+			findings.FieldRuleID:  i.Check,
+			findings.FieldTarget:  target,
+			findings.FieldScanner: "dast",
+			"dast/CheckId":        i.Check,
+			"dast/CWE":            "CWE-" + strconv.Itoa(c.CWE),
+			"dast/Confidence":     confidenceLabel(i.Confidence),
+			"dast/Instances":      strconv.Itoa(max(i.Instances, 1)),
+		},
+	}
+	if i.Method != "" {
+		f.ProductFields["dast/Method"] = i.Method
+	}
+	if i.Param != "" {
+		f.ProductFields["dast/Parameter"] = i.Param
+	}
+	if i.In != "" {
+		f.ProductFields["dast/ParameterLocation"] = i.In
+	}
+	if i.Request != "" {
+		f.ProductFields["dast/Request"] = i.Request
+	}
+	if i.Response != "" {
+		f.ProductFields["dast/Response"] = i.Response
+	}
+	prov.Stamp(&f)
+	if err := f.Validate(); err != nil {
+		return f, err
+	}
+	return f, nil
+}
+
+func confidenceLabel(c int) string {
+	switch {
+	case c >= 90:
+		return "confirmed"
+	case c >= 70:
+		return "high"
+	case c >= 40:
+		return "medium"
+	}
+	return "low"
+}

@@ -1,0 +1,55 @@
+package dast
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// tokenBucket allows rate events per second on average with bursts of at
+// most burst events. A rate of zero or less means no limit.
+type tokenBucket struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+	now    func() time.Time
+}
+
+func newTokenBucket(rate float64, burst int, now func() time.Time) *tokenBucket {
+	if burst < 1 {
+		burst = 1
+	}
+	return &tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), last: now(), now: now}
+}
+
+// Wait blocks until a token is available or ctx ends.
+func (b *tokenBucket) Wait(ctx context.Context) error {
+	if b.rate <= 0 {
+		return ctx.Err()
+	}
+	for {
+		b.mu.Lock()
+		now := b.now()
+		b.tokens += now.Sub(b.last).Seconds() * b.rate
+		if b.tokens > b.burst {
+			b.tokens = b.burst
+		}
+		b.last = now
+		if b.tokens >= 1 {
+			b.tokens--
+			b.mu.Unlock()
+			return nil
+		}
+		wait := time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+		b.mu.Unlock()
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

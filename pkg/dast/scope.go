@@ -1,0 +1,108 @@
+package dast
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Scope decides which URLs the scanner may request: the target's scheme,
+// host and port, narrowed by include and exclude patterns. Every request
+// goes through Scope.Allows in the Sender, so no check can leave it.
+type Scope struct {
+	scheme  string
+	host    string // lower-case host without port
+	port    string // explicit or default port
+	include []*regexp.Regexp
+	exclude []*regexp.Regexp
+}
+
+// NewScope builds the scope of target. include, when not empty, requires a
+// URL to match at least one pattern; exclude removes URLs matching any.
+func NewScope(target *url.URL, include, exclude []string) (*Scope, error) {
+	if target.Scheme != "http" && target.Scheme != "https" {
+		return nil, fmt.Errorf("target %q: scheme must be http or https", target.String())
+	}
+	if target.Hostname() == "" {
+		return nil, fmt.Errorf("target %q has no host", target.String())
+	}
+	s := &Scope{scheme: target.Scheme, host: strings.ToLower(target.Hostname()), port: portOf(target)}
+	for _, p := range include {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--include %q: %w", p, err)
+		}
+		s.include = append(s.include, re)
+	}
+	for _, p := range exclude {
+		re, err := regexp.Compile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--exclude %q: %w", p, err)
+		}
+		s.exclude = append(s.exclude, re)
+	}
+	return s, nil
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
+}
+
+// Allows reports whether u is inside the scope.
+func (s *Scope) Allows(u *url.URL) bool {
+	if u == nil || u.Scheme != s.scheme || u.User != nil {
+		return false
+	}
+	if strings.ToLower(u.Hostname()) != s.host || portOf(u) != s.port {
+		return false
+	}
+	raw := u.String()
+	if len(s.include) > 0 {
+		ok := false
+		for _, re := range s.include {
+			if re.MatchString(raw) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, re := range s.exclude {
+		if re.MatchString(raw) {
+			return false
+		}
+	}
+	return true
+}
+
+// Origin is scheme://host:port of the scope, as a URL base.
+func (s *Scope) Origin() string {
+	host := s.host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if (s.scheme == "http" && s.port == "80") || (s.scheme == "https" && s.port == "443") {
+		return s.scheme + "://" + host
+	}
+	return s.scheme + "://" + host + ":" + s.port
+}
+
+// IsLoopback reports whether the scope's host is a loopback address or
+// localhost.
+func (s *Scope) IsLoopback() bool {
+	if s.host == "localhost" || strings.HasSuffix(s.host, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(s.host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,63 @@
+package dast
+
+import (
+	"bytes"
+	"regexp"
+)
+
+// Regular expressions with large alternations are slow on megabyte pages
+// (seconds per page). findNear runs them only in windows around cheap
+// literal anchors, which keeps a scan of big pages within its time budget.
+
+// asciiLower lower-cases A-Z only, so byte offsets stay those of body.
+func asciiLower(body []byte) []byte {
+	out := make([]byte, len(body))
+	for i, c := range body {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+type anchoredRegexp struct {
+	re      *regexp.Regexp
+	anchors [][]byte // lower-case literals; every match contains one
+	before  int      // bytes of context before an anchor
+	after   int      // bytes of context after an anchor
+}
+
+func anchored(re string, before, after int, anchors ...string) *anchoredRegexp {
+	a := &anchoredRegexp{re: regexp.MustCompile(re), before: before, after: after}
+	for _, s := range anchors {
+		a.anchors = append(a.anchors, []byte(s))
+	}
+	return a
+}
+
+// find returns the first match near an anchor. lower is asciiLower(body),
+// or nil to compute it.
+func (a *anchoredRegexp) find(body, lower []byte) string {
+	if lower == nil {
+		lower = asciiLower(body)
+	}
+	for _, anchor := range a.anchors {
+		off := 0
+		for n := 0; n < 200; n++ {
+			i := bytes.Index(lower[off:], anchor)
+			if i < 0 {
+				break
+			}
+			i += off
+			lo, hi := max(0, i-a.before), min(len(body), i+len(anchor)+a.after)
+			if m := a.re.Find(body[lo:hi]); m != nil {
+				return string(m)
+			}
+			off = i + len(anchor)
+		}
+	}
+	return ""
+}
+
+func (a *anchoredRegexp) match(body []byte) bool { return a.find(body, nil) != "" }

@@ -1,0 +1,87 @@
+package importer
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/secops-dev/secops/pkg/findings"
+)
+
+// parseASFF reads ASFF findings in every container people hand around: a
+// bare array (BatchImportFindings body, Prowler, DefectDojo),
+// {"Findings": [...]} (GetFindings), {"findings": [...]}, an EventBridge
+// "Security Hub Findings - Imported" event, or one finding. Findings keep
+// their own Ids, products and accounts; only what Security Hub would reject
+// is repaired (see repairASFF).
+func parseASFF(data []byte) ([]findings.Finding, error) {
+	t := stripBOM(data)
+	var list []findings.Finding
+	if t[0] == '[' {
+		if err := json.Unmarshal(t, &list); err != nil {
+			return nil, jsonErr(t, err)
+		}
+		return list, nil
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(t, &top); err != nil {
+		return nil, jsonErr(t, err)
+	}
+	raw, ok := top["Findings"]
+	if !ok {
+		raw, ok = top["findings"]
+	}
+	if !ok {
+		if detail, has := top["detail"]; has {
+			var d struct {
+				Findings json.RawMessage `json:"findings"`
+			}
+			if json.Unmarshal(detail, &d) == nil && d.Findings != nil {
+				raw, ok = d.Findings, true
+			}
+		}
+	}
+	if ok {
+		if string(raw) == "null" {
+			return nil, nil
+		}
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, jsonErr(raw, err)
+		}
+		return list, nil
+	}
+	var one findings.Finding
+	if err := json.Unmarshal(t, &one); err != nil {
+		return nil, jsonErr(t, err)
+	}
+	if one.Id == "" && one.ProductArn == "" {
+		return nil, errors.New("the document is neither an ASFF finding nor a list of them: expected a JSON array, {\"Findings\": [...]} or one finding with Id and ProductArn")
+	}
+	return []findings.Finding{one}, nil
+}
+
+// repairASFF makes a finding another producer wrote acceptable to Security
+// Hub without changing what it says: over-long titles and descriptions are
+// cut with "…", a missing description repeats the title, missing Types get
+// the generic top-level namespace, and a missing product name is read from
+// the ProductArn.
+func repairASFF(f *findings.Finding) {
+	if len(f.Types) == 0 {
+		f.Types = []string{"Software and Configuration Checks"}
+	}
+	// ProductArn: arn:aws:securityhub:REGION:ACCOUNT:product/COMPANY/PRODUCT
+	if _, rest, ok := strings.Cut(f.ProductArn, ":product/"); ok {
+		company, product, _ := strings.Cut(rest, "/")
+		if f.ProductName == "" {
+			f.ProductName = product
+		}
+		if f.CompanyName == "" && strings.Trim(company, "0123456789") != "" {
+			f.CompanyName = company
+		}
+	}
+	f.Title = truncate(f.Title, maxTitle)
+	if strings.TrimSpace(f.Description) == "" {
+		f.Description = f.Title
+	}
+	f.Description = truncate(f.Description, maxDescription)
+}

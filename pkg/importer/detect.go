@@ -1,0 +1,212 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// Detect tells a report's format from its content: the keys of a JSON
+// document or the root element of an XML one. It never trusts file names.
+// An empty document gives ErrEmptyReport.
+func Detect(data []byte) (Format, error) {
+	if len(data) > MaxReportBytes {
+		return "", fmt.Errorf("the report is %d MiB, larger than the %d MiB limit: split it or filter it with the tool first", len(data)>>20, MaxReportBytes>>20)
+	}
+	if isEmptyDocument(data) {
+		return "", ErrEmptyReport
+	}
+	t := stripBOM(data)
+	switch t[0] {
+	case '{', '[':
+		return detectJSON(t)
+	case '<':
+		return detectXML(t)
+	}
+	return "", notRecognised(t)
+}
+
+func notRecognised(t []byte) error {
+	switch {
+	case bytes.HasPrefix(t, []byte{0x1f, 0x8b}):
+		return errors.New("not a recognised report: the file is gzip-compressed; decompress it first (gunzip -c FILE | secops findings import -)")
+	case bytes.HasPrefix(t, []byte("PK\x03\x04")):
+		return errors.New("not a recognised report: the file is a zip archive; extract the report from it first")
+	}
+	what := "binary data"
+	if utf8.Valid(t[:min(len(t), 512)]) {
+		what = fmt.Sprintf("text starting %q", firstChars(t, 24))
+	}
+	return fmt.Errorf("not a recognised report (%s): expected the JSON or XML output of one of %s; pass --format if the tool is one of these", what, formatList())
+}
+
+func firstChars(b []byte, n int) string {
+	s := string(b[:min(len(b), n*4)])
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
+}
+
+// keys is a JSON object with its values left raw.
+type keys map[string]json.RawMessage
+
+func (k keys) has(names ...string) bool {
+	for _, n := range names {
+		if _, ok := k[n]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (k keys) string(name string) string {
+	var s string
+	_ = json.Unmarshal(k[name], &s)
+	return s
+}
+
+// firstElement returns the first object of a JSON array held in raw.
+func firstElement(raw json.RawMessage) (keys, bool) {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil || len(list) == 0 {
+		return nil, false
+	}
+	var k keys
+	if json.Unmarshal(list[0], &k) != nil {
+		return nil, false
+	}
+	return k, true
+}
+
+func detectJSON(t []byte) (Format, error) {
+	if t[0] == '[' {
+		first, ok := firstElement(t)
+		if !ok {
+			if !json.Valid(t) {
+				return "", fmt.Errorf("not a recognised report: the JSON is malformed (%v); expected the output of one of %s", jsonSyntax(t), formatList())
+			}
+			return "", fmt.Errorf("not a recognised report: a JSON array of something other than objects; expected one of %s", formatList())
+		}
+		switch {
+		case isASFF(first):
+			return FormatASFF, nil
+		case first.has("RuleID") || (first.has("rule") && (first.has("offender") || first.has("lineNumber") || first.has("commit"))):
+			return FormatGitleaks, nil
+		case first.has("Target") && (first.has("Vulnerabilities") || first.has("Type") || first.has("Misconfigurations")):
+			return FormatTrivy, nil
+		}
+		return "", unknownKeys(first, "array of objects")
+	}
+	var top keys
+	if err := json.Unmarshal(t, &top); err != nil {
+		return "", fmt.Errorf("not a recognised report: the JSON is malformed (%v); expected the output of one of %s", jsonSyntax(t), formatList())
+	}
+	switch {
+	case top.has("runs") && (top.has("version") || top.has("$schema")):
+		return FormatSARIF, nil
+	case top.has("SchemaVersion") && (top.has("Results") || top.has("ArtifactName") || top.has("ArtifactType")):
+		return FormatTrivy, nil
+	case top.has("ClusterName") && (top.has("Resources") || top.has("Vulnerabilities") || top.has("Misconfigurations")):
+		return FormatTrivy, nil
+	case top.has("Issues") && (top.has("Stats") || top.has("Golang errors") || top.has("GosecVersion")):
+		return FormatGosec, nil
+	case top.has("site") && (top.has("@version") || top.has("@programName") || top.has("@generated")):
+		return FormatZAP, nil
+	case top.has("dependencies") && (top.has("scanInfo") || top.has("reportSchema") || top.has("projectInfo")):
+		return FormatDependencyCheck, nil
+	case top.has("hotspots") && (top.has("paging") || top.has("components")):
+		return FormatSonarQube, nil
+	case top.has("issues") && (top.has("paging") || top.has("components") || top.has("projectName") || top.has("total") || top.has("facets")):
+		return FormatSonarQube, nil
+	case top.has("results") && (top.has("experimental_config") || looksLikeOSV(top["results"])):
+		return FormatOSVScanner, nil
+	case top.has("Findings"):
+		return FormatASFF, nil
+	case top.has("findings"):
+		if first, ok := firstElement(top["findings"]); ok && isASFF(first) {
+			return FormatASFF, nil
+		}
+		return FormatInspector2, nil
+	case isASFF(top):
+		return FormatASFF, nil
+	}
+	return "", unknownKeys(top, "JSON object")
+}
+
+func isASFF(k keys) bool {
+	return k.has("SchemaVersion", "ProductArn") || k.has("AwsAccountId", "GeneratorId")
+}
+
+func looksLikeOSV(raw json.RawMessage) bool {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return false
+	}
+	if len(list) == 0 {
+		return true
+	}
+	first, ok := firstElement(raw)
+	return ok && (first.has("packages") || first.has("source"))
+}
+
+func unknownKeys(k keys, what string) error {
+	names := make([]string, 0, len(k))
+	for n := range k {
+		names = append(names, n)
+	}
+	if len(names) > 8 {
+		names = append(names[:8], "…")
+	}
+	return fmt.Errorf("not a recognised report: a %s with keys %s; expected the JSON of one of %s; pass --format if the tool is one of these", what, strings.Join(sorted(names), ", "), formatList())
+}
+
+func detectXML(t []byte) (Format, error) {
+	root, err := xmlRoot(t)
+	if err != nil {
+		return "", fmt.Errorf("not a recognised report: the XML is malformed (%v); expected the output of one of %s", err, formatList())
+	}
+	switch root.Local {
+	case "analysis":
+		return FormatDependencyCheck, nil
+	case "OWASPZAPReport":
+		return FormatZAP, nil
+	}
+	return "", fmt.Errorf("not a recognised report: XML with root element <%s>; expected <analysis> (Dependency-Check) or <OWASPZAPReport> (ZAP), or the JSON of one of %s", root.Local, formatList())
+}
+
+// xmlRoot returns the name of the first element, past any declaration,
+// comments or processing instructions in front of it.
+func xmlRoot(t []byte) (xml.Name, error) {
+	d := xml.NewDecoder(bytes.NewReader(t))
+	d.Strict = false
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return xml.Name{}, errors.New("no root element")
+			}
+			return xml.Name{}, err
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name, nil
+		}
+	}
+}
+
+func jsonSyntax(t []byte) error {
+	var v any
+	err := json.Unmarshal(t, &v)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(t[:min(int(se.Offset), len(t))], []byte{'\n'})
+		return fmt.Errorf("line %d: %v", line, se)
+	}
+	return err
+}

@@ -1,0 +1,131 @@
+package importer
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/secops-dev/secops/pkg/findings"
+)
+
+// gitleaks JSON reports: v8 (PascalCase keys)
+// https://github.com/gitleaks/gitleaks#reporting and v7 (lowercase keys).
+type gitleaksLeak struct {
+	// v8
+	RuleID      string `json:"RuleID"`
+	Description string `json:"Description"`
+	StartLine   int    `json:"StartLine"`
+	EndLine     int    `json:"EndLine"`
+	StartColumn int    `json:"StartColumn"`
+	Match       string `json:"Match"`
+	Secret      string `json:"Secret"`
+	File        string `json:"File"`
+	Commit      string `json:"Commit"`
+	Link        string `json:"Link"`
+	Author      string `json:"Author"`
+	Date        string `json:"Date"`
+	Fingerprint string `json:"Fingerprint"`
+
+	// v7
+	Line       string `json:"line"`
+	LineNumber int    `json:"lineNumber"`
+	Offender   string `json:"offender"`
+	CommitV7   string `json:"commit"`
+	Rule       string `json:"rule"`
+	FileV7     string `json:"file"`
+	AuthorV7   string `json:"author"`
+	DateV7     string `json:"date"`
+	LeakURL    string `json:"leakURL"`
+	Repo       string `json:"repo"`
+}
+
+func parseGitleaks(data []byte) ([]findings.Finding, error) {
+	var leaks []gitleaksLeak
+	if err := json.Unmarshal(stripBOM(data), &leaks); err != nil {
+		return nil, jsonErr(data, err)
+	}
+	out := make([]findings.Finding, 0, len(leaks))
+	for _, l := range leaks {
+		v7 := l.RuleID == "" && l.Rule != ""
+		rule, file, line, commit, secret, match, author, date, link := l.RuleID, l.File, l.StartLine, l.Commit, l.Secret, l.Match, l.Author, l.Date, l.Link
+		if v7 {
+			rule, file, line, commit, secret, match, author, date, link = l.Rule, l.FileV7, l.LineNumber, l.CommitV7, l.Offender, l.Line, l.AuthorV7, l.DateV7, l.LeakURL
+		}
+		fingerprint := l.Fingerprint
+		if fingerprint == "" {
+			// gitleaks v8's own form: commit:file:rule:line (no commit
+			// when scanning a directory).
+			fingerprint = fmt.Sprintf("%s:%s:%s:%d", commit, file, rule, line)
+			fingerprint = strings.TrimPrefix(fingerprint, ":")
+		}
+		f := newFinding(FormatGitleaks, "Gitleaks", file, fmt.Sprintf("%s:%d:%d", commit, line, l.StartColumn), rule)
+		// gitleaks states no severity: a leaked secret is a high-severity
+		// problem until it is rotated, and nothing claims the tool said so.
+		f.Severity = severity(findings.SeverityHigh, "")
+		f.Types = []string{typeSecret}
+		where := file
+		if line > 0 {
+			where = fmt.Sprintf("%s:%d", file, line)
+		}
+		f.Title = fmt.Sprintf("Secret detected: %s in %s", rule, where)
+		f.Description = fmt.Sprintf("gitleaks rule %s matched %s in %s", rule, redactMatch(match, secret), where)
+		if l.Description != "" && l.Description != rule {
+			f.Description = l.Description + "\n\n" + f.Description
+		}
+		if commit != "" {
+			f.Description += fmt.Sprintf(" (commit %s", shortCommit(commit))
+			if author != "" {
+				f.Description += " by " + author
+			}
+			if date != "" {
+				f.Description += " on " + date
+			}
+			f.Description += ")"
+		}
+		f.Description += "."
+		f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{
+			Text: "Revoke and rotate the secret, then remove it from the code and, if it was committed, from the history; add a gitleaks allowlist entry only for a false positive.",
+		}}
+		f.SourceUrl = link
+		f.ProductFields[findings.FieldRuleID] = rule
+		f.ProductFields[findings.FieldPath] = file
+		f.ProductFields[findings.FieldStartLine] = itoa(line)
+		f.ProductFields[findings.FieldEndLine] = itoa(l.EndLine)
+		f.ProductFields["gitleaks/Commit"] = commit
+		f.ProductFields["gitleaks/Fingerprint"] = fingerprint
+		f.ProductFields["gitleaks/Match"] = redactMatch(match, secret)
+		f.ProductFields["gitleaks/Secret"] = redact(secret)
+		f.Resources = []findings.Resource{{Type: resourceFile, Id: firstNonEmpty(file, l.Repo, "unknown file")}}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// redact hides a secret entirely, keeping only its length, so no part of
+// it reaches the store, a report or Security Hub.
+func redact(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return fmt.Sprintf("REDACTED(%d chars)", len([]rune(secret)))
+}
+
+// redactMatch shows the text a rule matched with the secret replaced; when
+// the secret cannot be found in it (or is unknown) the whole match is hidden.
+func redactMatch(match, secret string) string {
+	match = oneLine(match)
+	if match == "" {
+		return redact(secret)
+	}
+	if secret == "" || !strings.Contains(match, oneLine(secret)) {
+		return redact(match)
+	}
+	return truncate(strings.ReplaceAll(match, oneLine(secret), "REDACTED"), 200)
+}
+
+func shortCommit(c string) string {
+	if len(c) > 12 {
+		return c[:12]
+	}
+	return c
+}

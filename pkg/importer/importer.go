@@ -1,0 +1,160 @@
+// Package importer turns the reports teams already have (SARIF, Trivy, ZAP,
+// Dependency-Check, SonarQube, gitleaks, osv-scanner, gosec, Inspector2 and
+// ASFF itself) into ASFF findings, one per problem the tool reported.
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/secops-dev/secops/pkg/findings"
+)
+
+// Format names a report format.
+type Format string
+
+// The report formats the importer reads.
+const (
+	FormatASFF            Format = "asff"
+	FormatSARIF           Format = "sarif"
+	FormatDependencyCheck Format = "dependency-check"
+	FormatSonarQube       Format = "sonarqube"
+	FormatZAP             Format = "zap"
+	FormatTrivy           Format = "trivy"
+	FormatGitleaks        Format = "gitleaks"
+	FormatOSVScanner      Format = "osv-scanner"
+	FormatGosec           Format = "gosec"
+	FormatInspector2      Format = "inspector2"
+)
+
+// MaxReportBytes is the largest report Parse accepts. Real reports are a few
+// MiB at most; anything this large is almost certainly not a report, and
+// parsing it would hold several times its size in memory.
+const MaxReportBytes = 512 << 20
+
+// ErrEmptyReport is returned by Detect for a document that holds nothing to
+// tell its format by: an empty file, JSON null or an empty array. Such a
+// report has no findings; Parse reads it as zero findings in any format.
+var ErrEmptyReport = errors.New("the report is empty (no findings), so its format cannot be told")
+
+// Formats lists every format Parse reads, in the order they are documented.
+func Formats() []Format {
+	return []Format{FormatASFF, FormatSARIF, FormatDependencyCheck, FormatSonarQube, FormatZAP,
+		FormatTrivy, FormatGitleaks, FormatOSVScanner, FormatGosec, FormatInspector2}
+}
+
+// ParseFormat reads a format name as a user types it.
+func ParseFormat(s string) (Format, error) {
+	want := strings.ToLower(strings.TrimSpace(s))
+	for _, f := range Formats() {
+		if string(f) == want {
+			return f, nil
+		}
+	}
+	switch want {
+	case "dependencycheck", "owasp-dependency-check", "depcheck":
+		return FormatDependencyCheck, nil
+	case "osv", "osvscanner":
+		return FormatOSVScanner, nil
+	case "inspector", "inspectorv2":
+		return FormatInspector2, nil
+	case "securityhub":
+		return FormatASFF, nil
+	}
+	return "", fmt.Errorf("unknown report format %q: use one of %s", s, formatList())
+}
+
+func formatList() string {
+	names := make([]string, 0, len(Formats()))
+	for _, f := range Formats() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ", ")
+}
+
+// ReadAll reads a whole report from r (a file or standard input), refusing
+// one larger than MaxReportBytes before it fills memory.
+func ReadAll(r io.Reader) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, MaxReportBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxReportBytes {
+		return nil, fmt.Errorf("the report is larger than the %d MiB limit: split it or filter it with the tool first", MaxReportBytes>>20)
+	}
+	return data, nil
+}
+
+// parser converts one report document into findings before they are
+// finished (truncated, stamped and validated) by Parse.
+type parser func(data []byte) ([]findings.Finding, error)
+
+func parserFor(f Format) (parser, bool) {
+	switch f {
+	case FormatASFF:
+		return parseASFF, true
+	case FormatSARIF:
+		return parseSARIF, true
+	case FormatDependencyCheck:
+		return parseDependencyCheck, true
+	case FormatSonarQube:
+		return parseSonarQube, true
+	case FormatZAP:
+		return parseZAP, true
+	case FormatTrivy:
+		return parseTrivy, true
+	case FormatGitleaks:
+		return parseGitleaks, true
+	case FormatOSVScanner:
+		return parseOSVScanner, true
+	case FormatGosec:
+		return parseGosec, true
+	case FormatInspector2:
+		return parseInspector2, true
+	}
+	return nil, false
+}
+
+// Parse reads a report of format f and returns one ASFF finding per problem
+// the tool reported, stamped with prov. Every finding passes Validate; a
+// report that holds nothing (empty file, JSON null, no results) gives no
+// findings and no error.
+func Parse(ctx context.Context, f Format, data []byte, prov findings.Provenance) ([]findings.Finding, error) {
+	if len(data) > MaxReportBytes {
+		return nil, fmt.Errorf("import %s report: it is %d MiB, larger than the %d MiB limit: split the report or filter it with the tool first", f, len(data)>>20, MaxReportBytes>>20)
+	}
+	p, ok := parserFor(f)
+	if !ok {
+		return nil, fmt.Errorf("unknown report format %q: use one of %s", f, formatList())
+	}
+	if isEmptyDocument(data) {
+		return nil, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	list, err := p(data)
+	if err != nil {
+		return nil, fmt.Errorf("import %s report: %w", f, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i := range list {
+		if f == FormatASFF {
+			repairASFF(&list[i])
+			prov.Stamp(&list[i])
+			continue
+		}
+		finish(&list[i], prov)
+	}
+	for i := range list {
+		if err := list[i].Validate(); err != nil {
+			return nil, fmt.Errorf("import %s report: finding #%d: %w", f, i+1, err)
+		}
+	}
+	return list, nil
+}

@@ -1,0 +1,67 @@
+// Package sast finds insecure code: gosec on every Go module under the scan
+// root, and Semgrep when it is installed and given a local rules config.
+package sast
+
+import (
+	"context"
+	"os/exec"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/scanner"
+)
+
+// GeneratorIds of SAST findings.
+const (
+	GeneratorGosec   = "secops/sast/gosec"
+	GeneratorSemgrep = "secops/sast/semgrep"
+)
+
+// Options tunes the SAST scanner.
+type Options struct {
+	// SemgrepConfig is a local Semgrep rules file or directory. Without
+	// it Semgrep is not run: its registry configs need the network.
+	SemgrepConfig string
+	// LookPath finds executables; nil means exec.LookPath. Tests swap it.
+	LookPath func(string) (string, error)
+}
+
+// Scanner is the SAST scanner.
+type Scanner struct {
+	opts Options
+}
+
+var _ scanner.Scanner = (*Scanner)(nil)
+
+// New returns a SAST scanner.
+func New(opts Options) *Scanner {
+	if opts.LookPath == nil {
+		opts.LookPath = exec.LookPath
+	}
+	return &Scanner{opts: opts}
+}
+
+// Name implements scanner.Scanner.
+func (s *Scanner) Name() string { return "sast" }
+
+// GeneratorIds implements scanner.Scanner. Semgrep's generator is listed
+// only when Semgrep is configured, so a scan without it never archives
+// Semgrep findings from an earlier scan that had it.
+func (s *Scanner) GeneratorIds() []string {
+	if s.opts.SemgrepConfig != "" {
+		return []string{GeneratorGosec, GeneratorSemgrep}
+	}
+	return []string{GeneratorGosec}
+}
+
+// Scan implements scanner.Scanner.
+func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
+	var res scanner.Result
+	if err := scanGo(ctx, root, s.opts.LookPath, &res); err != nil {
+		return res, err
+	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	scanSemgrep(ctx, root, s.opts, &res)
+	return res, ctx.Err()
+}

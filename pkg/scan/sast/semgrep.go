@@ -1,0 +1,50 @@
+package sast
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strings"
+
+	"github.com/secops-dev/secops/pkg/scanner"
+)
+
+// scanSemgrep runs Semgrep with the local config, if both are there. A
+// configured Semgrep that is missing or fails makes the result incomplete.
+func scanSemgrep(ctx context.Context, root string, opts Options, res *scanner.Result) {
+	bin, lookErr := opts.LookPath("semgrep")
+	if opts.SemgrepConfig == "" {
+		if lookErr == nil {
+			res.Warnings = append(res.Warnings, "semgrep is installed but was not run: give a local rules file with --semgrep-config (registry rules need the network)")
+		}
+		return
+	}
+	if lookErr != nil {
+		res.Warnings = append(res.Warnings, "--semgrep-config is set but semgrep is not on PATH; install it (pip install semgrep) or drop the flag")
+		res.Incomplete = true
+		return
+	}
+	cmd := exec.CommandContext(ctx, bin, "scan", "--sarif", "--config", opts.SemgrepConfig,
+		"--metrics", "off", "--disable-version-check", "--quiet", ".")
+	cmd.Dir = root
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("semgrep failed (%v): %s", err, lastLine(stderr.String())))
+		res.Incomplete = true
+		return
+	}
+	list, err := parseSARIF(root, stdout.Bytes())
+	if err != nil {
+		res.Warnings = append(res.Warnings, err.Error())
+		res.Incomplete = true
+		return
+	}
+	res.Findings = append(res.Findings, list...)
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}

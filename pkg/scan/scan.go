@@ -1,0 +1,328 @@
+// Package scan runs the source scanners (SCA, secrets, SAST) over a
+// directory, applies the ignore file and decides the CI gate. It knows the
+// scanners only through scanner.Scanner, and nothing about the command line.
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/scan/ignore"
+	"github.com/secops-dev/secops/pkg/scanner"
+)
+
+// Options is one scan.
+type Options struct {
+	// Root is the directory to scan.
+	Root string
+	// Scanners are the scanners available; Only picks some of them by name
+	// (empty: all).
+	Scanners []scanner.Scanner
+	Only     []string
+	// IgnoreFile is the ignore file; empty means Root/.secopsignore if it
+	// exists.
+	IgnoreFile string
+	// Provenance stamps the findings; its Now is also the clock that
+	// decides whether ignore entries have expired.
+	Provenance findings.Provenance
+	Progress   *progress.Reporter
+}
+
+// ScannerResult is what one scanner did.
+type ScannerResult struct {
+	Name         string
+	GeneratorIds []string
+	// Found counts active findings, Ignored those an ignore entry covers.
+	Found      int
+	Ignored    int
+	Skipped    []scanner.Skipped
+	Warnings   []string
+	Incomplete bool
+	Err        error
+	Duration   time.Duration
+}
+
+// Complete reports whether the scanner's result may archive findings it no
+// longer reports.
+func (r ScannerResult) Complete() bool { return r.Err == nil && !r.Incomplete }
+
+// Outcome is the result of a scan.
+type Outcome struct {
+	Root string
+	// Target is the absolute scan root, written to every finding's
+	// secops/Target so a later scan of the same tree finds them again.
+	Target string
+	// Findings are the active findings, most severe first; Ignored are
+	// those an ignore entry covers.
+	Findings []findings.Finding
+	Ignored  []findings.Finding
+	Results  []ScannerResult
+	// ExpiredIgnores are ignore entries that no longer apply.
+	ExpiredIgnores []ignore.Entry
+	// Scope covers the scanners that completed without error; nil when
+	// none did. Imports of partial results must not archive.
+	Scope *findings.Scope
+}
+
+// FailOn reports whether an active finding is at or above the severity
+// label threshold.
+func (o *Outcome) FailOn(threshold string) bool {
+	min := findings.SeverityRank(threshold)
+	if o == nil || min < 0 {
+		return false
+	}
+	for i := range o.Findings {
+		if findings.SeverityRank(o.Findings[i].SeverityLabel()) >= min {
+			return true
+		}
+	}
+	return false
+}
+
+// Err joins the errors of the scanners that failed, nil when none did.
+func (o *Outcome) Err() error {
+	var errs []error
+	for _, r := range o.Results {
+		if r.Err != nil {
+			errs = append(errs, fmt.Errorf("%s scanner: %w", r.Name, r.Err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Select returns the scanners named in only (all when only is empty), in
+// the order given by available. An unknown name is an error listing the
+// known ones.
+func Select(available []scanner.Scanner, only []string) ([]scanner.Scanner, error) {
+	if len(only) == 0 {
+		return available, nil
+	}
+	want := map[string]bool{}
+	for _, n := range only {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" {
+			continue
+		}
+		found := false
+		for _, s := range available {
+			if s.Name() == n {
+				found = true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("unknown scanner %q: use %s", n, strings.Join(Names(available), ", "))
+		}
+		want[n] = true
+	}
+	var out []scanner.Scanner
+	for _, s := range available {
+		if want[s.Name()] {
+			out = append(out, s)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no scanner selected: use %s", strings.Join(Names(available), ", "))
+	}
+	return out, nil
+}
+
+// Names lists the scanners' names.
+func Names(list []scanner.Scanner) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = s.Name()
+	}
+	return out
+}
+
+// Run scans opts.Root with the selected scanners concurrently. A scanner
+// that fails does not stop the others: its error is in its result and in
+// Outcome.Err. The error returned is only for problems that stop the whole
+// scan (no such directory, an invalid ignore file, an unknown scanner).
+func Run(ctx context.Context, opts Options) (*Outcome, error) {
+	selected, err := Select(opts.Scanners, opts.Only)
+	if err != nil {
+		return nil, err
+	}
+	target, err := filepath.Abs(opts.Root)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", opts.Root, err)
+	}
+	if err := checkDir(target); err != nil {
+		return nil, err
+	}
+	ignorePath, optional := opts.IgnoreFile, false
+	if ignorePath == "" {
+		ignorePath, optional = filepath.Join(target, ignore.DefaultName), true
+	}
+	ign, err := ignore.Load(ignorePath, optional)
+	if err != nil {
+		return nil, err
+	}
+	now := opts.Provenance.Now
+	if now.IsZero() {
+		return nil, errors.New("scan: Provenance.Now is not set")
+	}
+	activeIgnores, expired := ign.Split(now)
+
+	out := &Outcome{Root: opts.Root, Target: target, ExpiredIgnores: expired}
+	out.Results = make([]ScannerResult, len(selected))
+	raw := make([][]findings.Finding, len(selected))
+
+	var mu sync.Mutex // serialises progress lines
+	step := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		opts.Progress.Step(format, args...)
+	}
+	step("scanning %s with %s", opts.Root, strings.Join(Names(selected), ", "))
+	var wg sync.WaitGroup
+	for i, s := range selected {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			res, err := runOne(ctx, s, target, opts.Provenance)
+			r := ScannerResult{
+				Name:         s.Name(),
+				GeneratorIds: s.GeneratorIds(),
+				Skipped:      res.Skipped,
+				Warnings:     res.Warnings,
+				Incomplete:   res.Incomplete,
+				Err:          err,
+			}
+			list, invalid := prepare(res.Findings, target, opts.Provenance)
+			if invalid != nil {
+				r.Err = errors.Join(r.Err, invalid)
+			}
+			r.Duration = time.Since(start)
+			out.Results[i], raw[i] = r, list
+			if r.Err != nil {
+				step("%s failed after %.1fs", s.Name(), r.Duration.Seconds())
+			} else {
+				step("%s: %d findings, %d skipped (%.1fs)", s.Name(), len(list), len(r.Skipped), r.Duration.Seconds())
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	seen := map[string]bool{}
+	var complete []string
+	for i := range out.Results {
+		r := &out.Results[i]
+		var mine []findings.Finding
+		for _, f := range raw[i] {
+			if seen[f.Id] {
+				continue
+			}
+			seen[f.Id] = true
+			mine = append(mine, f)
+		}
+		kept, ignored := ignore.Apply(mine, activeIgnores)
+		r.Found, r.Ignored = len(kept), len(ignored)
+		out.Findings = append(out.Findings, kept...)
+		out.Ignored = append(out.Ignored, ignored...)
+		if r.Complete() {
+			complete = append(complete, r.GeneratorIds...)
+		}
+	}
+	Sort(out.Findings)
+	Sort(out.Ignored)
+	if len(complete) > 0 {
+		p := opts.Provenance
+		region, account := p.Region, p.AwsAccountId
+		if region == "" {
+			region = findings.LocalRegion
+		}
+		if account == "" {
+			account = findings.LocalAccountID
+		}
+		out.Scope = &findings.Scope{
+			ProductArn:   findings.DefaultProductArn(p.Partition, region, account),
+			Target:       target,
+			GeneratorIds: complete,
+		}
+	}
+	return out, nil
+}
+
+// runOne runs a scanner and turns a panic into an error, so one broken
+// scanner cannot take the others down.
+func runOne(ctx context.Context, s scanner.Scanner, root string, prov findings.Provenance) (res scanner.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res = scanner.Result{}
+			err = fmt.Errorf("internal error: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return s.Scan(ctx, root, prov)
+}
+
+// prepare stamps each finding, writes the scan target into it and keeps
+// only valid ASFF; invalid findings are reported, never silently dropped.
+func prepare(list []findings.Finding, target string, prov findings.Provenance) ([]findings.Finding, error) {
+	var out []findings.Finding
+	var errs []error
+	for _, f := range list {
+		if f.ProductFields == nil {
+			f.ProductFields = map[string]string{}
+		}
+		f.ProductFields[findings.FieldTarget] = target
+		prov.Stamp(&f)
+		if err := f.Validate(); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, f)
+	}
+	if len(errs) > 0 {
+		return out, fmt.Errorf("%d findings dropped: %w", len(errs), errors.Join(errs...))
+	}
+	return out, nil
+}
+
+// Sort orders findings most severe first, then by file, line and Id.
+func Sort(list []findings.Finding) {
+	sort.SliceStable(list, func(i, j int) bool {
+		a, b := &list[i], &list[j]
+		if ra, rb := findings.SeverityRank(a.SeverityLabel()), findings.SeverityRank(b.SeverityLabel()); ra != rb {
+			return ra > rb
+		}
+		if pa, pb := location(a), location(b); pa != pb {
+			return pa < pb
+		}
+		la, _ := strconv.Atoi(a.ProductFields[findings.FieldStartLine])
+		lb, _ := strconv.Atoi(b.ProductFields[findings.FieldStartLine])
+		if la != lb {
+			return la < lb
+		}
+		return a.Id < b.Id
+	})
+}
+
+func location(f *findings.Finding) string {
+	if p := f.ProductFields[findings.FieldPath]; p != "" {
+		return p
+	}
+	for _, v := range f.Vulnerabilities {
+		for _, p := range v.VulnerablePackages {
+			if p.FilePath != "" {
+				return p.FilePath
+			}
+		}
+	}
+	return ""
+}

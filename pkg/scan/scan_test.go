@@ -1,0 +1,247 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/scanner"
+)
+
+// fakeScanner returns canned results, standing in for real scanners.
+type fakeScanner struct {
+	name   string
+	gens   []string
+	result scanner.Result
+	err    error
+	panics bool
+}
+
+func (f *fakeScanner) Name() string           { return f.name }
+func (f *fakeScanner) GeneratorIds() []string { return f.gens }
+func (f *fakeScanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
+	if f.panics {
+		panic("boom")
+	}
+	return f.result, f.err
+}
+
+func fakeFinding(gen, rule, path, severity string) findings.Finding {
+	return findings.Finding{
+		Id:            findings.NewID(gen, path, "1", rule),
+		GeneratorId:   gen,
+		Title:         rule + " in " + path,
+		Description:   "test finding",
+		Types:         []string{"Software and Configuration Checks/Vulnerabilities"},
+		Severity:      findings.NewSeverity(severity, severity),
+		Resources:     []findings.Resource{{Type: "Other", Id: path}},
+		ProductFields: map[string]string{findings.FieldRuleID: rule, findings.FieldPath: path, findings.FieldTarget: "relative/elsewhere"},
+	}
+}
+
+var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
+func run(t *testing.T, root string, only []string, scanners ...scanner.Scanner) *Outcome {
+	t.Helper()
+	out, err := Run(context.Background(), Options{
+		Root:       root,
+		Scanners:   scanners,
+		Only:       only,
+		Provenance: findings.LocalProvenance(testNow, "secops"),
+	})
+	if err != nil {
+		t.Fatalf("Run() error = %v", err)
+	}
+	return out
+}
+
+func TestRunCollectsAndScopes(t *testing.T) {
+	root := t.TempDir()
+	sca := &fakeScanner{name: "sca", gens: []string{"secops/sca"}, result: scanner.Result{
+		Findings: []findings.Finding{fakeFinding("secops/sca", "GHSA-1", "go.mod", "HIGH"), fakeFinding("secops/sca", "GHSA-2", "go.mod", "CRITICAL")},
+		Warnings: []string{"database is 9 days old"},
+	}}
+	secrets := &fakeScanner{name: "secrets", gens: []string{"secops/secrets"}, err: errors.New("disk on fire")}
+	sast := &fakeScanner{name: "sast", gens: []string{"secops/sast/gosec", "secops/sast/semgrep"}, result: scanner.Result{
+		Findings:   []findings.Finding{fakeFinding("secops/sast/gosec", "G101", "main.go", "MEDIUM")},
+		Incomplete: true,
+		Skipped:    []scanner.Skipped{{Path: "broken/x.go", Reason: "does not parse"}},
+	}}
+	out := run(t, root, nil, sca, secrets, sast)
+
+	abs, _ := filepath.Abs(root)
+	if out.Target != abs {
+		t.Errorf("Target = %q, want %q", out.Target, abs)
+	}
+	var rules []string
+	for _, f := range out.Findings {
+		rules = append(rules, f.ProductFields[findings.FieldRuleID])
+		if f.ProductFields[findings.FieldTarget] != abs {
+			t.Errorf("finding %s target = %q", f.Id, f.ProductFields[findings.FieldTarget])
+		}
+		if err := f.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+	if want := []string{"GHSA-2", "GHSA-1", "G101"}; !reflect.DeepEqual(rules, want) {
+		t.Errorf("findings = %v, want %v (most severe first)", rules, want)
+	}
+	if out.Scope == nil || !reflect.DeepEqual(out.Scope.GeneratorIds, []string{"secops/sca"}) {
+		t.Fatalf("Scope = %+v, want only secops/sca (secrets failed, sast incomplete)", out.Scope)
+	}
+	if out.Scope.Target != abs || out.Scope.ProductArn != "arn:aws:securityhub:us-east-1:000000000000:product/000000000000/default" {
+		t.Errorf("Scope = %+v", out.Scope)
+	}
+	err := out.Err()
+	if err == nil || !strings.Contains(err.Error(), "secrets scanner: disk on fire") {
+		t.Errorf("Err() = %v", err)
+	}
+	got := map[string]ScannerResult{}
+	for _, r := range out.Results {
+		got[r.Name] = r
+	}
+	if got["sca"].Found != 2 || len(got["sca"].Warnings) != 1 || !got["sca"].Complete() {
+		t.Errorf("sca result = %+v", got["sca"])
+	}
+	if got["sast"].Found != 1 || len(got["sast"].Skipped) != 1 || got["sast"].Complete() {
+		t.Errorf("sast result = %+v", got["sast"])
+	}
+	if got["secrets"].Complete() {
+		t.Error("failed secrets scanner counted as complete")
+	}
+}
+
+func TestRunGate(t *testing.T) {
+	root := t.TempDir()
+	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{
+		fakeFinding("g", "G101", "a.go", "HIGH"),
+		fakeFinding("g", "G204", "a.go", "MEDIUM"),
+	}}}
+	out := run(t, root, nil, s)
+	tests := []struct {
+		threshold string
+		want      bool
+	}{
+		{"LOW", true}, {"MEDIUM", true}, {"HIGH", true}, {"CRITICAL", false}, {"", false}, {"bogus", false},
+	}
+	for _, tt := range tests {
+		if got := out.FailOn(tt.threshold); got != tt.want {
+			t.Errorf("FailOn(%q) = %v, want %v", tt.threshold, got, tt.want)
+		}
+	}
+}
+
+func TestRunIgnoreFile(t *testing.T) {
+	root := t.TempDir()
+	ign := `- rule: G101
+  reason: names of settings, not passwords
+  expires: 2026-12-31
+- rule: G204
+  reason: was accepted until the refactor
+  expires: 2026-01-31
+`
+	if err := os.WriteFile(filepath.Join(root, ".secopsignore"), []byte(ign), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{
+		fakeFinding("g", "G101", "a.go", "HIGH"),
+		fakeFinding("g", "G204", "a.go", "MEDIUM"),
+	}}}
+	out := run(t, root, nil, s)
+	if len(out.Findings) != 1 || out.Findings[0].ProductFields[findings.FieldRuleID] != "G204" {
+		t.Errorf("active = %v, want only G204 (its entry expired)", out.Findings)
+	}
+	if len(out.Ignored) != 1 || out.Ignored[0].ProductFields[findings.FieldRuleID] != "G101" {
+		t.Errorf("ignored = %v, want G101", out.Ignored)
+	}
+	if len(out.ExpiredIgnores) != 1 || out.ExpiredIgnores[0].Rule != "G204" {
+		t.Errorf("expired = %v", out.ExpiredIgnores)
+	}
+	if out.FailOn("HIGH") {
+		t.Error("ignored HIGH finding still fails the gate")
+	}
+	if !out.FailOn("MEDIUM") {
+		t.Error("MEDIUM finding whose ignore entry expired does not fail the gate")
+	}
+	if r := out.Results[0]; r.Found != 1 || r.Ignored != 1 {
+		t.Errorf("result counts = %+v", r)
+	}
+
+	// A named ignore file that does not exist, or one that is malformed, stops the scan.
+	_, err := Run(context.Background(), Options{Root: root, Scanners: []scanner.Scanner{s}, IgnoreFile: filepath.Join(root, "nope.yaml"), Provenance: findings.LocalProvenance(testNow, "secops")})
+	if err == nil {
+		t.Error("missing named ignore file: no error")
+	}
+	bad := filepath.Join(root, "bad.yaml")
+	os.WriteFile(bad, []byte("- rule: G101\n"), 0o600)
+	_, err = Run(context.Background(), Options{Root: root, Scanners: []scanner.Scanner{s}, IgnoreFile: bad, Provenance: findings.LocalProvenance(testNow, "secops")})
+	if err == nil || !strings.Contains(err.Error(), "bad.yaml:1:") {
+		t.Errorf("malformed ignore file: error = %v, want one naming line 1", err)
+	}
+}
+
+func TestRunSurvivesPanicsAndInvalidFindings(t *testing.T) {
+	root := t.TempDir()
+	broken := fakeFinding("g", "X", "a.go", "HIGH")
+	broken.Title = ""
+	good := fakeFinding("g", "Y", "a.go", "LOW")
+	s1 := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{broken, good, good}}}
+	s2 := &fakeScanner{name: "secrets", gens: []string{"s"}, panics: true}
+	out := run(t, root, nil, s1, s2)
+	if len(out.Findings) != 1 || out.Findings[0].ProductFields[findings.FieldRuleID] != "Y" {
+		t.Errorf("findings = %v, want the valid one once", out.Findings)
+	}
+	if out.Results[0].Err == nil || !strings.Contains(out.Results[0].Err.Error(), "Title: required") {
+		t.Errorf("invalid finding not reported: %v", out.Results[0].Err)
+	}
+	if out.Results[1].Err == nil || !strings.Contains(out.Results[1].Err.Error(), "boom") {
+		t.Errorf("panic not reported: %v", out.Results[1].Err)
+	}
+	if out.Scope != nil {
+		t.Errorf("Scope = %+v, want nil when no scanner completed", out.Scope)
+	}
+}
+
+func TestSelect(t *testing.T) {
+	all := []scanner.Scanner{&fakeScanner{name: "sca"}, &fakeScanner{name: "secrets"}, &fakeScanner{name: "sast"}}
+	tests := []struct {
+		only    []string
+		want    []string
+		wantErr string
+	}{
+		{nil, []string{"sca", "secrets", "sast"}, ""},
+		{[]string{"sast", "SCA"}, []string{"sca", "sast"}, ""},
+		{[]string{"secrets", ""}, []string{"secrets"}, ""},
+		{[]string{"dast"}, nil, `unknown scanner "dast": use sca, secrets, sast`},
+		{[]string{""}, nil, "no scanner selected"},
+	}
+	for _, tt := range tests {
+		got, err := Select(all, tt.only)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("Select(%v) error = %v, want %q", tt.only, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(Names(got), tt.want) {
+			t.Errorf("Select(%v) = %v, %v; want %v", tt.only, Names(got), err, tt.want)
+		}
+	}
+}
+
+func TestRunRootErrors(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(file, []byte("x"), 0o600)
+	for _, root := range []string{filepath.Join(t.TempDir(), "missing"), file} {
+		_, err := Run(context.Background(), Options{Root: root, Provenance: findings.LocalProvenance(testNow, "secops")})
+		if err == nil {
+			t.Errorf("Run(%s): no error", root)
+		}
+	}
+}

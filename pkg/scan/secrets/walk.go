@@ -1,0 +1,187 @@
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
+	"github.com/zricethezav/gitleaks/v8/detect"
+	"github.com/zricethezav/gitleaks/v8/report"
+
+	"github.com/secops-dev/secops/pkg/scanner"
+)
+
+// sniffSize is how much of a file is read to tell text from binary, as git does.
+const sniffSize = 8000
+
+// walk lists the regular files under root that are worth scanning, with
+// paths relative to root: .git and what .gitignore excludes are left out,
+// binary, huge and unreadable files are reported as skipped. Symlinks are
+// not followed; broken ones and loops are reported.
+func walk(ctx context.Context, root string, maxSize int64) (files []string, skipped []scanner.Skipped, err error) {
+	var patterns []gitignore.Pattern
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, werr error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		if werr != nil {
+			if path == root {
+				return werr
+			}
+			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: "cannot read: " + reason(werr)})
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		parts := strings.Split(rel, "/")
+		if path != root && gitignore.NewMatcher(patterns).Match(parts, d.IsDir()) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch {
+		case d.IsDir():
+			if d.Name() == ".git" && path != root {
+				return filepath.SkipDir
+			}
+			ps, err := readGitignore(path, parts, path == root)
+			if err != nil {
+				skipped = append(skipped, scanner.Skipped{Path: rel + "/.gitignore", Reason: "cannot read: " + reason(err)})
+			}
+			patterns = append(patterns, ps...)
+			return nil
+		case d.Type()&fs.ModeSymlink != 0:
+			if _, err := os.Stat(path); err != nil {
+				skipped = append(skipped, scanner.Skipped{Path: rel, Reason: symlinkReason(err)})
+			}
+			return nil
+		case !d.Type().IsRegular():
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: "cannot read: " + reason(err)})
+			return nil
+		}
+		if info.Size() > maxSize {
+			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: fmt.Sprintf("larger than %d MB", maxSize>>20)})
+			return nil
+		}
+		if info.Size() == 0 {
+			return nil
+		}
+		files = append(files, rel)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("walk %s: %w", root, err)
+	}
+	return files, skipped, nil
+}
+
+// readGitignore reads dir/.gitignore, with patterns scoped to dir. At the
+// root, .git/info/exclude counts too.
+func readGitignore(dir string, domain []string, isRoot bool) ([]gitignore.Pattern, error) {
+	if isRoot {
+		domain = nil
+	}
+	var out []gitignore.Pattern
+	names := []string{".gitignore"}
+	if isRoot {
+		names = append(names, filepath.Join(".git", "info", "exclude"))
+	}
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			line = strings.TrimRight(line, "\r")
+			if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			out = append(out, gitignore.ParsePattern(line, domain))
+		}
+	}
+	return out, nil
+}
+
+func symlinkReason(err error) string {
+	if errors.Is(err, syscall.ELOOP) {
+		return "symlink loop"
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return "broken symlink"
+	}
+	return "symlink: " + reason(err)
+}
+
+func reason(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// scanFiles runs the detector over files with a few workers. Binary files
+// found on reading are reported as skipped.
+func scanFiles(ctx context.Context, d *detect.Detector, root string, files []string, workers int) ([]report.Finding, []scanner.Skipped) {
+	var (
+		mu      sync.Mutex
+		found   []report.Finding
+		skipped []scanner.Skipped
+		wg      sync.WaitGroup
+	)
+	jobs := make(chan string)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rel := range jobs {
+				fs, skip := scanFile(ctx, d, root, rel)
+				mu.Lock()
+				found = append(found, fs...)
+				if skip != nil {
+					skipped = append(skipped, *skip)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, f := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- f
+	}
+	close(jobs)
+	wg.Wait()
+	return found, skipped
+}
+
+func scanFile(ctx context.Context, d *detect.Detector, root, rel string) ([]report.Finding, *scanner.Skipped) {
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, &scanner.Skipped{Path: rel, Reason: "cannot read: " + reason(err)}
+	}
+	if bytes.IndexByte(data[:min(len(data), sniffSize)], 0) >= 0 {
+		return nil, &scanner.Skipped{Path: rel, Reason: "binary file"}
+	}
+	return d.DetectContext(ctx, detect.Fragment{Raw: string(data), FilePath: rel, StartLine: 1}), nil
+}

@@ -1,0 +1,45 @@
+package securityhub
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestTokenBucket(t *testing.T) {
+	tests := []struct {
+		rate     float64
+		burst, n int
+		want     time.Duration // simulated time n requests take
+	}{
+		{10, 30, 30, 0},
+		{10, 30, 31, 100 * time.Millisecond},
+		{10, 30, 130, 10 * time.Second},
+		{3, 6, 6, 0},
+		{3, 6, 12, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		b := newTokenBucket(tt.rate, tt.burst, clock.Now, clock.Sleep)
+		start := clock.Now()
+		var at []request
+		for range tt.n {
+			if err := b.Wait(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			at = append(at, request{at: clock.Now()})
+		}
+		if got := clock.Now().Sub(start); got < tt.want || got > tt.want+time.Millisecond {
+			t.Errorf("rate %.0f burst %d: %d requests took %s, want %s", tt.rate, tt.burst, tt.n, got, tt.want)
+		}
+		checkPacing(t, at, tt.rate, tt.burst)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b := newTokenBucket(1, 1, time.Now, sleep)
+	b.Wait(context.Background())
+	if err := b.Wait(ctx); err == nil {
+		t.Error("Wait with a cancelled context returned nil")
+	}
+}
