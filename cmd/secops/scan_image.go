@@ -36,9 +36,10 @@ func newCmdScanImageWith(f *Factory, runF func(context.Context, *scanImageOption
 or an image in a registry (Amazon ECR included: credentials come from the Docker
 config and its credential helpers, e.g. docker-credential-ecr-login).
 
-Debian/Ubuntu (dpkg), Alpine (apk) and Red Hat-family (rpm) packages and the lockfiles found in the
-layers are matched against OSV advisories: offline from the database that
-'secops db update' downloads (--offline, --db DIR), or through the OSV API.
+Debian/Ubuntu (dpkg), Alpine (apk) and Red Hat-family (rpm) packages and the
+lockfiles found in the layers are matched against OSV advisories: offline from
+the database that 'secops db update' downloads (--offline, --db DIR), or through
+the OSV API.
 Findings name the image digest and the layer of each package database.`,
 		Example: `  secops scan image app.tar --offline
   secops scan image ./oci-layout --db ./osv-db -o json
