@@ -14,16 +14,16 @@ import (
 func TestLockfileFormats(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{
-		"yarn/yarn.lock": "# yarn lockfile v1\n\n\n\"@demo/pkg@^0.0.1\":\n  version \"0.0.1\"\n  resolved \"https://registry.yarnpkg.com/@demo/pkg/-/pkg-0.0.1.tgz\"\n",
-		"pnpm/pnpm-lock.yaml": "lockfileVersion: '6.0'\n\npackages:\n\n  /@demo/pkg@1.2.3-beta.1:\n    resolution: {integrity: sha512-AAAA}\n    dev: false\n",
-		"gradle/gradle.lockfile": "# Gradle lockfile\norg.example:demo-core:5.3.17=compileClasspath,runtimeClasspath\nempty=\n",
-		"poetry/poetry.lock": "[[package]]\nname = \"demo-pkg-core\"\nversion = \"1.5\"\ndescription = \"\"\noptional = false\npython-versions = \"*\"\n\n[metadata]\nlock-version = \"2.0\"\npython-versions = \"^3.11\"\ncontent-hash = \"x\"\n",
-		"pipenv/Pipfile.lock": `{"_meta": {"hash": {"sha256": "x"}}, "default": {"demo-pkg-core": {"version": "==3.2.4"}}, "develop": {}}`,
-		"uv/uv.lock": "version = 1\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"demo-pkg-core\"\nversion = \"4.0.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
-		"php/composer.lock": `{"packages": [{"name": "demo/php-pkg", "version": "1.0.0"}], "packages-dev": []}`,
+		"yarn/yarn.lock":            "# yarn lockfile v1\n\n\n\"@demo/pkg@^0.0.1\":\n  version \"0.0.1\"\n  resolved \"https://registry.yarnpkg.com/@demo/pkg/-/pkg-0.0.1.tgz\"\n",
+		"pnpm/pnpm-lock.yaml":       "lockfileVersion: '6.0'\n\npackages:\n\n  /@demo/pkg@1.2.3-beta.1:\n    resolution: {integrity: sha512-AAAA}\n    dev: false\n",
+		"gradle/gradle.lockfile":    "# Gradle lockfile\norg.example:demo-core:5.3.17=compileClasspath,runtimeClasspath\nempty=\n",
+		"poetry/poetry.lock":        "[[package]]\nname = \"demo-pkg-core\"\nversion = \"1.5\"\ndescription = \"\"\noptional = false\npython-versions = \"*\"\n\n[metadata]\nlock-version = \"2.0\"\npython-versions = \"^3.11\"\ncontent-hash = \"x\"\n",
+		"pipenv/Pipfile.lock":       `{"_meta": {"hash": {"sha256": "x"}}, "default": {"demo-pkg-core": {"version": "==3.2.4"}}, "develop": {}}`,
+		"uv/uv.lock":                "version = 1\nrequires-python = \">=3.12\"\n\n[[package]]\nname = \"demo-pkg-core\"\nversion = \"4.0.1\"\nsource = { registry = \"https://pypi.org/simple\" }\n",
+		"php/composer.lock":         `{"packages": [{"name": "demo/php-pkg", "version": "1.0.0"}], "packages-dev": []}`,
 		"dotnet/packages.lock.json": `{"version": 1, "dependencies": {"net8.0": {"Demo.Pkg": {"type": "Direct", "requested": "[1.0.0, )", "resolved": "1.0.0"}}}}`,
-		"ruby/Gemfile.lock": goodGemfileLock,
-		"go/go.mod": "module example.com/app\n\ngo 1.22\n\ntoolchain go1.22.4\n\nrequire example.com/demo/jwt v3.2.0+incompatible\n",
+		"ruby/Gemfile.lock":         goodGemfileLock,
+		"go/go.mod":                 "module example.com/app\n\ngo 1.22\n\ntoolchain go1.22.4\n\nrequire example.com/demo/jwt v3.2.0+incompatible\n",
 	})
 	s := New(Options{DBDir: ownDB, Offline: true})
 	pkgs, skipped, err := s.Packages(context.Background(), root)
