@@ -22,6 +22,7 @@ type globalOptions struct {
 	Verbose     bool
 	ConfigPath  string
 	StorePath   string
+	Backend     string
 }
 
 // Factory hands commands their dependencies lazily, so --help and flag

@@ -131,6 +131,7 @@ By default only ACTIVE findings are listed.`,
 		newCmdFindingsUpdate(f),
 		newCmdFindingsImport(f),
 		newCmdFindingsExport(f),
+		newCmdFindingsPush(f),
 	)
 	return cmd
 }

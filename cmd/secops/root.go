@@ -54,6 +54,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 	pf.BoolVarP(&g.Verbose, "verbose", "v", false, "print more detail about what secops does")
 	pf.StringVar(&g.ConfigPath, "config", "", "config file (default $XDG_CONFIG_HOME/secops/config.yaml)")
 	pf.StringVar(&g.StorePath, "store", "", "local findings store (default $XDG_DATA_HOME/secops/findings.db)")
+	pf.StringVar(&g.Backend, "backend", backendAuto, "findings backend: local, securityhub, or auto (Security Hub when AWS credentials and a Region resolve)")
 
 	cmd.AddCommand(
 		newCmdFindings(f),

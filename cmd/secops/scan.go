@@ -32,6 +32,8 @@ type ScanOptions struct {
 	Progress func() *progress.Reporter
 	// Store opens the findings store the results go to.
 	Store func(ctx context.Context) (findings.Store, error)
+	// Uploader sends the scan's findings to Security Hub (--upload).
+	Uploader func(ctx context.Context, list []findings.Finding, scope *findings.Scope) error
 	// Scanners builds the scanners from the options; tests replace it.
 	Scanners func(opts *ScanOptions) []scanner.Scanner
 
@@ -44,8 +46,11 @@ type ScanOptions struct {
 	OutputFileFormat string
 	DBDir            string
 	Offline          bool
+	Upload           bool
 	SecretsHistory   bool
 	SemgrepConfig    string
+	Target           string
+	Verbose          bool
 }
 
 const scanLong = `Scan a directory for vulnerable dependencies (sca), committed credentials
@@ -65,10 +70,14 @@ YAML list whose entries carry a reason and usually an expiry date:
   - id: 3f2a9c0d1e4b                    # one finding, by (short) Id
     reason: test fixture, not a real credential
 
-Expired entries stop applying and are listed on stderr.
+Expired entries stop applying and are listed on stderr; -v lists the
+findings the file covers.
 
 Secrets are never printed or stored: findings keep the first four characters
 and a SHA-256 of the value.
+
+The scan image, dast and sonarqube subcommands scan other things; to scan a
+directory that has one of their names, write it as a path (./image).
 
 Exit status: 0 when the scan ran (whatever it found), 1 when --fail-on is set
 and an active finding is at or above it, 2 when a scanner failed.`
@@ -90,6 +99,7 @@ const scanExample = `  # Scan the current directory and see everything found
 func newCmdScan(f *Factory) *cobra.Command {
 	cmd := newCmdScanWith(f, nil)
 	cmd.AddCommand(
+		newCmdScanImage(f),
 		newCmdScanDast(f),
 		newCmdScanSonarqube(f),
 	)
@@ -103,7 +113,8 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 		IO:       f.IO,
 		Now:      f.Now,
 		Progress: f.Progress,
-		Store:    f.Store,
+		Store:    f.ScanStore,
+		Uploader: f.uploadScan,
 		Scanners: sourceScanners,
 	}
 	cmd := &cobra.Command{
@@ -118,6 +129,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 				opts.Path = args[0]
 			}
 			opts.Output = f.Globals.Output
+			opts.Verbose = f.Globals.Verbose
 			if err := checkOutput(opts.Output, formatNames()...); err != nil {
 				return err
 			}
@@ -154,8 +166,10 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.StringVar(&opts.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension)")
 	fl.StringVar(&opts.DBDir, "db", "", "offline vulnerability database directory (OSV records)")
 	fl.BoolVar(&opts.Offline, "offline", false, "never use the network: advisories come from the offline database")
+	fl.BoolVar(&opts.Upload, "upload", false, "also send the findings to AWS Security Hub (failures stay pending locally; see findings push)")
 	fl.BoolVar(&opts.SecretsHistory, "secrets-history", false, "also scan the git history for secrets")
 	fl.StringVar(&opts.SemgrepConfig, "semgrep-config", "", "run Semgrep (if installed) with this local rules file or directory")
+	fl.StringVar(&opts.Target, "target", "", "name that identifies the scanned tree across scans (default: git remote origin and sub-directory, else the absolute path)")
 	return cmd
 }
 
@@ -209,6 +223,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		Scanners:   opts.Scanners(opts),
 		Only:       opts.Only,
 		IgnoreFile: opts.IgnoreFile,
+		Target:     opts.Target,
 		Provenance: findings.LocalProvenance(now, "secops"),
 		Progress:   prog,
 	})
@@ -227,7 +242,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		return fmt.Errorf("store findings: %w", err)
 	}
 
-	reportNotes(opts.IO.ErrOut, out)
+	reportNotes(opts.IO.ErrOut, out, opts.Verbose)
 	format, _ := report.ParseFormat(opts.Output)
 	ropts := report.Options{
 		Color:    opts.IO.ColorEnabled(),
@@ -257,6 +272,11 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		}
 	}
 
+	if opts.Upload {
+		if err := opts.Uploader(ctx, out.Findings, out.Scope); err != nil {
+			return err
+		}
+	}
 	if len(imported.Failed) > 0 {
 		return fmt.Errorf("the store refused %d findings (first: %s: %s)", len(imported.Failed), imported.Failed[0].Id, imported.Failed[0].ErrorMessage)
 	}
@@ -277,7 +297,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 
 // reportNotes tells the user, on stderr, what the scan passed over and
 // which ignore entries no longer apply.
-func reportNotes(w io.Writer, out *scan.Outcome) {
+func reportNotes(w io.Writer, out *scan.Outcome, verbose bool) {
 	for _, r := range out.Results {
 		for _, s := range r.Skipped {
 			fmt.Fprintf(w, "%s: skipped %s: %s\n", r.Name, s.Path, s.Reason)
@@ -287,6 +307,12 @@ func reportNotes(w io.Writer, out *scan.Outcome) {
 		}
 		if r.Err != nil {
 			fmt.Fprintf(w, "%s: error: %v\n", r.Name, r.Err)
+		}
+	}
+	if verbose {
+		for _, f := range out.Ignored {
+			e := out.IgnoredBy[f.Id]
+			fmt.Fprintf(w, "ignored: %s %s %s (line %d: %s)\n", findings.ShortID(f.Id), f.SeverityLabel(), f.Title, e.Line, e.Reason)
 		}
 	}
 	if len(out.ExpiredIgnores) > 0 {

@@ -5,7 +5,7 @@ import "context"
 // defaultDastStore opens the Factory's findings store.
 func defaultDastStore(f *Factory) func(ctx context.Context) (dastStore, error) {
 	return func(ctx context.Context) (dastStore, error) {
-		st, err := f.Store(ctx)
+		st, err := f.ScanStore(ctx)
 		if err != nil {
 			return nil, err
 		}

@@ -89,7 +89,7 @@ func scanImageRun(ctx context.Context, f *Factory, opts *scanImageOptions) error
 	reportScanNotes(f, res)
 	header := fmt.Sprintf("image %s: %d finding(s)", opts.Ref, len(res.Findings))
 	if !opts.NoStore {
-		store, err := f.Store(ctx)
+		store, err := f.ScanStore(ctx)
 		if err != nil {
 			return err
 		}

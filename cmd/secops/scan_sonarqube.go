@@ -71,7 +71,7 @@ func newCmdScanSonarqubeRun(f *Factory, runF func(*scanSonarqubeOptions) error) 
 		Now:      f.Now,
 		Getenv:   os.Getenv,
 		Progress: f.Progress,
-		Store:    f.Store,
+		Store:    f.ScanStore,
 		Pull:     sonarqube.Pull,
 	}
 	cmd := &cobra.Command{

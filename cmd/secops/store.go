@@ -2,10 +2,20 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
+	"github.com/secops-dev/secops/pkg/awsconfig"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/localstore"
+	"github.com/secops-dev/secops/pkg/securityhub"
+)
+
+// Backends a user can pick with --backend.
+const (
+	backendAuto        = "auto"
+	backendLocal       = "local"
+	backendSecurityHub = "securityhub"
 )
 
 // openLocalStore opens the SQLite store at --store (SECOPS_STORE) or the
@@ -22,7 +32,45 @@ func (f *Factory) openLocalStore(ctx context.Context) (*localstore.Store, error)
 	return localstore.Open(ctx, path, localstore.WithClock(f.Now))
 }
 
-// Store opens the findings backend the user chose.
+// openSecurityHub builds the Security Hub backend from the global AWS flags.
+func (f *Factory) openSecurityHub(ctx context.Context) (*securityhub.Store, error) {
+	cfg, err := f.AWSConfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Region == "" {
+		return nil, errors.New("Security Hub is regional: pass --region or set AWS_REGION")
+	}
+	return securityhub.New(cfg, securityhub.Options{Now: f.Now}), nil
+}
+
+// Store opens the findings backend chosen with --backend: the local store,
+// Security Hub, or (auto, the default) Security Hub when AWS credentials
+// and a Region resolve and the local store otherwise.
 func (f *Factory) Store(ctx context.Context) (findings.Store, error) {
+	switch f.Globals.Backend {
+	case backendLocal:
+		return f.openLocalStore(ctx)
+	case backendSecurityHub:
+		return f.openSecurityHub(ctx)
+	case backendAuto, "":
+		if f.awsDetected(ctx) {
+			return f.openSecurityHub(ctx)
+		}
+		return f.openLocalStore(ctx)
+	}
+	return nil, &usageError{err: fmt.Errorf("--backend %q: use local, securityhub or auto", f.Globals.Backend)}
+}
+
+// awsDetected is --backend auto's test, made without any network call.
+func (f *Factory) awsDetected(ctx context.Context) bool {
+	return awsconfig.Detect(ctx, awsconfig.Options{Profile: f.Globals.Profile, Region: f.Globals.Region})
+}
+
+// ScanStore is where scanners write: always the local store, which keeps
+// the archive bookkeeping and anything an upload could not deliver.
+// `secops scan --upload` and `secops findings push` send findings on to
+// Security Hub.
+func (f *Factory) ScanStore(ctx context.Context) (findings.Store, error) {
 	return f.openLocalStore(ctx)
 }

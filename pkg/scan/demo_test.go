@@ -13,6 +13,7 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/report"
 	"github.com/secops-dev/secops/pkg/scan/sast"
+	"github.com/secops-dev/secops/pkg/scan/sca"
 	"github.com/secops-dev/secops/pkg/scan/secrets"
 	"github.com/secops-dev/secops/pkg/scanner"
 )
@@ -65,10 +66,14 @@ func offlineGo(t *testing.T) {
 func TestDemoAnswerKey(t *testing.T) {
 	offlineGo(t)
 	want := expected(t)
-	if len(want["secrets"]) != 2 || len(want["sast"]) != 17 {
-		t.Fatalf("answer key has %d secrets and %d sast rows; the table format changed?", len(want["secrets"]), len(want["sast"]))
+	if len(want["secrets"]) != 2 || len(want["sast"]) != 17 || len(want["sca"]) != 16 {
+		t.Fatalf("answer key has %d secrets, %d sast and %d sca rows; the table format changed?", len(want["secrets"]), len(want["sast"]), len(want["sca"]))
 	}
-	out := run(t, demoRoot, nil, secrets.New(secrets.Options{}), sast.New(sast.Options{}))
+	db := filepath.Join("..", "..", "testdata", "osv")
+	out := run(t, demoRoot, nil,
+		sca.New(sca.Options{DBDir: db, Offline: true}),
+		secrets.New(secrets.Options{}),
+		sast.New(sast.Options{}))
 	if err := out.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -76,22 +81,30 @@ func TestDemoAnswerKey(t *testing.T) {
 	for i := range out.Findings {
 		f := &out.Findings[i]
 		name := "sast"
-		if f.GeneratorId == secrets.GeneratorID {
+		switch f.GeneratorId {
+		case secrets.GeneratorID:
 			name = "secrets"
+		case sca.Generator:
+			name = "sca"
 		}
 		got[name] = append(got[name], row(f))
 	}
-	for _, name := range []string{"secrets", "sast"} {
+	for _, name := range []string{"sca", "secrets", "sast"} {
 		sort.Strings(got[name])
 		if strings.Join(got[name], "\n") != strings.Join(want[name], "\n") {
 			t.Errorf("%s findings:\n%s\nanswer key:\n%s", name, strings.Join(got[name], "\n"), strings.Join(want[name], "\n"))
 		}
 	}
-	if out.Scope == nil || strings.Join(out.Scope.GeneratorIds, ",") != "secops/secrets,secops/sast/gosec" {
+	if out.Scope == nil || strings.Join(out.Scope.GeneratorIds, ",") != "secops/sca,secops/secrets,secops/sast/gosec" {
 		t.Errorf("Scope = %+v", out.Scope)
 	}
-	if !out.FailOn("HIGH") || out.FailOn("CRITICAL") {
-		t.Error("gate: want HIGH to fail and CRITICAL to pass without SCA")
+	if !out.FailOn("CRITICAL") {
+		t.Error("gate: CRITICAL findings do not fail --fail-on CRITICAL")
+	}
+	for _, r := range out.Results {
+		if !r.Complete() || len(r.Skipped) != 0 || len(r.Warnings) != 0 {
+			t.Errorf("%s: complete %v, skipped %v, warnings %v", r.Name, r.Complete(), r.Skipped, r.Warnings)
+		}
 	}
 
 	// The planted secrets never appear in the outcome, nor in any report
@@ -127,4 +140,20 @@ func TestDemoAnswerKey(t *testing.T) {
 	}
 }
 
-var _ scanner.Scanner = (*fakeScanner)(nil)
+// BenchmarkDemoScan is a whole `secops scan` of the demo app without the
+// store: all three scanners, the ignore file and the gate.
+func BenchmarkDemoScan(b *testing.B) {
+	b.Setenv("GOPROXY", "off")
+	b.Setenv("GOFLAGS", "-mod=readonly")
+	scanners := []scanner.Scanner{
+		sca.New(sca.Options{DBDir: filepath.Join("..", "..", "testdata", "osv"), Offline: true}),
+		secrets.New(secrets.Options{}),
+		sast.New(sast.Options{}),
+	}
+	for b.Loop() {
+		out, err := Run(b.Context(), Options{Root: demoRoot, Scanners: scanners, Provenance: findings.LocalProvenance(testNow, "secops")})
+		if err != nil || out.Err() != nil || len(out.Findings) != 35 {
+			b.Fatalf("scan: %v, %v, %d findings", err, out.Err(), len(out.Findings))
+		}
+	}
+}

@@ -29,6 +29,9 @@ type Options struct {
 	// (empty: all).
 	Scanners []scanner.Scanner
 	Only     []string
+	// Target names what is scanned, for matching findings across scans;
+	// empty means DescribeTarget of the root.
+	Target string
 	// IgnoreFile is the ignore file; empty means Root/.secopsignore if it
 	// exists.
 	IgnoreFile string
@@ -59,14 +62,19 @@ func (r ScannerResult) Complete() bool { return r.Err == nil && !r.Incomplete }
 // Outcome is the result of a scan.
 type Outcome struct {
 	Root string
-	// Target is the absolute scan root, written to every finding's
-	// secops/Target so a later scan of the same tree finds them again.
+	// Target names the scanned tree (see DescribeTarget); it is written
+	// to every finding's secops/Target and is part of every finding's Id,
+	// so a later scan of the same tree finds them again and two trees
+	// never share findings.
 	Target string
 	// Findings are the active findings, most severe first; Ignored are
 	// those an ignore entry covers.
 	Findings []findings.Finding
 	Ignored  []findings.Finding
-	Results  []ScannerResult
+	// IgnoredBy maps the Id of each ignored finding to the entry that
+	// covers it.
+	IgnoredBy map[string]ignore.Entry
+	Results   []ScannerResult
 	// ExpiredIgnores are ignore entries that no longer apply.
 	ExpiredIgnores []ignore.Entry
 	// Scope covers the scanners that completed without error; nil when
@@ -154,16 +162,20 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	target, err := filepath.Abs(opts.Root)
+	absRoot, err := filepath.Abs(opts.Root)
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", opts.Root, err)
 	}
-	if err := checkDir(target); err != nil {
+	if err := checkDir(absRoot); err != nil {
 		return nil, err
+	}
+	target := opts.Target
+	if target == "" {
+		target = DescribeTarget(absRoot)
 	}
 	ignorePath, optional := opts.IgnoreFile, false
 	if ignorePath == "" {
-		ignorePath, optional = filepath.Join(target, ignore.DefaultName), true
+		ignorePath, optional = filepath.Join(absRoot, ignore.DefaultName), true
 	}
 	ign, err := ignore.Load(ignorePath, optional)
 	if err != nil {
@@ -175,7 +187,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	}
 	activeIgnores, expired := ign.Split(now)
 
-	out := &Outcome{Root: opts.Root, Target: target, ExpiredIgnores: expired}
+	out := &Outcome{Root: opts.Root, Target: target, ExpiredIgnores: expired, IgnoredBy: map[string]ignore.Entry{}}
 	out.Results = make([]ScannerResult, len(selected))
 	raw := make([][]findings.Finding, len(selected))
 
@@ -192,7 +204,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 		go func() {
 			defer wg.Done()
 			start := time.Now()
-			res, err := runOne(ctx, s, target, opts.Provenance)
+			res, err := runOne(ctx, s, absRoot, opts.Provenance)
 			r := ScannerResult{
 				Name:         s.Name(),
 				GeneratorIds: s.GeneratorIds(),
@@ -232,6 +244,9 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 			mine = append(mine, f)
 		}
 		kept, ignored := ignore.Apply(mine, activeIgnores)
+		for i := range ignored {
+			out.IgnoredBy[ignored[i].Id], _ = ignore.Match(&ignored[i], activeIgnores)
+		}
 		r.Found, r.Ignored = len(kept), len(ignored)
 		out.Findings = append(out.Findings, kept...)
 		out.Ignored = append(out.Ignored, ignored...)
@@ -271,8 +286,9 @@ func runOne(ctx context.Context, s scanner.Scanner, root string, prov findings.P
 	return s.Scan(ctx, root, prov)
 }
 
-// prepare stamps each finding, writes the scan target into it and keeps
-// only valid ASFF; invalid findings are reported, never silently dropped.
+// prepare stamps each finding, writes the scan target into it, makes its
+// Id unique to the target, and keeps only valid ASFF; invalid findings are
+// reported, never silently dropped.
 func prepare(list []findings.Finding, target string, prov findings.Provenance) ([]findings.Finding, error) {
 	var out []findings.Finding
 	var errs []error
@@ -281,6 +297,11 @@ func prepare(list []findings.Finding, target string, prov findings.Provenance) (
 			f.ProductFields = map[string]string{}
 		}
 		f.ProductFields[findings.FieldTarget] = target
+		if f.Id != "" && f.GeneratorId != "" {
+			// Scanners name findings by paths relative to the root; the
+			// same lockfile in two projects must still be two findings.
+			f.Id = findings.NewID(f.GeneratorId, target, "", f.Id)
+		}
 		prov.Stamp(&f)
 		if err := f.Validate(); err != nil {
 			errs = append(errs, err)

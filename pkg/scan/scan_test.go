@@ -160,6 +160,9 @@ func TestRunIgnoreFile(t *testing.T) {
 	if len(out.Ignored) != 1 || out.Ignored[0].ProductFields[findings.FieldRuleID] != "G101" {
 		t.Errorf("ignored = %v, want G101", out.Ignored)
 	}
+	if e := out.IgnoredBy[out.Ignored[0].Id]; e.Rule != "G101" || e.Reason != "names of settings, not passwords" {
+		t.Errorf("IgnoredBy = %+v", out.IgnoredBy)
+	}
 	if len(out.ExpiredIgnores) != 1 || out.ExpiredIgnores[0].Rule != "G204" {
 		t.Errorf("expired = %v", out.ExpiredIgnores)
 	}

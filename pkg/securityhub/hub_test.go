@@ -52,6 +52,7 @@ type request struct {
 	bodyBytes  int
 	batch      int
 	maxResults int
+	nextToken  string
 	filters    map[string]json.RawMessage
 	sort       []map[string]string
 	status     int
@@ -215,7 +216,7 @@ func (h *fakeHub) getFindings(w http.ResponseWriter, body []byte, req *request) 
 	if err := json.Unmarshal(body, &in); err != nil {
 		h.t.Errorf("GetFindings body: %v", err)
 	}
-	req.maxResults, req.filters, req.sort = in.MaxResults, in.Filters, in.SortCriteria
+	req.maxResults, req.nextToken, req.filters, req.sort = in.MaxResults, in.NextToken, in.Filters, in.SortCriteria
 	if in.MaxResults < 1 || in.MaxResults > 100 {
 		writeError(w, 400, "InvalidInputException", "MaxResults must be a number between 1 and 100")
 		return
@@ -416,6 +417,21 @@ func (h *fakeHub) batchUpdate(w http.ResponseWriter, body []byte) {
 		out.ProcessedFindings = append(out.ProcessedFindings, ident(fi))
 	}
 	writeJSON(w, out)
+}
+
+// pages drops the repeats of a GetFindings page: on a loaded machine the
+// client now and then loses a loopback connection while reading a reply
+// ("use of closed network connection") and the SDK rightly asks again.
+func pages(reqs []request) []request {
+	seen := map[string]bool{}
+	var out []request
+	for _, r := range reqs {
+		if r.status == 200 && !seen[r.nextToken] {
+			seen[r.nextToken] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (h *fakeHub) requestsOf(op string) []request {

@@ -27,6 +27,9 @@ type PushResult struct {
 	// Failed are the findings left pending in the local store, with the
 	// reason; `secops findings push --retry-failed` sends them again.
 	Failed []findings.FailedFinding
+	// Archived counts the Security Hub findings Upload archived because
+	// a complete scan no longer reports them.
+	Archived int
 }
 
 // pushChunk is how many findings Push hands to Import at a time, so that
@@ -104,4 +107,39 @@ func markPending(ctx context.Context, local *localstore.Store, failed []findings
 		}
 	}
 	return nil
+}
+
+// Upload sends the findings of one scan, already imported into the local
+// store, to Security Hub (`secops scan --upload`). Like Push it clears the
+// pending mark of what Security Hub accepted and marks the rest pending
+// with its error. With scope (a complete scan), ACTIVE findings of the
+// scope in Security Hub that list does not hold are archived there, as the
+// local import archived them locally; a partial or failed scan must pass a
+// nil scope.
+func Upload(ctx context.Context, local *localstore.Store, remote *Store, list []findings.Finding, scope *findings.Scope) (PushResult, error) {
+	res := PushResult{Total: len(list)}
+	accepted, failed, importErr := remote.importAll(ctx, list)
+	bctx := context.WithoutCancel(ctx)
+	if err := local.ClearPending(bctx, accepted); err != nil {
+		return res, fmt.Errorf("upload findings: %w", err)
+	}
+	if err := markPending(bctx, local, failed); err != nil {
+		return res, fmt.Errorf("upload findings: %w", err)
+	}
+	res.Sent, res.Failed = len(accepted), failed
+	if importErr != nil {
+		return res, fmt.Errorf("upload findings: %w (%d findings kept pending: run `secops findings push --retry-failed` when it is fixed)", importErr, len(failed))
+	}
+	if scope == nil {
+		return res, nil
+	}
+	archived, failed, err := remote.archiveMissing(ctx, list, scope)
+	res.Archived = archived
+	// The findings to archive live in Security Hub only; their failures
+	// are reported, and the next complete scan archives them again.
+	res.Failed = append(res.Failed, failed...)
+	if err != nil {
+		return res, fmt.Errorf("upload findings: %w", err)
+	}
+	return res, nil
 }

@@ -186,3 +186,40 @@ func TestPushStopsOnFatalError(t *testing.T) {
 		}
 	}
 }
+
+// TestUpload sends one scan's findings with scope archiving and keeps the
+// one Security Hub refuses pending locally.
+func TestUpload(t *testing.T) {
+	remote, hub, clock := newTestStore(t)
+	ctx := context.Background()
+	local, list := newLocal(t, 5, clock.Now())
+	if _, err := remote.Import(ctx, list, findings.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The next scan no longer reports list[4]; Security Hub refuses list[3].
+	clock.Sleep(ctx, time.Hour)
+	scan := make([]findings.Finding, 4)
+	for i := range scan {
+		scan[i] = localFinding(i, "HIGH", "app", clock.Now())
+	}
+	hub.refuse = func(id string) (string, string, bool) { return "InvalidInput", "bad", id == scan[3].Id }
+	scope := &findings.Scope{ProductArn: scan[0].ProductArn, Target: "app", GeneratorIds: []string{"secops/sca"}}
+	res, err := Upload(ctx, local, remote, scan, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 4 || res.Sent != 3 || res.Archived != 1 || len(res.Failed) != 1 || res.Failed[0].Id != scan[3].Id {
+		t.Errorf("Upload = %+v", res)
+	}
+	pending, _ := local.Pending(ctx)
+	if len(pending) != 1 || pending[0].Id != scan[3].Id || pending[0].ProductFields[findings.FieldPending] != "InvalidInput: bad" {
+		t.Errorf("pending after upload: %v", pending)
+	}
+	active, err := remote.Query(ctx, findings.Query{RecordState: findings.RecordActive})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameSet(ids(active), ids(list[:4])) {
+		t.Errorf("active in Security Hub: %v", ids(active))
+	}
+}

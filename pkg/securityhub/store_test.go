@@ -102,9 +102,9 @@ func TestQueryPaginatesAndFilters(t *testing.T) {
 	if gotIDs := ids(got); !sameSet(gotIDs, want) {
 		t.Fatalf("--severity HIGH: %d findings, want the %d HIGH ones", len(gotIDs), len(want))
 	}
-	reqs := hub.requestsOf("GetFindings")[before:]
+	reqs := pages(hub.requestsOf("GetFindings")[before:])
 	if len(reqs) != 3 {
-		t.Errorf("%d GetFindings requests, want 3 pages of ≤100 for 240 findings", len(reqs))
+		t.Errorf("%d GetFindings pages, want 3 pages of ≤100 for 240 findings", len(reqs))
 	}
 	for _, r := range reqs {
 		if r.maxResults != 100 {
@@ -138,7 +138,7 @@ func TestQueryPaginatesAndFilters(t *testing.T) {
 			t.Fatalf("the first 120 should be the CRITICAL ones, got %s", f.SeverityLabel())
 		}
 	}
-	reqs = hub.requestsOf("GetFindings")[before:]
+	reqs = pages(hub.requestsOf("GetFindings")[before:])
 	if len(reqs) != 2 || reqs[0].maxResults != 100 || reqs[1].maxResults != 30 {
 		t.Errorf("limit 130: requests %+v", reqs)
 	}

@@ -295,10 +295,16 @@ func Apply(list []findings.Finding, entries []Entry) (kept, ignored []findings.F
 }
 
 func covered(f *findings.Finding, entries []Entry) bool {
+	_, ok := Match(f, entries)
+	return ok
+}
+
+// Match returns the first entry that covers the finding.
+func Match(f *findings.Finding, entries []Entry) (Entry, bool) {
 	for _, e := range entries {
 		if e.Matches(f) {
-			return true
+			return e, true
 		}
 	}
-	return false
+	return Entry{}, false
 }

@@ -224,7 +224,7 @@ func gosecFinding(root string, is *issue.Issue) findings.Finding {
 	title := fmt.Sprintf("%s: %s", is.RuleID, is.What)
 	desc := fmt.Sprintf("gosec rule %s (%s) at %s line %s: %s", is.RuleID, cweID, path, is.Line, is.What)
 	f := findings.Finding{
-		Id:          findings.NewID(GeneratorGosec, root+"/"+path, is.Line+":"+is.Col, is.RuleID),
+		Id:          findings.NewID(GeneratorGosec, path, is.Line+":"+is.Col, is.RuleID),
 		GeneratorId: GeneratorGosec,
 		Types:       []string{"Software and Configuration Checks/Vulnerabilities"},
 		Title:       truncate(title, 256),

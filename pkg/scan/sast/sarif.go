@@ -69,10 +69,10 @@ type sarifLocation struct {
 	} `json:"physicalLocation"`
 }
 
-// parseSARIF turns a Semgrep SARIF report on root into findings. Paths in
-// the report are relative to root (Semgrep runs with root as its working
-// directory); results without a location are still findings, about root.
-func parseSARIF(root string, data []byte) ([]findings.Finding, error) {
+// parseSARIF turns a Semgrep SARIF report into findings. Paths in the
+// report are relative to the scan root (Semgrep runs there); results
+// without a location are still findings, about the root.
+func parseSARIF(data []byte) ([]findings.Finding, error) {
 	var log sarifLog
 	if err := json.Unmarshal(data, &log); err != nil {
 		return nil, fmt.Errorf("read Semgrep SARIF: %w", err)
@@ -87,13 +87,13 @@ func parseSARIF(root string, data []byte) ([]findings.Finding, error) {
 			rules[r.ID] = r
 		}
 		for _, r := range run.Results {
-			out = append(out, sarifFinding(root, r, rules[r.RuleID]))
+			out = append(out, sarifFinding(r, rules[r.RuleID]))
 		}
 	}
 	return out, nil
 }
 
-func sarifFinding(root string, r sarifResult, rule sarifRule) findings.Finding {
+func sarifFinding(r sarifResult, rule sarifRule) findings.Finding {
 	file, line, endLine, col := ".", 0, 0, 0
 	if len(r.Locations) > 0 {
 		pl := r.Locations[0].PhysicalLocation
@@ -124,7 +124,7 @@ func sarifFinding(root string, r sarifResult, rule sarifRule) findings.Finding {
 		title = firstLine(msg)
 	}
 	f := findings.Finding{
-		Id:          findings.NewID(GeneratorSemgrep, root+"/"+file, strconv.Itoa(line)+":"+strconv.Itoa(col), ruleID),
+		Id:          findings.NewID(GeneratorSemgrep, file, strconv.Itoa(line)+":"+strconv.Itoa(col), ruleID),
 		GeneratorId: GeneratorSemgrep,
 		Types:       []string{"Software and Configuration Checks/Vulnerabilities"},
 		Title:       truncate(ruleID+": "+title, 256),

@@ -196,7 +196,7 @@ func TestParseSARIF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := parseSARIF("/src", data)
+	list, err := parseSARIF(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,7 +232,7 @@ func TestParseSARIF(t *testing.T) {
 	}
 
 	for _, bad := range []string{`{`, `{"version":"2.0.0","runs":[]}`, `[]`} {
-		if _, err := parseSARIF("/src", []byte(bad)); err == nil {
+		if _, err := parseSARIF([]byte(bad)); err == nil {
 			t.Errorf("parseSARIF(%s): no error", bad)
 		}
 	}
@@ -297,6 +297,15 @@ func TestSemgrep(t *testing.T) {
 			t.Errorf("findings %d incomplete %v warnings %v", len(res.Findings), res.Incomplete, res.Warnings)
 		}
 	})
+	t.Run("relative config", func(t *testing.T) {
+		argsFile := fakeSemgrep(t, false)
+		scan(t, New(Options{SemgrepConfig: "rules.yml"}), root)
+		args, _ := os.ReadFile(argsFile)
+		cwd, _ := os.Getwd()
+		if !strings.Contains(string(args), "--config "+filepath.Join(cwd, "rules.yml")+" ") {
+			t.Errorf("semgrep ran with %s, want the config relative to the working directory", args)
+		}
+	})
 	t.Run("configured, not installed", func(t *testing.T) {
 		res := scan(t, New(Options{SemgrepConfig: rulesFile, LookPath: noSemgrep}), root)
 		if !res.Incomplete || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "not on PATH") {
@@ -312,7 +321,7 @@ func FuzzParseSARIF(f *testing.F) {
 	f.Add([]byte(`{"version":"2.1.0","runs":[{"results":[{"ruleId":"r","locations":[{"physicalLocation":{"artifactLocation":{"uri":"../../etc/passwd"},"region":{"startLine":-4}}}]}]}]}`))
 	f.Add([]byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{"rules":[{"id":"r","properties":{"security-severity":"nan"}}]}},"results":[{"ruleId":"r"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		list, err := parseSARIF("/src", data)
+		list, err := parseSARIF(data)
 		if err != nil {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/secops-dev/secops/pkg/scanner"
@@ -25,7 +26,14 @@ func scanSemgrep(ctx context.Context, root string, opts Options, res *scanner.Re
 		res.Incomplete = true
 		return
 	}
-	cmd := exec.CommandContext(ctx, bin, "scan", "--sarif", "--config", opts.SemgrepConfig,
+	// Semgrep runs in root; a relative config is the user's, relative to here.
+	config, err := filepath.Abs(opts.SemgrepConfig)
+	if err != nil {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("--semgrep-config %s: %v", opts.SemgrepConfig, err))
+		res.Incomplete = true
+		return
+	}
+	cmd := exec.CommandContext(ctx, bin, "scan", "--sarif", "--config", config,
 		"--metrics", "off", "--disable-version-check", "--quiet", ".")
 	cmd.Dir = root
 	var stdout, stderr bytes.Buffer
@@ -35,7 +43,7 @@ func scanSemgrep(ctx context.Context, root string, opts Options, res *scanner.Re
 		res.Incomplete = true
 		return
 	}
-	list, err := parseSARIF(root, stdout.Bytes())
+	list, err := parseSARIF(stdout.Bytes())
 	if err != nil {
 		res.Warnings = append(res.Warnings, err.Error())
 		res.Incomplete = true

@@ -121,7 +121,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	found, more := scanFiles(ctx, d, root, files, s.opts.Workers)
 	res.Skipped = append(res.Skipped, more...)
 	for _, f := range found {
-		res.Findings = append(res.Findings, toFinding(root, f))
+		res.Findings = append(res.Findings, toFinding(f))
 	}
 	if s.opts.History {
 		hist, warn, err := scanHistory(ctx, s, root)
@@ -133,7 +133,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 			res.Incomplete = true
 		}
 		for _, f := range hist {
-			res.Findings = append(res.Findings, toFinding(root, f))
+			res.Findings = append(res.Findings, toFinding(f))
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -176,7 +176,7 @@ func Hash(secret string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func toFinding(root string, g report.Finding) findings.Finding {
+func toFinding(g report.Finding) findings.Finding {
 	path := strings.TrimPrefix(g.File, "./")
 	location := strconv.Itoa(g.StartLine) + ":" + strconv.Itoa(g.StartColumn)
 	fingerprint := fmt.Sprintf("%s:%s:%d", path, g.RuleID, g.StartLine)
@@ -194,7 +194,7 @@ func toFinding(root string, g report.Finding) findings.Finding {
 		desc = desc[:1021] + "..."
 	}
 	f := findings.Finding{
-		Id:          findings.NewID(GeneratorID, root+"/"+path, location, g.RuleID),
+		Id:          findings.NewID(GeneratorID, path, location, g.RuleID),
 		GeneratorId: GeneratorID,
 		Types:       []string{"Sensitive Data Identifications/Passwords"},
 		Title:       fmt.Sprintf("Secret (%s) in %s", g.RuleID, path),

@@ -143,7 +143,7 @@ func TestScanSkipsAndIgnores(t *testing.T) {
 	want := []string{
 		"blob.bin: binary file",
 		"dangling: broken symlink",
-		"huge.txt: larger than 0 MB",
+		"huge.txt: larger than 1 KB",
 		"loop-a: symlink loop",
 		"loop-b: symlink loop",
 	}

@@ -76,7 +76,7 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 			return nil
 		}
 		if info.Size() > maxSize {
-			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: fmt.Sprintf("larger than %d MB", maxSize>>20)})
+			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: "larger than " + formatSize(maxSize)})
 			return nil
 		}
 		if info.Size() == 0 {
@@ -184,4 +184,15 @@ func scanFile(ctx context.Context, d *detect.Detector, root, rel string) ([]repo
 		return nil, &scanner.Skipped{Path: rel, Reason: "binary file"}
 	}
 	return d.DetectContext(ctx, detect.Fragment{Raw: string(data), FilePath: rel, StartLine: 1}), nil
+}
+
+// formatSize writes a byte count for people: 10 MB, 512 KB, 100 bytes.
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
