@@ -20,6 +20,7 @@ type scanImageOptions struct {
 	APIBaseURL string
 	FailOn     string
 	NoStore    bool
+	Upload     bool
 }
 
 // newCmdScanImage is `secops scan image REF`; the scan command attaches it.
@@ -36,9 +37,10 @@ func newCmdScanImageWith(f *Factory, runF func(context.Context, *scanImageOption
 or an image in a registry (Amazon ECR included: credentials come from the Docker
 config and its credential helpers, e.g. docker-credential-ecr-login).
 
-Debian/Ubuntu (dpkg) and Alpine (apk) packages and the lockfiles found in the
-layers are matched against OSV advisories: offline from the database that
-'secops db update' downloads (--offline, --db DIR), or through the OSV API.
+Debian/Ubuntu (dpkg), Alpine (apk) and Red Hat-family (rpm) packages and the
+lockfiles found in the layers are matched against OSV advisories: offline from
+the database that 'secops db update' downloads (--offline, --db DIR), or through
+the OSV API.
 Findings name the image digest and the layer of each package database.`,
 		Example: `  secops scan image app.tar --offline
   secops scan image ./oci-layout --db ./osv-db -o json
@@ -58,6 +60,7 @@ Findings name the image digest and the layer of each package database.`,
 	fl.StringVar(&opts.APIBaseURL, "osv-api-url", "", "OSV API base URL (default https://api.osv.dev)")
 	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity (LOW, MEDIUM, HIGH, CRITICAL)")
 	fl.BoolVar(&opts.NoStore, "no-store", false, "print the findings without saving them in the findings store")
+	fl.BoolVar(&opts.Upload, "upload", false, "also send the findings to AWS Security Hub (failures stay pending locally; see findings push)")
 	return cmd
 }
 
@@ -87,17 +90,17 @@ func scanImageRun(ctx context.Context, f *Factory, opts *scanImageOptions) error
 	}
 	reportScanNotes(f, res)
 	header := fmt.Sprintf("image %s: %d finding(s)", opts.Ref, len(res.Findings))
+	var scope *findings.Scope
+	if !res.Incomplete && len(res.Findings) > 0 {
+		scope = &findings.Scope{ProductArn: res.Findings[0].ProductArn, Target: opts.Ref, GeneratorIds: []string{image.Generator}}
+	}
 	if !opts.NoStore {
 		store, err := f.ScanStore(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("open the findings store: %w", err)
 		}
 		defer store.Close()
-		var io findings.ImportOptions
-		if !res.Incomplete && len(res.Findings) > 0 {
-			io.Scope = &findings.Scope{ProductArn: res.Findings[0].ProductArn, Target: opts.Ref, GeneratorIds: []string{image.Generator}}
-		}
-		ir, err := store.Import(ctx, res.Findings, io)
+		ir, err := store.Import(ctx, res.Findings, findings.ImportOptions{Scope: scope})
 		if err != nil {
 			return fmt.Errorf("store image findings: %w", err)
 		}
@@ -107,6 +110,11 @@ func scanImageRun(ctx context.Context, f *Factory, opts *scanImageOptions) error
 	}
 	if err := f.writeFindings(format, res.Findings, header); err != nil {
 		return err
+	}
+	if opts.Upload {
+		if err := f.uploadScan(ctx, res.Findings, scope); err != nil {
+			return err
+		}
 	}
 	if failOn != "" {
 		for _, fd := range res.Findings {

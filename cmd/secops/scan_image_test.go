@@ -34,6 +34,7 @@ func TestScanImageFlags(t *testing.T) {
 	cmd = newCmdScanImageWith(newFactory(io), func(context.Context, *scanImageOptions) error { return nil })
 	cmd.SetArgs([]string{})
 	cmd.SetErr(io.ErrOut)
+	cmd.SetOut(io.Out)
 	if err := cmd.Execute(); err == nil {
 		t.Error("no REF accepted")
 	}

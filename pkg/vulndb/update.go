@@ -277,7 +277,7 @@ func ReadStatus(dir string, now time.Time) ([]EcosystemStatus, error) {
 		if s.Zip {
 			metaDir = filepath.Dir(s.Path)
 		}
-		if m, err := readMetadata(metaDir); err == nil {
+		if m, err := readMetadata(metaDir); err == nil && metadataDescribes(m, s) {
 			st.Count, st.Updated, st.Downloaded = m.Count, m.DownloadedAt, true
 		} else {
 			st.Count, st.Updated, err = countSource(s)
@@ -294,6 +294,16 @@ func ReadStatus(dir string, now time.Time) ([]EcosystemStatus, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Ecosystem < out[j].Ecosystem })
 	return out, nil
+}
+
+// metadataDescribes reports whether the download metadata is about the
+// zip that is there now (osv-scanner may have replaced it since).
+func metadataDescribes(m Metadata, s Source) bool {
+	if !s.Zip {
+		return false
+	}
+	st, err := os.Stat(s.Path)
+	return err == nil && st.Size() == m.Size
 }
 
 func readMetadata(dir string) (Metadata, error) {

@@ -113,6 +113,15 @@ func TestUpdateAndStatus(t *testing.T) {
 		t.Errorf("npm status = %+v", st[1])
 	}
 
+	// osv-scanner replacing the zip makes secops's metadata stale: the
+	// status then reads the zip itself.
+	os.WriteFile(zipPath, zipOf(t, map[string]string{"A.json": "{}", "B.json": "{}"}), 0o644)
+	st, err = ReadStatus(dir, t0)
+	if err != nil || st[0].Downloaded || st[0].Count != 2 {
+		t.Errorf("status after a foreign update = %+v, %v", st[0], err)
+	}
+	os.WriteFile(zipPath, export, 0o644)
+
 	// The same directory is a database: both layouts load.
 	db, err := Open(dir)
 	if err != nil {

@@ -91,6 +91,9 @@ func Scan(ctx context.Context, ref string, opts Options) (scanner.Result, error)
 	res.Skipped = skipped
 	for i := range pkgs {
 		pkgs[i].LayerHash = layerOf[pkgs[i].Path]
+		if f, ok := files[pkgs[i].Path]; ok && f.link == "" && isPackageDB(pkgs[i].Path) {
+			pkgs[i].LayerHash = installedIn(f, pkgs[i].Path, pkgs[i].Name, pkgs[i].Version)
+		}
 		pkgs[i].Path = "/" + pkgs[i].Path
 	}
 	if len(pkgs) == 0 {

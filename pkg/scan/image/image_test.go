@@ -250,3 +250,51 @@ func TestECRResource(t *testing.T) {
 		t.Error("non-ECR host matched")
 	}
 }
+
+// TestLayerAttribution: a later apt run rewrites the dpkg database; the
+// package keeps the layer that installed it, while an upgraded one moves
+// to the layer of the upgrade.
+func TestLayerAttribution(t *testing.T) {
+	osRelease := tarEntry{name: "etc/os-release", body: "ID=debian\nVERSION_ID=\"12\"\n"}
+	curl := "Package: curl\nStatus: install ok installed\nArchitecture: amd64\nVersion: 7.88.1-10\nDescription: x\n"
+	l1 := layerOf(t, osRelease, tarEntry{name: "var/lib/dpkg/status", body: dpkgStatus})
+	l2 := layerOf(t, tarEntry{name: "var/lib/dpkg/status", body: dpkgStatus + "\n" + curl})
+	img, err := mutate.AppendLayers(empty.Image, l1, l2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := flatten(context.Background(), img, mustExtractors(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := files["var/lib/dpkg/status"]
+	d1, _ := l1.DiffID()
+	d2, _ := l2.DiffID()
+	tests := []struct{ name, version, want string }{
+		{"libssl3", "3.0.9-1", d1.String()},
+		{"base-files", "12.4+deb12u1", d1.String()},
+		{"curl", "7.88.1-10", d2.String()},
+		{"libssl3", "3.0.11-1", d2.String()},
+	}
+	for _, tt := range tests {
+		if got := installedIn(f, "var/lib/dpkg/status", tt.name, tt.version); got != tt.want {
+			t.Errorf("installedIn(%s %s) = %s, want %s", tt.name, tt.version, got, tt.want)
+		}
+	}
+	if !lists([]byte(apkInstalled), "lib/apk/db/installed", "libssl3", "3.1.4-r0") || lists([]byte(apkInstalled), "lib/apk/db/installed", "libssl3", "3.1.4-r1") {
+		t.Error("apk stanza lookup")
+	}
+	// Through a whole scan: the finding names the installing layer.
+	path := filepath.Join(t.TempDir(), "app.tar")
+	tag, _ := name.NewTag("example.invalid/app:2")
+	if err := tarball.WriteToFile(path, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Scan(context.Background(), path, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Vulnerabilities[0].VulnerablePackages[0].SourceLayerHash != d1.String() {
+		t.Errorf("findings = %q", keys(t, res.Findings))
+	}
+}

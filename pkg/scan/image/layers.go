@@ -29,6 +29,14 @@ type layerFile struct {
 	diffID  string
 	mode    fs.FileMode
 	modTime time.Time
+	// history holds the earlier versions of an OS package database, the
+	// oldest first, each with its layer, for per-package attribution.
+	history []version
+}
+
+type version struct {
+	diffID string
+	data   []byte
 }
 
 // flatten applies the image's layers in order, honouring whiteouts, and
@@ -108,7 +116,11 @@ func applyLayer(r io.Reader, diffID string, files map[string]*layerFile, exts []
 			if err != nil {
 				return err
 			}
-			files[p] = &layerFile{data: data, diffID: diffID, mode: fs.FileMode(h.Mode).Perm(), modTime: h.ModTime}
+			lf := &layerFile{data: data, diffID: diffID, mode: fs.FileMode(h.Mode).Perm(), modTime: h.ModTime}
+			if old, ok := files[p]; ok && old.link == "" && isPackageDB(p) {
+				lf.history = append(old.history, version{old.diffID, old.data})
+			}
+			files[p] = lf
 		default:
 			delete(files, p)
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -160,16 +161,16 @@ func TestStaleDatabaseWarns(t *testing.T) {
 	root := t.TempDir()
 	writeFiles(t, root, map[string]string{"Gemfile.lock": goodGemfileLock})
 	db := t.TempDir()
-	writeFiles(t, db, map[string]string{
-		"osv-scalibr/RubyGems/secops-metadata.json": `{"ecosystem":"RubyGems","count":1,"downloaded_at":"2026-11-01T00:00:00Z"}`,
-	})
 	b, _ := os.ReadFile(ownDB + "/RubyGems/TEST-GEM-1.json")
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	w, _ := zw.Create("TEST-GEM-1.json")
 	w.Write(b)
 	zw.Close()
-	writeFiles(t, db, map[string]string{"osv-scalibr/RubyGems/all.zip": buf.String()})
+	writeFiles(t, db, map[string]string{
+		"osv-scalibr/RubyGems/all.zip":              buf.String(),
+		"osv-scalibr/RubyGems/secops-metadata.json": fmt.Sprintf(`{"ecosystem":"RubyGems","count":1,"downloaded_at":"2026-11-01T00:00:00Z","size":%d}`, buf.Len()),
+	})
 	res, err := New(Options{DBDir: db, Offline: true, Now: func() time.Time { return testNow }}).Scan(context.Background(), root, findings.LocalProvenance(testNow, "secops"))
 	if err != nil {
 		t.Fatal(err)

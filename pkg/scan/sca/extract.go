@@ -19,6 +19,7 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem/language/rust/cargolock"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/apk"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/dpkg"
+	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
 )
 
 // LockfileExtractors are the scalibr extractors for the manifests and
@@ -45,9 +46,10 @@ func LockfileExtractors() ([]filesystem.Extractor, error) {
 }
 
 // ImageExtractors are the lockfile extractors plus the OS package
-// databases of container images: dpkg (Debian, Ubuntu) and apk (Alpine).
+// databases of container images: dpkg (Debian, Ubuntu), apk (Alpine) and
+// rpm (Red Hat family; pure Go, no cgo).
 func ImageExtractors() ([]filesystem.Extractor, error) {
-	ctors := []func(*cpb.PluginConfig) (filesystem.Extractor, error){dpkg.New, apk.New}
+	ctors := []func(*cpb.PluginConfig) (filesystem.Extractor, error){dpkg.New, apk.New, rpm.New}
 	os, err := build(ctors)
 	if err != nil {
 		return nil, err
