@@ -47,6 +47,7 @@ type ScanOptions struct {
 	DBDir            string
 	Offline          bool
 	Upload           bool
+	Remote           bool
 	SecretsHistory   bool
 	SemgrepConfig    string
 	Target           string
@@ -155,6 +156,9 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 			if runF != nil {
 				return runF(opts)
 			}
+			if opts.Remote {
+				return runRemoteScan(cmd.Context(), f, remoteScanArgs(cmd, args))
+			}
 			return scanRun(cmd.Context(), opts)
 		},
 	}
@@ -166,6 +170,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.StringVar(&opts.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension)")
 	fl.StringVar(&opts.DBDir, "db", "", "offline vulnerability database directory (OSV records)")
 	fl.BoolVar(&opts.Offline, "offline", false, "never use the network: advisories come from the offline database")
+	fl.BoolVar(&opts.Remote, "remote", false, "run the scan on the scanner host (bootstrap --stacks scanner) through SSM; PATH is a path there")
 	fl.BoolVar(&opts.Upload, "upload", false, "also send the findings to AWS Security Hub (failures stay pending locally; see findings push)")
 	fl.BoolVar(&opts.SecretsHistory, "secrets-history", false, "also scan the git history for secrets")
 	fl.StringVar(&opts.SemgrepConfig, "semgrep-config", "", "run Semgrep (if installed) with this local rules file or directory")

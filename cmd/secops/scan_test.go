@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/progress"
@@ -216,5 +218,40 @@ func TestScanRunScannerError(t *testing.T) {
 	out := io.Out.(interface{ String() string }).String()
 	if !strings.HasPrefix(strings.TrimSpace(out), "[") || !strings.Contains(out, "G101") {
 		t.Errorf("-o json stdout is not the findings:\n%s", out)
+	}
+}
+
+func TestRemoteScanArgs(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scan", "--remote", "/srv/app"}, "scan /srv/app"},
+		{[]string{"scan", "--remote", "--fail-on", "HIGH", "--scanners", "sca,secrets", "--upload", "/srv/app"},
+			"scan --fail-on=HIGH --scanners=sca,secrets --upload=true /srv/app"},
+		// Local files and credentials stay here.
+		{[]string{"scan", "--remote", "--store", "/tmp/x.db", "--output-file", "r.sarif", "--profile", "dev", "--region", "eu-west-1", "."},
+			"scan --region=eu-west-1 ."},
+	}
+	for _, tt := range tests {
+		io, _, _, _ := iostreams.Test()
+		f := newFactory(io)
+		root := newRootCmd(f)
+		var got []string
+		for _, c := range root.Commands() {
+			if c.Name() == "scan" {
+				c.RunE = func(cmd *cobra.Command, args []string) error {
+					got = remoteScanArgs(cmd, args)
+					return nil
+				}
+			}
+		}
+		root.SetArgs(tt.args)
+		if err := root.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, " ") != tt.want {
+			t.Errorf("%v: remote args %q, want %q", tt.args, strings.Join(got, " "), tt.want)
+		}
 	}
 }
