@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -50,6 +51,12 @@ func TestScripts(t *testing.T) {
 			for k, v := range goEnv() {
 				env.Setenv(k, v)
 			}
+			// A loopback port free at setup, for servers a script starts.
+			port, err := freePort()
+			if err != nil {
+				return err
+			}
+			env.Setenv("FREEPORT", fmt.Sprint(port))
 			// AWS and Slack stand-ins on loopback, one set per script.
 			hub := fakehub.New(func(format string, args ...any) { env.T().Log(fmt.Sprintf(format, args...)) }, nil)
 			hubServer := httptest.NewServer(hub)
@@ -99,6 +106,15 @@ func TestScripts(t *testing.T) {
 		},
 		RequireExplicitExec: true,
 	})
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // slackReceiver is an incoming-webhook endpoint that keeps what it is sent.
