@@ -141,21 +141,33 @@ By default only ACTIVE findings are listed.`,
 	return cmd
 }
 
-func listRun(ctx context.Context, f *Factory, opts *listOptions) error {
-	q, err := opts.Query.query(f)
+// queryStore opens the chosen backend and runs the query the flags
+// describe. It returns the open store (the caller closes it), the findings
+// and the header line that names the backend and the filter.
+func (f *Factory) queryStore(ctx context.Context, flags *queryFlags) (findings.Store, []findings.Finding, string, error) {
+	q, err := flags.query(f)
 	if err != nil {
-		return err
+		return nil, nil, "", err
 	}
 	store, err := f.Store(ctx)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	list, err := store.Query(ctx, q)
+	if err != nil {
+		store.Close()
+		return nil, nil, "", fmt.Errorf("query findings in %s: %w", store.Backend(), err)
+	}
+	return store, list, "backend: " + store.Backend() + " · filter: " + q.Describe(), nil
+}
+
+func listRun(ctx context.Context, f *Factory, opts *listOptions) error {
+	store, list, header, err := f.queryStore(ctx, &opts.Query)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	list, err := store.Query(ctx, q)
-	if err != nil {
-		return fmt.Errorf("list findings: %w", err)
-	}
-	if err := f.writeFindings(opts.Format, list, "backend: "+store.Backend()+" · filter: "+q.Describe()); err != nil {
+	if err := f.writeFindings(opts.Format, list, header); err != nil {
 		return err
 	}
 	if opts.Notify {
@@ -237,20 +249,11 @@ func newCmdFindingsSummary(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q, err := opts.Query.query(f)
-			if err != nil {
-				return err
-			}
-			store, err := f.Store(cmd.Context())
+			store, list, header, err := f.queryStore(cmd.Context(), &opts.Query)
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			list, err := store.Query(cmd.Context(), q)
-			if err != nil {
-				return fmt.Errorf("summarise findings: %w", err)
-			}
-			header := "backend: " + store.Backend() + " · filter: " + q.Describe()
 			if format != report.Table {
 				f.IO.Notef("%s", header)
 			}

@@ -204,19 +204,11 @@ exported unless --record-state says otherwise.`,
 			if format == report.Table {
 				return &usageError{err: errors.New("export writes machine formats: use -o asff, json, csv or sarif, or 'secops findings' for a table")}
 			}
-			q, err := opts.Query.query(f)
-			if err != nil {
-				return err
-			}
-			store, err := f.Store(cmd.Context())
+			store, list, _, err := f.queryStore(cmd.Context(), &opts.Query)
 			if err != nil {
 				return err
 			}
 			defer store.Close()
-			list, err := store.Query(cmd.Context(), q)
-			if err != nil {
-				return fmt.Errorf("export findings: %w", err)
-			}
 			var w io.Writer = f.IO.Out
 			if opts.OutputFile != "" {
 				file, err := createOutputFile(opts.OutputFile)
