@@ -6,22 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"testing"
+
+	"github.com/secops-dev/secops/internal/sharedtest"
 )
 
-// sharedDir is ../shared beside the repository: real reports of other
-// tools that a user's clone does not have.
-func sharedDir(t testing.TB, elem ...string) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared")
-	dir := filepath.Join(append([]string{root}, elem...)...)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared test data not available (%s): %v", dir, err)
-	}
-	return dir
-}
+func sharedDir(t testing.TB, elem ...string) string { return sharedtest.Dir(t, elem...) }
 
 type expectedReport struct {
 	Format   string         `json:"format"`

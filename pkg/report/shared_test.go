@@ -7,25 +7,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/secops-dev/secops/internal/sharedtest"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
-// sharedDir is ../shared beside the repository: real reports of other tools,
-// read in place; a clone without them skips these tests.
-func sharedDir(t testing.TB, elem ...string) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared")
-	dir := filepath.Join(append([]string{root}, elem...)...)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("shared test data not available (%s): %v", dir, err)
-	}
-	return dir
-}
+func sharedDir(t testing.TB, elem ...string) string { return sharedtest.Dir(t, elem...) }
 
 type expectedReport struct {
 	Format   string         `json:"format"`

@@ -5,23 +5,14 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/secops-dev/secops/internal/sharedtest"
 )
 
-// sharedOSV is /work/shared/osv, found from this file's directory: the
-// repository root's parent holds shared/.
-func sharedOSV(t testing.TB) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "osv")
-	if _, err := os.Stat(filepath.Join(dir, "README.md")); err != nil {
-		t.Skipf("shared OSV test data not found at %s: %v", dir, err)
-	}
-	return dir
-}
+func sharedOSV(t testing.TB) string { return sharedtest.Dir(t, "osv") }
 
 type keyRow struct {
 	pkg, eco, vulnerable, fixed string

@@ -2,26 +2,18 @@ package sca
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/secops-dev/secops/internal/sharedtest"
+
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
-func sharedOSV(t testing.TB) string {
-	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "shared", "osv")
-	if _, err := os.Stat(filepath.Join(dir, "samples")); err != nil {
-		t.Skipf("shared OSV test data not found at %s: %v", dir, err)
-	}
-	return dir
-}
+func sharedOSV(t testing.TB) string { return sharedtest.Dir(t, "osv") }
 
 var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
