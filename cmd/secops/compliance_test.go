@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/secops-dev/secops/internal/awstest"
 	"github.com/secops-dev/secops/pkg/iostreams"
 )
 
@@ -52,12 +52,9 @@ func runWithConfig(t *testing.T, endpoint string, args ...string) (stdout, stder
 	ios, _, out, errOut := iostreams.Test()
 	f := newFactory(ios)
 	f.AWSConfig = func(ctx context.Context) (aws.Config, error) {
-		return aws.Config{
-			Region:           "ap-northeast-2",
-			Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-			BaseEndpoint:     aws.String(endpoint),
-			RetryMaxAttempts: 1,
-		}, nil
+		cfg := awstest.Config("ap-northeast-2")
+		cfg.BaseEndpoint = aws.String(endpoint)
+		return cfg, nil
 	}
 	root := newRootCmd(f)
 	root.SetArgs(args)

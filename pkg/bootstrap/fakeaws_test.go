@@ -13,19 +13,15 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/secops-dev/secops/internal/awstest"
 )
 
-func testConfig() aws.Config {
-	return aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-	}
-}
+func testConfig() aws.Config { return awstest.Config("us-east-1") }
 
 // fakeS3 is a path-style S3 endpoint (REST-XML) with versioned buckets in
 // memory, enough for the package upload and --delete-data.
@@ -167,7 +163,6 @@ func newFakeSTS(t *testing.T) *httptest.Server {
 // clients builds real SDK clients pointed at the fakes.
 func clients(cfnURL, s3URL, inspURL, stsURL string) (*cloudformation.Client, *s3.Client, *inspector2.Client, *sts.Client) {
 	cfg := testConfig()
-	cfg.RetryMaxAttempts = 1
 	return cloudformation.NewFromConfig(cfg, func(o *cloudformation.Options) { o.BaseEndpoint = aws.String(cfnURL) }),
 		s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(s3URL); o.UsePathStyle = true }),
 		inspector2.NewFromConfig(cfg, func(o *inspector2.Options) { o.BaseEndpoint = aws.String(inspURL) }),

@@ -15,8 +15,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+
+	"github.com/secops-dev/secops/internal/awstest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -70,11 +71,7 @@ func newConfigServer(t *testing.T, h configHandler) (*Client, *configServer) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	cfg := aws.Config{
-		Region:           "ap-northeast-2",
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
-		RetryMaxAttempts: 1,
-	}
+	cfg := awstest.Config("ap-northeast-2")
 	api := configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 	return New(api), cs
 }

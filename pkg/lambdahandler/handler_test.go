@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
+	"github.com/secops-dev/secops/internal/awstest"
 	"github.com/secops-dev/secops/pkg/eventpattern"
 	"github.com/secops-dev/secops/pkg/notify"
 )
@@ -139,7 +140,7 @@ func setup(t *testing.T, pattern string, secretJSON bool) *env {
 	}
 	awsSrv := httptest.NewServer(fa)
 	t.Cleanup(awsSrv.Close)
-	cfg := aws.Config{Region: "us-west-2", Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""), RetryMaxAttempts: 1}
+	cfg := awstest.Config("us-west-2")
 	logs := &bytes.Buffer{}
 	c := Config{
 		SecretARN:   secretARN,

@@ -13,8 +13,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/secops-dev/secops/internal/awstest"
 )
 
 // fakeSSM speaks awsJson1_1 (POST /, X-Amz-Target: AmazonSSM.<Op>) and
@@ -71,7 +72,7 @@ func invocation(status, stdout, stderr string, code int) string {
 func newRunner(t *testing.T, f *fakeSSM) *Runner {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), RetryMaxAttempts: 1}
+	cfg := awstest.Config("us-east-1")
 	client := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(srv.URL) })
 	return &Runner{SSM: client, Timeout: 5 * time.Minute,
 		Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}
