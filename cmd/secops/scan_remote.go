@@ -47,7 +47,7 @@ func runRemoteScan(ctx context.Context, f *Factory, scanArgs []string) error {
 	}
 	instance, err := deployer.ScannerInstance(ctx)
 	if err != nil {
-		return fmt.Errorf("find the scanner host: %w (deploy it with 'secops bootstrap apply --stacks scanner')", err)
+		return fmt.Errorf("find the scanner host: %w", err)
 	}
 	cfg, err := f.AWSConfig(ctx)
 	if err != nil {

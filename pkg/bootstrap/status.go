@@ -109,7 +109,7 @@ func (d *Deployer) ScannerInstance(ctx context.Context) (string, error) {
 	}
 	id, err := d.physicalID(ctx, name, "ScannerInstance")
 	if err == nil && id == "" {
-		err = fmt.Errorf("stack %s has no ScannerInstance", name)
+		err = fmt.Errorf("stack %s has no ScannerInstance: redeploy it with 'secops bootstrap apply --stacks scanner'", name)
 	}
 	return id, err
 }
