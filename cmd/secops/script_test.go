@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/secops-dev/secops/internal/fakehub"
+	"github.com/secops-dev/secops/internal/fakessm"
+	"github.com/secops-dev/secops/internal/motoserver"
 )
 
 func TestMain(m *testing.M) {
@@ -68,6 +71,12 @@ func TestScripts(t *testing.T) {
 			env.Defer(slackServer.Close)
 			env.Setenv("SLACK_WEBHOOK", slackServer.URL+"/services/T000/B000/secretpart")
 			env.Values["slack"] = slack
+			ssm := &scriptSSM{}
+			ssm.SSM = fakessm.New(ssm.errorf)
+			ssmServer := httptest.NewServer(ssm.SSM)
+			env.Defer(ssmServer.Close)
+			env.Setenv("SSM_ENDPOINT", ssmServer.URL)
+			env.Values["ssm"] = ssm
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -95,9 +104,58 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("last Slack message does not match %s:\n%s", args[1], bodies[len(bodies)-1])
 				}
 			},
+			// moto: start moto_server for the rest of the script and point
+			// every AWS client at it, with its test credentials. Guard it
+			// with [!moto] skip.
+			"moto": func(ts *testscript.TestScript, neg bool, args []string) {
+				srv, err := motoserver.Launch()
+				ts.Check(err)
+				ts.Defer(srv.Stop)
+				for k, v := range map[string]string{
+					"AWS_ENDPOINT_URL": srv.URL, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+					"AWS_REGION": "us-east-1",
+				} {
+					ts.Setenv(k, v)
+				}
+			},
+			// ssmscript FILE: the fake SSM at $SSM_ENDPOINT answers
+			// GetCommandInvocation with the JSON array of fakessm.Invocation
+			// in FILE, in order.
+			"ssmscript": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 1 {
+					ts.Fatalf("usage: ssmscript FILE")
+				}
+				var replies []fakessm.Invocation
+				ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &replies))
+				ts.Value("ssm").(*scriptSSM).Script(replies...)
+			},
+			// ssmsent N REGEXP: the fake SSM got N SendCommand calls and
+			// the last one's JSON body matches REGEXP; it saw no protocol error.
+			"ssmsent": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: ssmsent N REGEXP")
+				}
+				ssm := ts.Value("ssm").(*scriptSSM)
+				if errs := ssm.errors(); len(errs) > 0 {
+					ts.Fatalf("fake SSM: %s", strings.Join(errs, "; "))
+				}
+				sends := ssm.Sends()
+				if fmt.Sprint(len(sends)) != args[0] {
+					ts.Fatalf("SSM got %d SendCommand calls, want %s", len(sends), args[0])
+				}
+				if len(sends) > 0 {
+					body, _ := json.Marshal(sends[len(sends)-1])
+					if !regexp.MustCompile(args[1]).Match(body) {
+						ts.Fatalf("last SendCommand does not match %s:\n%s", args[1], body)
+					}
+				}
+			},
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
+			case "moto":
+				_, err := exec.LookPath("moto_server")
+				return err == nil, nil
 			case "shared":
 				_, err := os.Stat(filepath.Join(root, "..", "shared"))
 				return err == nil, nil
@@ -115,6 +173,26 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// scriptSSM is the fake SSM of one script; it keeps protocol errors for
+// ssmsent to report, as a script has no testing.T to fail.
+type scriptSSM struct {
+	*fakessm.SSM
+	mu   sync.Mutex
+	errs []string
+}
+
+func (s *scriptSSM) errorf(format string, args ...any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errs = append(s.errs, fmt.Sprintf(format, args...))
+}
+
+func (s *scriptSSM) errors() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.errs...)
 }
 
 // slackReceiver is an incoming-webhook endpoint that keeps what it is sent.

@@ -22,7 +22,6 @@ import (
 // Account is the caller's account the fake's STS reports.
 const Account = "123456789012"
 
-// Clock is simulated time: sleeping advances it at once.
 // NewClock starts simulated time at t.
 func NewClock(t time.Time) *Clock { return &Clock{t: t} }
 
