@@ -4,8 +4,11 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http/httptest"
+	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -296,5 +299,109 @@ func TestLayerAttribution(t *testing.T) {
 	}
 	if len(res.Findings) != 1 || res.Findings[0].Vulnerabilities[0].VulnerablePackages[0].SourceLayerHash != d1.String() {
 		t.Errorf("findings = %q", keys(t, res.Findings))
+	}
+}
+
+// TestScanRPMAlmaLinux reads rpm databases in the SQLite format of
+// AlmaLinux 9 (built by testdata/rpm/make-rpmdb.sh). Red Hat family
+// advisories give fixed versions with the epoch, so an installed
+// 1:3.0.7-27.el9 is past the fix 1:3.0.1-47.el9_1 and must not be reported,
+// while 1:3.0.1-43.el9_0 is before it.
+func TestScanRPMAlmaLinux(t *testing.T) {
+	osRelease := func(version, codename string) tarEntry {
+		return tarEntry{name: "etc/os-release", body: fmt.Sprintf("NAME=\"AlmaLinux\"\nVERSION=\"%[1]s (%[2]s)\"\nID=\"almalinux\"\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"%[1]s\"\nPLATFORM_ID=\"platform:el9\"\nPRETTY_NAME=\"AlmaLinux %[1]s (%[2]s)\"\nCPE_NAME=\"cpe:/o:almalinux:almalinux:9::baseos\"\n", version, codename)}
+	}
+	tests := []struct {
+		name, version, codename, db string
+		want                        []string
+	}{
+		{
+			name: "before the fix", version: "9.0", codename: "Emerald Puma", db: "almalinux-9.0.sqlite",
+			want: []string{
+				"/var/lib/rpm/rpmdb.sqlite openssl-libs@3.0.1-43.el9_0 AlmaLinux:9 ALSA-2023:0946 ",
+				"/var/lib/rpm/rpmdb.sqlite openssl@3.0.1-43.el9_0 AlmaLinux:9 ALSA-2023:0946 ",
+			},
+		},
+		{name: "past the fix", version: "9.3", codename: "Shamrock Pampas Cat", db: "almalinux-9.3.sqlite"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rpmdb, err := os.ReadFile(filepath.Join("testdata", "rpm", tt.db))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := layerOf(t, osRelease(tt.version, tt.codename), tarEntry{name: "var/lib/rpm/rpmdb.sqlite", body: string(rpmdb)})
+			img, err := mutate.AppendLayers(empty.Image, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "alma.tar")
+			tag, _ := name.NewTag("example.invalid/alma:" + tt.version)
+			if err := tarball.WriteToFile(path, tag, img); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Scan(context.Background(), path, opts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			diff, _ := l.DiffID()
+			var want []string
+			for _, w := range tt.want {
+				want = append(want, w+diff.String())
+			}
+			got := keys(t, res.Findings)
+			slices.Sort(got)
+			if !slices.Equal(got, want) {
+				t.Fatalf("findings:\n got %q\nwant %q", got, want)
+			}
+			for _, f := range res.Findings {
+				p := f.Vulnerabilities[0].VulnerablePackages[0]
+				if p.Epoch != "1" || p.Architecture != "x86_64" || p.FixedInVersion != "1:3.0.1-47.el9_1" {
+					t.Errorf("%s: epoch %q arch %q fixed %q", p.Name, p.Epoch, p.Architecture, p.FixedInVersion)
+				}
+				if f.Severity.Label != "HIGH" || f.Title != "ALSA-2023:0946: "+p.Name+" 3.0.1-43.el9_0 (fixed in 1:3.0.1-47.el9_1)" {
+					t.Errorf("severity %s title %q", f.Severity.Label, f.Title)
+				}
+			}
+		})
+	}
+}
+
+// TestScanMalformedRPMDatabase: a package database that is not one is
+// reported as skipped, with why, and the rest of the image is still read.
+func TestScanMalformedRPMDatabase(t *testing.T) {
+	garbage := strings.Repeat("\x00\x01not a database\xff", 512)
+	tests := []struct{ file, reason string }{
+		{"var/lib/rpm/rpmdb.sqlite", "malformed rpmdb.sqlite (os/rpm)"},
+		{"var/lib/rpm/Packages", "malformed Packages (os/rpm)"},
+		{"var/lib/rpm/Packages.db", "malformed Packages.db (os/rpm)"},
+	}
+	for _, tt := range tests {
+		t.Run(path.Base(tt.file), func(t *testing.T) {
+			l := layerOf(t,
+				tarEntry{name: "etc/os-release", body: "ID=debian\nVERSION_ID=\"12\"\n"},
+				tarEntry{name: tt.file, body: garbage},
+				tarEntry{name: "var/lib/dpkg/status", body: dpkgStatus},
+			)
+			img, err := mutate.AppendLayers(empty.Image, l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(t.TempDir(), "bad.tar")
+			tag, _ := name.NewTag("example.invalid/bad:1")
+			if err := tarball.WriteToFile(p, tag, img); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Scan(context.Background(), p, opts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Skipped) != 1 || res.Skipped[0].Path != tt.file || !strings.HasPrefix(res.Skipped[0].Reason, tt.reason) {
+				t.Errorf("skipped = %+v, want %s: %s…", res.Skipped, tt.file, tt.reason)
+			}
+			if got := keys(t, res.Findings); len(got) != 1 || !strings.Contains(got[0], "libssl3@3.0.9-1 Debian:12 TEST-DEB-12") {
+				t.Errorf("findings = %q, want the dpkg one", got)
+			}
+		})
 	}
 }

@@ -153,6 +153,8 @@ func NewFinding(p Package, m vulndb.Match, fc FindingContext) findings.Finding {
 			Version:         p.Version,
 			PackageManager:  p.Ecosystem,
 			FilePath:        p.Path,
+			Epoch:           p.Epoch,
+			Architecture:    p.Arch,
 			FixedInVersion:  m.Fixed,
 			SourceLayerHash: p.LayerHash,
 		}},

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,6 +22,8 @@ import (
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
+	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
+	rpmmeta "github.com/google/osv-scalibr/extractor/filesystem/os/rpm/metadata"
 	scalibrfs "github.com/google/osv-scalibr/fs"
 
 	"github.com/secops-dev/secops/pkg/findings"
@@ -115,6 +118,11 @@ type Package struct {
 	// advisories name source packages. Empty for language packages.
 	SourceName    string
 	SourceVersion string
+	// Epoch and Arch are an rpm package's (Epoch "" when it has none).
+	// Red Hat family advisories write versions as epoch:version-release,
+	// so the epoch takes part in matching there.
+	Epoch string
+	Arch  string
 }
 
 // matchName and matchVersion are what advisories are looked up by.
@@ -129,8 +137,16 @@ func (p Package) matchVersion() string {
 	if p.SourceVersion != "" {
 		return p.SourceVersion
 	}
+	if p.Epoch != "" && epochInVersions[vulndb.BaseEcosystem(p.Ecosystem)] {
+		return p.Epoch + ":" + p.Version
+	}
 	return p.Version
 }
+
+// epochInVersions lists the ecosystems whose advisories give rpm versions
+// with the epoch (1:3.0.7-27.el9). Without it, an installed 1:3.0.7 would
+// compare as epoch 0 and look older than every fix.
+var epochInVersions = map[string]bool{"Red Hat": true, "AlmaLinux": true, "Rocky Linux": true}
 
 // Scan extracts the packages under root and reports one finding per
 // package version and advisory.
@@ -280,7 +296,7 @@ func extractOne(ctx context.Context, fsys scalibrfs.FS, absRoot string, j job) (
 		return nil, []string{fmt.Sprintf("unreadable file: %v", unwrapPathErr(err))}
 	}
 	defer f.Close()
-	if sniffBinary(f) {
+	if !readsBinary(j.exts) && sniffBinary(f) {
 		return nil, []string{"binary file, not a lockfile or manifest"}
 	}
 	var pkgs []Package
@@ -301,6 +317,18 @@ func extractOne(ctx context.Context, fsys scalibrfs.FS, absRoot string, j job) (
 		}
 	}
 	return pkgs, reasons
+}
+
+// readsBinary reports whether one of the extractors reads a binary
+// database (rpm's Berkeley DB, NDB or SQLite), which the binary-file guard
+// must let through.
+func readsBinary(exts []filesystem.Extractor) bool {
+	for _, ex := range exts {
+		if ex.Name() == rpm.Name {
+			return true
+		}
+	}
+	return false
 }
 
 // safeExtract turns an extractor's panic on hostile input into an error.
@@ -333,6 +361,11 @@ func toPackage(p *extractor.Package, rel string) (Package, bool) {
 		pkg.SourceName, pkg.SourceVersion = m.SourceName, m.SourceVersion
 	case *apkmeta.Metadata:
 		pkg.SourceName = m.OriginName
+	case *rpmmeta.Metadata:
+		if m.Epoch > 0 {
+			pkg.Epoch = strconv.Itoa(m.Epoch)
+		}
+		pkg.Arch = m.Architecture
 	}
 	return pkg, true
 }
