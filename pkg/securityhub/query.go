@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sh "github.com/aws/aws-sdk-go-v2/service/securityhub"
@@ -20,12 +21,14 @@ const maxResults = 100
 const maxFilterValues = 20
 
 // Filters translates q into GetFindings filters: Severities → SeverityLabel
-// EQUALS each, Product → ProductName EQUALS, TypePrefix → Type PREFIX,
+// EQUALS each, Product → ProductName EQUALS each spelling productNames
+// gives, TypePrefix → Type PREFIX,
 // Resource → ResourceId CONTAINS, Statuses → WorkflowStatus EQUALS each,
 // RecordState → RecordState EQUALS, Since → UpdatedAt from Since to a day
 // after now, GeneratorPrefix → GeneratorId PREFIX. Security Hub compares
-// ProductName case-sensitively where Query.Product does not; Query filters
-// the results again with q.Matches, so what it returns always means q.
+// ProductName case-sensitively where Query.Product does not, hence the
+// spellings; Query filters the results again with q.Matches, so what it
+// returns always means q.
 func Filters(q findings.Query, now time.Time) *types.AwsSecurityFindingFilters {
 	f := &types.AwsSecurityFindingFilters{}
 	eq := func(values ...string) []types.StringFilter {
@@ -35,7 +38,7 @@ func Filters(q findings.Query, now time.Time) *types.AwsSecurityFindingFilters {
 		f.SeverityLabel = eq(q.Severities...)
 	}
 	if q.Product != "" {
-		f.ProductName = eq(q.Product)
+		f.ProductName = eq(productNames(q.Product)...)
 	}
 	if q.TypePrefix != "" {
 		f.Type = stringFilters(types.StringFilterComparisonPrefix, q.TypePrefix)
@@ -59,6 +62,42 @@ func Filters(q findings.Query, now time.Time) *types.AwsSecurityFindingFilters {
 		f.GeneratorId = stringFilters(types.StringFilterComparisonPrefix, q.GeneratorPrefix)
 	}
 	return f
+}
+
+// knownProducts are ProductName values as Security Hub and the tools
+// secops reads spell them.
+var knownProducts = []string{
+	"secops", "Security Hub", "GuardDuty", "Inspector", "Macie", "Config", "IAM Access Analyzer",
+	"Firewall Manager", "Systems Manager Patch Manager", "Health", "Detective",
+	"Trivy", "ZAP", "Prowler", "SonarQube", "gitleaks", "gosec", "osv-scanner",
+}
+
+// productNames are the spellings of a --product value to ask Security Hub
+// for, since ProductName EQUALS is case-sensitive: the value as given, its
+// lower, upper and title case, and a known product name it equals but for
+// case. Several EQUALS values on one attribute are OR-ed.
+func productNames(product string) []string {
+	title := []rune(strings.ToLower(product))
+	for i := range title {
+		if i == 0 || title[i-1] == ' ' || title[i-1] == '-' {
+			title[i] = unicode.ToUpper(title[i])
+		}
+	}
+	out := []string{product, strings.ToLower(product), strings.ToUpper(product), string(title)}
+	for _, k := range knownProducts {
+		if strings.EqualFold(k, product) {
+			out = append(out, k)
+		}
+	}
+	seen := make(map[string]bool, len(out))
+	uniq := out[:0]
+	for _, v := range out {
+		if !seen[v] {
+			seen[v] = true
+			uniq = append(uniq, v)
+		}
+	}
+	return uniq
 }
 
 func stringFilters(cmp types.StringFilterComparison, values ...string) []types.StringFilter {

@@ -56,7 +56,7 @@ func TestFilters(t *testing.T) {
 	}
 	want := map[string]string{
 		"SeverityLabel":  `[{"Comparison":"EQUALS","Value":"HIGH"},{"Comparison":"EQUALS","Value":"CRITICAL"}]`,
-		"ProductName":    `[{"Comparison":"EQUALS","Value":"Trivy"}]`,
+		"ProductName":    `[{"Comparison":"EQUALS","Value":"Trivy"},{"Comparison":"EQUALS","Value":"trivy"},{"Comparison":"EQUALS","Value":"TRIVY"}]`,
 		"Type":           `[{"Comparison":"PREFIX","Value":"Software"}]`,
 		"ResourceId":     `[{"Comparison":"CONTAINS","Value":"lodash"}]`,
 		"WorkflowStatus": `[{"Comparison":"EQUALS","Value":"NEW"},{"Comparison":"EQUALS","Value":"NOTIFIED"}]`,
@@ -385,4 +385,43 @@ func sameSet(a, b []string) bool {
 	slices.Sort(a)
 	slices.Sort(b)
 	return slices.Equal(a, b)
+}
+
+// --product is case-insensitive (Query.Product), while Security Hub's
+// ProductName EQUALS is not: the filter must still find the findings
+// whatever case the user typed.
+func TestQueryProductIgnoresCase(t *testing.T) {
+	s, _, clock := newTestStore(t)
+	ctx := context.Background()
+	names := []string{"Trivy", "Security Hub", "GuardDuty", "ZAP", "secops"}
+	var list []findings.Finding
+	for i, name := range names {
+		f := localFinding(i, "HIGH", "app", clock.Now())
+		f.ProductName = name
+		list = append(list, f)
+	}
+	if _, err := s.Import(ctx, list, findings.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		product string
+		want    string
+	}{
+		{"Trivy", list[0].Id},
+		{"trivy", list[0].Id},
+		{"TRIVY", list[0].Id},
+		{"security hub", list[1].Id},
+		{"guardduty", list[2].Id},
+		{"zap", list[3].Id},
+		{"SecOps", list[4].Id},
+	}
+	for _, tt := range tests {
+		got, err := s.Query(ctx, findings.Query{Product: tt.product})
+		if err != nil {
+			t.Fatalf("--product %s: %v", tt.product, err)
+		}
+		if !slices.Equal(ids(got), []string{tt.want}) {
+			t.Errorf("--product %q: %d findings, want the one of %s", tt.product, len(got), tt.want)
+		}
+	}
 }
