@@ -425,3 +425,69 @@ func TestQueryProductIgnoresCase(t *testing.T) {
 		}
 	}
 }
+
+// A BatchUpdateFindings request that fails for good (throttled past every
+// retry) must not lose track of the findings: what earlier requests
+// processed is reported, the findings of the failed request are
+// Unprocessed with the error, and the later requests are still sent.
+func TestUpdateReportsAFailedRequest(t *testing.T) {
+	s, hub, clock := newTestStore(t)
+	ctx := context.Background()
+	var list []findings.Finding
+	for i := range 250 {
+		list = append(list, localFinding(i, "HIGH", "app", clock.Now()))
+	}
+	if _, err := s.Import(ctx, list, findings.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	second := map[string]bool{}
+	for _, f := range list[100:200] {
+		second[f.Id] = true
+	}
+	hub.Throttle = func(op string, _ int, body []byte) string {
+		if op == "BatchUpdateFindings" && strings.Contains(string(body), list[150].Id) {
+			return "TooManyRequestsException"
+		}
+		return ""
+	}
+	res, err := s.Update(ctx, findings.Update{Ids: ids(list), Status: findings.WorkflowResolved})
+	if err != nil {
+		t.Fatalf("Update: %v (res %d processed, %d unprocessed)", err, len(res.Processed), len(res.Unprocessed))
+	}
+	if len(res.Processed) != 150 {
+		t.Errorf("%d processed, want the 150 of the first and third requests", len(res.Processed))
+	}
+	if len(res.Unprocessed) != 100 {
+		t.Fatalf("%d unprocessed, want the 100 of the throttled request", len(res.Unprocessed))
+	}
+	for _, u := range res.Unprocessed {
+		if !second[u.Id] || u.ErrorCode != "TooManyRequestsException" || !strings.Contains(u.ErrorMessage, "throttling") {
+			t.Errorf("unprocessed %+v", u)
+		}
+	}
+}
+
+// A fatal error (expired credentials) stops the update, and the findings
+// not updated are still listed as Unprocessed next to the error.
+func TestUpdateStopsOnFatalError(t *testing.T) {
+	s, hub, clock := newTestStore(t)
+	ctx := context.Background()
+	var list []findings.Finding
+	for i := range 150 {
+		list = append(list, localFinding(i, "HIGH", "app", clock.Now()))
+	}
+	if _, err := s.Import(ctx, list, findings.ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hub.Fail["BatchUpdateFindings"] = apiError{Status: 403, Code: "ExpiredTokenException", Msg: "The security token included in the request is expired"}
+	res, err := s.Update(ctx, findings.Update{Ids: ids(list), Status: findings.WorkflowResolved})
+	if err == nil || !strings.Contains(err.Error(), "credentials have expired") {
+		t.Fatalf("Update error %v", err)
+	}
+	if len(res.Unprocessed) != 150 || res.Unprocessed[0].ErrorCode != "ExpiredTokenException" {
+		t.Errorf("%d unprocessed (%+v), want all 150", len(res.Unprocessed), res.Unprocessed[:min(1, len(res.Unprocessed))])
+	}
+	if n := len(hub.RequestsOf("BatchUpdateFindings")); n != 1 {
+		t.Errorf("%d BatchUpdateFindings requests after a fatal error, want 1", n)
+	}
+}

@@ -23,8 +23,11 @@ const (
 // Note (Text, UpdatedBy) and Severity.Label. Ids may be full Ids or short
 // prefixes as Get takes them; each is resolved to its (ProductArn, Id) with
 // GetFindings first, since BatchUpdateFindings needs both. Ids that match
-// no finding, or several, and findings Security Hub does not process
-// (UnprocessedFindings) are in Unprocessed with their error.
+// no finding, or several, findings Security Hub does not process
+// (UnprocessedFindings) and the findings of a request that failed for good
+// are in Unprocessed with their error. An error that would fail every
+// request alike (credentials, permissions) stops the update and is
+// returned, with the findings not updated in Unprocessed.
 func (s *Store) Update(ctx context.Context, u findings.Update) (findings.UpdateResult, error) {
 	var res findings.UpdateResult
 	exact, err := s.findExact(ctx, u.Ids)
@@ -67,7 +70,20 @@ func (s *Store) Update(ctx context.Context, u findings.Update) (findings.UpdateR
 		}
 		out, err := s.api.BatchUpdateFindings(ctx, in)
 		if err != nil {
-			return res, fmt.Errorf("update findings: %w", explain("securityhub:BatchUpdateFindings", err))
+			err = explain("securityhub:BatchUpdateFindings", err)
+			// The findings of this request, and after a fatal error all
+			// the later ones, were not updated: say so for each.
+			unsent := in.FindingIdentifiers
+			if fatal(err) {
+				unsent = idents[start:]
+			}
+			for _, id := range unsent {
+				res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: aws.ToString(id.Id), ErrorCode: errorCode(err), ErrorMessage: err.Error()})
+			}
+			if fatal(err) {
+				return res, fmt.Errorf("update findings: %w", err)
+			}
+			continue
 		}
 		for _, p := range out.ProcessedFindings {
 			res.Processed = append(res.Processed, aws.ToString(p.Id))
