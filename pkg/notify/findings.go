@@ -168,14 +168,24 @@ func findingRegion(f findings.Finding) string {
 	return ""
 }
 
+// findingPartition is the partition of the Security Hub that holds f: its
+// ProductArn's, else its Region's. Resources come last: a secops finding
+// keeps the partition its local scan gave its code resources when it is
+// imported into an aws-cn or aws-us-gov account.
 func findingPartition(f findings.Finding) string {
+	if parts := strings.SplitN(f.ProductArn, ":", 3); len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
+		return parts[1]
+	}
+	switch region := findingRegion(f); {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
 	for _, r := range f.Resources {
 		if r.Partition != "" {
 			return r.Partition
 		}
-	}
-	if parts := strings.SplitN(f.ProductArn, ":", 3); len(parts) == 3 && parts[0] == "arn" {
-		return parts[1]
 	}
 	return "aws"
 }

@@ -409,3 +409,30 @@ func TestSendFindings(t *testing.T) {
 		t.Error("plain http accepted")
 	}
 }
+
+// The console link goes to the partition of the Security Hub that holds
+// the finding (its ProductArn), not of the resource: secops findings keep
+// the "aws" partition their local scan gave their code resources when they
+// are imported into an aws-cn or aws-us-gov account.
+func TestFindingLinkUsesTheProductPartition(t *testing.T) {
+	tests := []struct {
+		productArn, region, resourcePartition, wantHost string
+	}{
+		{"arn:aws-cn:securityhub:cn-north-1:123456789012:product/123456789012/default", "cn-north-1", "aws", "https://console.amazonaws.cn/"},
+		{"arn:aws-us-gov:securityhub:us-gov-west-1:123456789012:product/123456789012/default", "us-gov-west-1", "aws", "https://console.amazonaws-us-gov.com/"},
+		{"arn:aws:securityhub:eu-west-1::product/aws/securityhub", "eu-west-1", "aws", "https://console.aws.amazon.com/"},
+		{"", "cn-northwest-1", "aws-cn", "https://console.amazonaws.cn/"},
+	}
+	for _, tt := range tests {
+		f := findings.Finding{
+			Id: "secops/sca/0123456789abcdef", ProductArn: tt.productArn, Region: tt.region, Title: "CVE-2025-0001 in lodash",
+			Severity:  findings.NewSeverity(findings.SeverityHigh, "HIGH"),
+			Resources: []findings.Resource{{Type: "Other", Id: "app/package-lock.json:lodash@4.17.20", Partition: tt.resourcePartition, Region: "us-east-1"}},
+		}
+		msgs, _, _ := FindingsMessages([]findings.Finding{f}, FindingsOptions{})
+		text := msgs[0].Blocks[2].Text.Text
+		if !strings.Contains(text, "<"+tt.wantHost+"securityhub/home?region="+tt.region+"#") {
+			t.Errorf("%s: link in %q, want one to %s", tt.productArn, text, tt.wantHost)
+		}
+	}
+}
