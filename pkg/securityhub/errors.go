@@ -14,6 +14,9 @@ import (
 // action is the IAM action of the call, e.g. "securityhub:GetFindings".
 // The AWS error stays reachable with errors.As.
 func explain(action string, err error) error {
+	if noCredentials(err) {
+		return fmt.Errorf("%s: no usable AWS credentials: if the SSO session expired run `aws sso login --profile …`, else check --profile, AWS_PROFILE or AWS_ACCESS_KEY_ID: %w", action, err)
+	}
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		var maxAttempts *retry.MaxAttemptsError
@@ -38,6 +41,13 @@ func explain(action string, err error) error {
 	return fmt.Errorf("%s: %w", action, err)
 }
 
+// noCredentials reports whether the SDK failed to get credentials before
+// sending the request (an expired SSO session, no profile, no instance
+// role): every SDK client wraps that failure as "get identity: …".
+func noCredentials(err error) bool {
+	return !errors.Is(err, context.Canceled) && strings.Contains(err.Error(), "get identity: get credentials: ")
+}
+
 func isThrottle(code string) bool {
 	switch code {
 	case "ThrottlingException", "TooManyRequestsException", "LimitExceededException", "Throttling", "RequestLimitExceeded":
@@ -50,6 +60,9 @@ func isThrottle(code string) bool {
 // permissions, Security Hub not enabled, cancellation), so that a push
 // stops instead of failing each batch alike.
 func fatal(err error) bool {
+	if noCredentials(err) {
+		return true
+	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		switch code := apiErr.ErrorCode(); {
@@ -66,6 +79,9 @@ func fatal(err error) bool {
 // errorCode is the AWS error code of err, or a short name for errors
 // without one, for the FailedFinding of each finding a request carried.
 func errorCode(err error) string {
+	if noCredentials(err) {
+		return "NoCredentials"
+	}
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.ErrorCode()

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/secops-dev/secops/internal/fakehub"
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
@@ -489,5 +493,53 @@ func TestUpdateStopsOnFatalError(t *testing.T) {
 	}
 	if n := len(hub.RequestsOf("BatchUpdateFindings")); n != 1 {
 		t.Errorf("%d BatchUpdateFindings requests after a fatal error, want 1", n)
+	}
+}
+
+// When the SDK cannot get credentials at all (an expired SSO session, no
+// profile, no instance role), the error must say so and how to fix it,
+// not send the user to check the network; and a push stops at once.
+func TestCredentialErrorsExplained(t *testing.T) {
+	tests := []struct {
+		name  string
+		cause string
+	}{
+		{"sso expired", "the SSO session has expired or is invalid: open /home/ci/.aws/sso/cache/x.json: no such file or directory"},
+		{"no credentials", "failed to refresh cached credentials, no EC2 IMDS role found, operation error ec2imds: GetMetadata, request canceled, context deadline exceeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hub := fakehub.New(t.Errorf, nil)
+			srv := httptest.NewServer(hub)
+			defer srv.Close()
+			cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: srv.Client(),
+				Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+					return aws.Credentials{}, errors.New(tt.cause)
+				})}
+			s := New(cfg, Options{Account: testAccount})
+			ctx := context.Background()
+			_, qerr := s.Query(ctx, findings.Query{})
+			list := make([]findings.Finding, 250)
+			for i := range list {
+				list[i] = localFinding(i, "HIGH", "app", time.Now())
+			}
+			res, ierr := s.Import(ctx, list, findings.ImportOptions{})
+			for _, err := range []error{qerr, ierr} {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				msg := err.Error()
+				if strings.Contains(msg, "check the network") || !strings.Contains(msg, "no usable AWS credentials") ||
+					!strings.Contains(msg, "aws sso login") || !strings.Contains(msg, tt.cause) {
+					t.Errorf("error %q", msg)
+				}
+			}
+			if len(res.Failed) != 250 || res.Failed[0].ErrorCode != "NoCredentials" {
+				t.Errorf("%d failed, first %+v", len(res.Failed), res.Failed[0])
+			}
+			if n := len(hub.RequestsOf("BatchImportFindings")); n != 0 {
+				t.Errorf("%d requests reached Security Hub", n)
+			}
+		})
 	}
 }
