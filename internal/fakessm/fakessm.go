@@ -31,6 +31,16 @@ type SSM struct {
 	sends   []map[string]any
 	gets    []map[string]any
 	replies []Invocation
+	sendErr [2]string // error type and message SendCommand answers with
+}
+
+// FailSend makes every SendCommand fail with the error type code (e.g.
+// InvalidInstanceId, AccessDeniedException) and message msg, with the HTTP
+// status SSM uses for it.
+func (s *SSM) FailSend(code, msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sendErr = [2]string{code, msg}
 }
 
 // New returns an SSM that reports protocol violations through errorf
@@ -76,6 +86,11 @@ func (s *SSM) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch target := r.Header.Get("X-Amz-Target"); target {
 	case "AmazonSSM.SendCommand":
 		s.sends = append(s.sends, body)
+		if code, msg := s.sendErr[0], s.sendErr[1]; code != "" {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprintf(w, `{"__type":%q,"message":%q}`, code, msg)
+			return
+		}
 		ids, _ := json.Marshal(body["InstanceIds"])
 		fmt.Fprintf(w, `{"Command":{"CommandId":%q,"DocumentName":"AWS-RunShellScript","InstanceIds":%s,"Status":"Pending"}}`, CommandID, ids)
 	case "AmazonSSM.GetCommandInvocation":

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go"
 )
 
 // ssmAPI is the part of the SSM client a remote run uses.
@@ -89,7 +90,7 @@ func (r *Runner) Run(ctx context.Context, instanceID string, commands []string, 
 	}
 	out, err := r.SSM.SendCommand(ctx, in)
 	if err != nil {
-		return nil, fmt.Errorf("send command to %s: %w (is the SSM agent online? check Fleet Manager)", instanceID, err)
+		return nil, sendError(instanceID, err)
 	}
 	if out.Command == nil || aws.ToString(out.Command.CommandId) == "" {
 		return nil, fmt.Errorf("send command to %s: no command id in the reply", instanceID)
@@ -131,6 +132,23 @@ func (r *Runner) Run(ctx context.Context, instanceID string, commands []string, 
 			return res, err
 		}
 	}
+}
+
+// sendError says what to do about a SendCommand error.
+func sendError(instanceID string, err error) error {
+	var apiErr smithy.APIError
+	code := ""
+	if errors.As(err, &apiErr) {
+		code = apiErr.ErrorCode()
+	}
+	switch code {
+	case "InvalidInstanceId":
+		return fmt.Errorf("send command: instance %s is not reachable through SSM: it is stopped or terminated, in another Region, or its SSM agent is offline "+
+			"(start it, or check 'aws ssm describe-instance-information --filters Key=InstanceIds,Values=%s' and that its role has AmazonSSMManagedInstanceCore): %w", instanceID, instanceID, err)
+	case "AccessDeniedException", "AccessDenied":
+		return fmt.Errorf("send command to %s: access denied: allow ssm:SendCommand on the instance and the AWS-RunShellScript document, and ssm:GetCommandInvocation, for these credentials: %w", instanceID, err)
+	}
+	return fmt.Errorf("send command to %s: %w", instanceID, err)
 }
 
 // copyNew writes the part of content past seen and returns the new length.

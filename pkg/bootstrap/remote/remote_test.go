@@ -109,3 +109,38 @@ func TestScanCommandQuotes(t *testing.T) {
 		t.Errorf("ScanCommand = %s, want %s", got, want)
 	}
 }
+
+// SendCommand errors say what to do about them: InvalidInstanceId (the
+// host is stopped, gone or its SSM agent offline) is not a permissions
+// problem, and AccessDenied is not an offline agent.
+func TestSendCommandErrorsExplained(t *testing.T) {
+	tests := []struct {
+		code, msg string
+		want      []string
+		notWant   string
+	}{
+		{"InvalidInstanceId", "Instances [[i-0abc]] not in a valid state for account 123456789012",
+			[]string{"i-0abc is not reachable through SSM", "stopped", "agent", "describe-instance-information", "InvalidInstanceId"}, "ssm:SendCommand"},
+		{"AccessDeniedException", "User: arn:aws:iam::123456789012:user/ci is not authorized to perform: ssm:SendCommand",
+			[]string{"allow ssm:SendCommand", "ssm:GetCommandInvocation", "AccessDeniedException"}, "agent online"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			f := fakessm.New(t.Errorf)
+			f.FailSend(tt.code, tt.msg)
+			r := newRunner(t, f)
+			res, err := r.Run(context.Background(), "i-0abc", []string{"true"}, nil, nil)
+			if err == nil || res != nil {
+				t.Fatalf("Run = %+v, %v", res, err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), tt.notWant) {
+				t.Errorf("error %q misleads with %q", err, tt.notWant)
+			}
+		})
+	}
+}
