@@ -109,10 +109,8 @@ annotation. RULE is the deployed rule name as 'secops compliance rules' shows it
 			res.Output, res.ctx = f.Globals.Output, cmd.Context()
 			res.Rule = args[0]
 			res.Status = strings.ToUpper(res.Status)
-			switch res.Status {
-			case "", compliance.StatusCompliant, compliance.StatusNonCompliant, compliance.StatusNotApplicable:
-			default:
-				return &usageError{err: fmt.Errorf("--status %q: use COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE (AWS Config cannot filter resources on INSUFFICIENT_DATA)", res.Status)}
+			if err := (compliance.ResourcesQuery{Rule: res.Rule, Pack: res.Pack, Status: res.Status}).Validate(); err != nil {
+				return &usageError{err: fmt.Errorf("--%w", err)}
 			}
 			return runF(res)
 		},

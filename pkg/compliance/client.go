@@ -351,8 +351,27 @@ type ResourcesQuery struct {
 	Status string
 }
 
+// Validate checks the status filter against what each Config call
+// accepts: a rule's results filter on COMPLIANT, NON_COMPLIANT or
+// NOT_APPLICABLE, a conformance pack's only on COMPLIANT or NON_COMPLIANT.
+func (q ResourcesQuery) Validate() error {
+	switch q.Status {
+	case "", StatusCompliant, StatusNonCompliant:
+		return nil
+	case StatusNotApplicable:
+		if q.Pack != "" {
+			return fmt.Errorf("status %s: conformance packs report only COMPLIANT and NON_COMPLIANT results; leave out --pack to read %s results from the rule", q.Status, q.Status)
+		}
+		return nil
+	}
+	return fmt.Errorf("status %q: use COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE (AWS Config cannot filter resources on INSUFFICIENT_DATA)", q.Status)
+}
+
 // Resources lists every resource a rule evaluated, paging 100 at a time.
 func (c *Client) Resources(ctx context.Context, q ResourcesQuery) ([]ResourceStatus, error) {
+	if err := q.Validate(); err != nil {
+		return nil, err
+	}
 	var out []ResourceStatus
 	if q.Pack != "" {
 		filters := &types.ConformancePackEvaluationFilters{ConfigRuleNames: []string{q.Rule}}

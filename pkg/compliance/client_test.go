@@ -291,3 +291,28 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 		}
 	})
 }
+
+func TestResourcesQueryValidate(t *testing.T) {
+	tests := []struct {
+		q       ResourcesQuery
+		wantErr string
+	}{
+		{ResourcesQuery{Rule: "r"}, ""},
+		{ResourcesQuery{Rule: "r", Status: StatusNotApplicable}, ""},
+		{ResourcesQuery{Rule: "r", Pack: "p", Status: StatusNonCompliant}, ""},
+		{ResourcesQuery{Rule: "r", Pack: "p", Status: StatusNotApplicable}, "conformance packs report only COMPLIANT and NON_COMPLIANT results; leave out --pack"},
+		{ResourcesQuery{Rule: "r", Status: StatusInsufficientData}, "cannot filter resources on INSUFFICIENT_DATA"},
+		{ResourcesQuery{Rule: "r", Status: "BROKEN"}, `status "BROKEN": use COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE`},
+	}
+	for _, tt := range tests {
+		err := tt.q.Validate()
+		if (err == nil) != (tt.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("%+v: err = %v, want %q", tt.q, err, tt.wantErr)
+		}
+	}
+	// Nothing is sent for a query Config would refuse.
+	c := New(nil)
+	if _, err := c.Resources(context.Background(), ResourcesQuery{Rule: "r", Pack: "p", Status: StatusNotApplicable}); err == nil {
+		t.Error("Resources sent a pack query with NOT_APPLICABLE")
+	}
+}
