@@ -94,6 +94,7 @@ func normalizePyPI(name string) string {
 // a package's ecosystem. "Debian:12" covers only "Debian:12"; an advisory
 // or package ecosystem without a release ("Debian") covers every release.
 func ecosystemMatches(affected, pkg string) bool {
+	affected, pkg = releaseOf(affected), releaseOf(pkg)
 	if affected == pkg {
 		return true
 	}
@@ -101,6 +102,16 @@ func ecosystemMatches(affected, pkg string) bool {
 		return false
 	}
 	return !strings.Contains(affected, ":") || !strings.Contains(pkg, ":")
+}
+
+// releaseOf drops the ":LTS" that Ubuntu's advisories add to long-term
+// releases ("Ubuntu:22.04:LTS"): an image's os-release says only "22.04".
+// "Ubuntu:Pro:22.04:LTS" stays distinct: its fixes need Ubuntu Pro.
+func releaseOf(ecosystem string) string {
+	if BaseEcosystem(ecosystem) == "Ubuntu" {
+		return strings.TrimSuffix(ecosystem, ":LTS")
+	}
+	return ecosystem
 }
 
 // covers reports whether this affected entry is about the named package.

@@ -214,6 +214,12 @@ func TestEcosystemMatches(t *testing.T) {
 		{"Alpine:v3.19", "Alpine:v3.19", true},
 		{"Alpine:v3.18", "Alpine:v3.19", false},
 		{"npm", "PyPI", false},
+		{"Ubuntu:22.04:LTS", "Ubuntu:22.04", true},
+		{"Ubuntu:22.04:LTS", "Ubuntu:22.04:LTS", true},
+		{"Ubuntu:20.04:LTS", "Ubuntu:22.04", false},
+		{"Ubuntu:23.10", "Ubuntu:23.10", true},
+		{"Ubuntu:Pro:22.04:LTS", "Ubuntu:22.04", false},
+		{"Ubuntu:22.04:LTS", "Ubuntu", true},
 	}
 	for _, tt := range tests {
 		if got := ecosystemMatches(tt.affected, tt.pkg); got != tt.want {

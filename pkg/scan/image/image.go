@@ -106,6 +106,14 @@ func Scan(ctx context.Context, ref string, opts Options) (scanner.Result, error)
 	}
 	defer closeSrc()
 	res.Warnings = append(res.Warnings, warnings...)
+	uncovered, err := sca.CoverageWarnings(advisories, pkgs)
+	if err != nil {
+		return res, err
+	}
+	if len(uncovered) > 0 {
+		res.Warnings = append(res.Warnings, uncovered...)
+		res.Incomplete = true
+	}
 	imageID := src.repo + "@" + digest.String()
 	resource := findings.Resource{Type: "Container", Id: imageID}
 	target := ref

@@ -405,3 +405,62 @@ func TestScanMalformedRPMDatabase(t *testing.T) {
 		})
 	}
 }
+
+// Ubuntu's OSV advisories name LTS releases "Ubuntu:22.04:LTS" while the
+// image says VERSION_ID="22.04"; Ubuntu Pro (ESM) advisories do not apply
+// to an image without Pro. Distroless images keep one dpkg file per package
+// in status.d, without Status fields.
+func TestScanUbuntuAndDistroless(t *testing.T) {
+	ubuntuStatus := "Package: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.2-0ubuntu1.9\nDescription: ssl\n"
+	distrolessSSL := "Package: libssl3\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.9-1\nDescription: ssl\n"
+	tests := []struct {
+		name   string
+		layers []tarEntry
+		want   []string
+	}{
+		{
+			name: "ubuntu 22.04",
+			layers: []tarEntry{
+				{name: "usr/lib/os-release", body: "PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nVERSION=\"22.04.4 LTS (Jammy Jellyfish)\"\nVERSION_CODENAME=jammy\nID=ubuntu\nID_LIKE=debian\n"},
+				{name: "etc/os-release", link: "../usr/lib/os-release"},
+				{name: "var/lib/dpkg/status", body: ubuntuStatus},
+			},
+			want: []string{"/var/lib/dpkg/status libssl3@3.0.2-0ubuntu1.9 Ubuntu:22.04 TEST-UBUNTU-2204 fixed=3.0.2-0ubuntu1.10"},
+		},
+		{
+			name: "distroless debian 12",
+			layers: []tarEntry{
+				{name: "etc/os-release", body: "PRETTY_NAME=\"Distroless\"\nNAME=\"Debian GNU/Linux\"\nID=\"debian\"\nVERSION_ID=\"12\"\n"},
+				{name: "var/lib/dpkg/status.d/libssl3", body: distrolessSSL},
+				{name: "var/lib/dpkg/status.d/libssl3.md5sums", body: "d41d8cd98f00b204e9800998ecf8427e  usr/lib/x86_64-linux-gnu/libssl.so.3\n"},
+			},
+			want: []string{"/var/lib/dpkg/status.d/libssl3 libssl3@3.0.9-1 Debian:12 TEST-DEB-12 fixed=3.0.11-1~deb12u2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			img, err := mutate.AppendLayers(empty.Image, layerOf(t, tt.layers...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(t.TempDir(), "img.tar")
+			tag, _ := name.NewTag("example.invalid/os:1")
+			if err := tarball.WriteToFile(path, tag, img); err != nil {
+				t.Fatal(err)
+			}
+			res, err := Scan(context.Background(), path, opts())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				p := f.Vulnerabilities[0].VulnerablePackages[0]
+				got = append(got, p.FilePath+" "+p.Name+"@"+p.Version+" "+p.PackageManager+" "+f.Vulnerabilities[0].Id+" fixed="+p.FixedInVersion)
+			}
+			slices.Sort(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("findings:\n got %q\nwant %q\nwarnings %v skipped %v", got, tt.want, res.Warnings, res.Skipped)
+			}
+		})
+	}
+}

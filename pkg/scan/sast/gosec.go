@@ -31,10 +31,13 @@ type goModule struct {
 }
 
 // findModules lists the Go modules under root and, for each, the
-// directories holding its .go files (nested modules are their own).
+// directories holding its .go files (nested modules are their own). Go
+// files under root that no go.mod below it claims belong to root: to the
+// module enclosing it (a scan of a sub-directory of a module), or to no
+// module at all, which gosec loads as loose files.
 func findModules(ctx context.Context, root string, res *scanner.Result) ([]goModule, error) {
-	mods := map[string]*goModule{}
-	var order []string
+	mods := map[string]*goModule{root: {dir: root}}
+	order := []string{root}
 	owner := func(dir string) *goModule {
 		for d := dir; ; d = filepath.Dir(d) {
 			if m, ok := mods[d]; ok {
@@ -65,7 +68,7 @@ func findModules(ctx context.Context, root string, res *scanner.Result) ([]goMod
 			if path != root && (skipDirs[d.Name()] || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
 				return filepath.SkipDir
 			}
-			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil {
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil && path != root {
 				mods[path] = &goModule{dir: path}
 				order = append(order, path)
 			}

@@ -113,6 +113,7 @@ func TestScanModules(t *testing.T) {
 	tests := []struct {
 		name           string
 		files          map[string]string
+		scanDir        string // sub-directory scanned, "" for the root
 		wantFindings   string
 		wantSkipped    string
 		wantIncomplete bool
@@ -155,6 +156,25 @@ func TestScanModules(t *testing.T) {
 			wantSkipped:    "c.go",
 			wantIncomplete: true,
 		},
+		{
+			// secops scan ./internal in a repository whose go.mod is at
+			// the top: the packages belong to the enclosing module.
+			name: "sub-directory of a module",
+			files: map[string]string{
+				"go.mod":              "module example.com/d\n\ngo 1.22\n",
+				"main.go":             "package main\n\nimport \"crypto/sha1\"\n\nvar _ = sha1.New\n\nfunc main() {}\n",
+				"internal/store/s.go": "package store\n\nimport \"crypto/md5\"\n\nvar _ = md5.New\n",
+			},
+			scanDir:      "internal",
+			wantFindings: "store/s.go 3 G501 MEDIUM CWE-327",
+		},
+		{
+			name: "Go files outside any module",
+			files: map[string]string{
+				"tool/main.go": "package main\n\nimport \"crypto/md5\"\n\nvar _ = md5.New\n\nfunc main() {}\n",
+			},
+			wantFindings: "tool/main.go 3 G501 MEDIUM CWE-327",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,7 +182,7 @@ func TestScanModules(t *testing.T) {
 			for name, content := range tt.files {
 				write(t, filepath.Join(root, name), content)
 			}
-			res := scan(t, New(Options{LookPath: noSemgrep}), root)
+			res := scan(t, New(Options{LookPath: noSemgrep}), filepath.Join(root, tt.scanDir))
 			if got := summary(res.Findings); got != tt.wantFindings {
 				t.Errorf("findings:\n%s\nwant:\n%s", got, tt.wantFindings)
 			}

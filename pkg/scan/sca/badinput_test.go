@@ -182,3 +182,32 @@ func TestStaleDatabaseWarns(t *testing.T) {
 		t.Errorf("findings = %d", len(res.Findings))
 	}
 }
+
+// TestDatabaseWithoutEcosystemWarns: an offline database that holds no
+// advisories for an ecosystem the scan found packages of (npm here) did
+// not check them. That is said, and the result is incomplete, so that
+// earlier findings of those packages are not archived as fixed.
+func TestDatabaseWithoutEcosystemWarns(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{
+		"Gemfile.lock":      goodGemfileLock,
+		"package-lock.json": `{"name":"a","lockfileVersion":3,"packages":{"":{"name":"a"},"node_modules/left-pad":{"version":"1.3.0"},"node_modules/lodash":{"version":"4.17.20"}}}`,
+	})
+	db := t.TempDir()
+	b, err := os.ReadFile(ownDB + "/RubyGems/TEST-GEM-1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, db, map[string]string{"RubyGems/TEST-GEM-1.json": string(b)})
+	res, err := New(Options{DBDir: db, Offline: true, Now: func() time.Time { return testNow }}).Scan(context.Background(), root, findings.LocalProvenance(testNow, "secops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "vulnerability database " + db + " has no advisories for npm: 2 package(s) were not checked; run `secops db update --ecosystems npm`"
+	if len(res.Warnings) != 1 || res.Warnings[0] != want {
+		t.Errorf("warnings = %q\nwant %q", res.Warnings, want)
+	}
+	if !res.Incomplete || len(res.Findings) != 1 {
+		t.Errorf("incomplete = %v, findings = %d; want true, 1", res.Incomplete, len(res.Findings))
+	}
+}

@@ -77,15 +77,20 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 	var out []findings.Finding
 	var warnings []string
 	seen := map[string]bool{}
+	groups := make([][]matchGroup, len(queries))
 	for _, p := range pkgs {
-		for _, m := range matches[index[key{p.Ecosystem, p.matchName(), p.matchVersion()}]] {
-			f := NewFinding(p, m, fc)
+		qi := index[key{p.Ecosystem, p.matchName(), p.matchVersion()}]
+		if groups[qi] == nil {
+			groups[qi] = groupAliases(matches[qi], p.Ecosystem, p.matchName())
+		}
+		for _, g := range groups[qi] {
+			f := newFinding(p, g, fc)
 			if seen[f.Id] {
 				continue
 			}
 			seen[f.Id] = true
 			if err := f.Validate(); err != nil {
-				warnings = append(warnings, fmt.Sprintf("dropped an invalid finding for %s %s: %v", p.Name, m.Vuln.ID, err))
+				warnings = append(warnings, fmt.Sprintf("dropped an invalid finding for %s %s: %v", p.Name, g.Vuln.ID, err))
 				continue
 			}
 			out = append(out, f)
@@ -103,10 +108,18 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 
 // NewFinding builds the ASFF finding of one advisory affecting one package.
 func NewFinding(p Package, m vulndb.Match, fc FindingContext) findings.Finding {
+	return newFinding(p, matchGroup{Match: m, related: relatedIDs(m.Vuln), rated: m.Vuln}, fc)
+}
+
+// newFinding builds the finding of a group of aliased advisories: named by
+// the representative, with the group's other ids as related
+// vulnerabilities and the severity of its highest-rated record.
+func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 	fc = fc.withDefaults()
+	m := g.Match
 	v := m.Vuln
 	res := fc.Resource(p)
-	rating := v.Rate(p.Ecosystem, p.matchName())
+	rating := g.rated.Rate(p.Ecosystem, p.matchName())
 	shown := DisplayID(v)
 	fix := "no fix published"
 	if m.Fixed != "" {
@@ -147,7 +160,7 @@ func NewFinding(p Package, m vulndb.Match, fc FindingContext) findings.Finding {
 	}
 	vuln := findings.Vulnerability{
 		Id:                     v.ID,
-		RelatedVulnerabilities: relatedIDs(v),
+		RelatedVulnerabilities: g.related,
 		VulnerablePackages: []findings.SoftwarePackage{{
 			Name:            p.Name,
 			Version:         p.Version,
@@ -161,7 +174,7 @@ func NewFinding(p Package, m vulndb.Match, fc FindingContext) findings.Finding {
 		Vendor: &findings.VulnerabilityVendor{
 			Name:            "OSV",
 			Url:             osvURL(v.ID),
-			VendorSeverity:  v.GHSASeverity(),
+			VendorSeverity:  g.rated.GHSASeverity(),
 			VendorCreatedAt: asffTime(v.Published),
 			VendorUpdatedAt: asffTime(v.Modified),
 		},

@@ -176,6 +176,14 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	}
 	defer closeSrc()
 	res.Warnings = append(res.Warnings, warnings...)
+	uncovered, err := CoverageWarnings(src, pkgs)
+	if err != nil {
+		return res, err
+	}
+	if len(uncovered) > 0 {
+		res.Warnings = append(res.Warnings, uncovered...)
+		res.Incomplete = true
+	}
 	s.opts.Progress.Step("sca: matching %d packages against OSV advisories", len(pkgs))
 	fs, warn, err := MatchPackages(ctx, src, pkgs, FindingContext{Target: absRoot, Prov: prov, Resource: ManifestResource})
 	if err != nil {

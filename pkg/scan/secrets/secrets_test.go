@@ -250,3 +250,46 @@ func BenchmarkScanDemoApp(b *testing.B) {
 		}
 	}
 }
+
+// A file that .gitignore matches but that was committed anyway (git add
+// -f) is a committed credential: the working tree scan reads it. Ignored
+// files git does not track stay out.
+func TestScanTrackedIgnoredFiles(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	root := t.TempDir()
+	gitRun := func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+root)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	line := "aws_access_key_id = " + demoAWSKey + "\n"
+	gitRun("init", "-q")
+	write(t, filepath.Join(root, ".gitignore"), ".env\n/private/\n")
+	write(t, filepath.Join(root, ".env"), line)                 // ignored, committed with -f
+	write(t, filepath.Join(root, "private", "keys.txt"), line)  // in an ignored dir, committed with -f
+	write(t, filepath.Join(root, "private", "local.txt"), line) // in an ignored dir, never committed
+	write(t, filepath.Join(root, "svc", ".env"), line)          // ignored, never committed
+	gitRun("add", ".gitignore")
+	gitRun("add", "-f", ".env", "private/keys.txt")
+	gitRun("commit", "-q", "-m", "init")
+
+	res := scan(t, New(Options{}), root)
+	var paths []string
+	for _, f := range res.Findings {
+		paths = append(paths, f.ProductFields[findings.FieldPath])
+	}
+	sort.Strings(paths)
+	if got, want := strings.Join(paths, ","), ".env,private/keys.txt"; got != want {
+		t.Errorf("findings in %s, want %s", got, want)
+	}
+	// Scanning a sub-directory of the repository: paths stay relative to it.
+	res = scan(t, New(Options{}), filepath.Join(root, "private"))
+	if len(res.Findings) != 1 || res.Findings[0].ProductFields[findings.FieldPath] != "keys.txt" {
+		t.Errorf("sub-directory scan: %v, want keys.txt", summary(res.Findings))
+	}
+}

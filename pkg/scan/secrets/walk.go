@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -26,8 +27,14 @@ const sniffSize = 8000
 // paths relative to root: .git and what .gitignore excludes are left out,
 // binary, huge and unreadable files are reported as skipped. Symlinks are
 // not followed; broken ones and loops are reported.
+//
+// Inside a git work tree, git itself says what is ignored, so a file that
+// matches .gitignore but was committed anyway (git add -f) is scanned: it
+// is a committed credential. Elsewhere the .gitignore files under root are
+// read.
 func walk(ctx context.Context, root string, maxSize int64) (files []string, skipped []scanner.Skipped, err error) {
 	var patterns []gitignore.Pattern
+	gitIgn, useGit := gitIgnored(ctx, root)
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, werr error) error {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -45,7 +52,15 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 			return nil
 		}
 		parts := strings.Split(rel, "/")
-		if path != root && gitignore.NewMatcher(patterns).Match(parts, d.IsDir()) {
+		ignored := false
+		switch {
+		case path == root:
+		case useGit:
+			ignored = gitIgn[rel] || (d.IsDir() && gitIgn[rel+"/"])
+		default:
+			ignored = gitignore.NewMatcher(patterns).Match(parts, d.IsDir())
+		}
+		if ignored {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -55,6 +70,9 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 		case d.IsDir():
 			if d.Name() == ".git" && path != root {
 				return filepath.SkipDir
+			}
+			if useGit {
+				return nil
 			}
 			ps, err := readGitignore(path, parts, path == root)
 			if err != nil {
@@ -89,6 +107,33 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 		return nil, nil, fmt.Errorf("walk %s: %w", root, err)
 	}
 	return files, skipped, nil
+}
+
+// gitIgnored lists the untracked paths under root that git ignores,
+// relative to root (directories wholly ignored end in "/"). ok is false
+// when git is not on PATH, root is not in a work tree, or root itself is
+// ignored: the caller then reads the .gitignore files itself.
+func gitIgnored(ctx context.Context, root string) (map[string]bool, bool) {
+	if _, err := exec.LookPath("git"); err != nil {
+		return nil, false
+	}
+	cmd := exec.CommandContext(ctx, "git", "-C", root, "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory")
+	cmd.Env = append(os.Environ(), "GIT_OPTIONAL_LOCKS=0")
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, false
+	}
+	set := map[string]bool{}
+	for _, p := range strings.Split(string(out), "\x00") {
+		if p == "" {
+			continue
+		}
+		if p == "./" {
+			return nil, false
+		}
+		set[p] = true
+	}
+	return set, true
 }
 
 // readGitignore reads dir/.gitignore, with patterns scoped to dir. At the
