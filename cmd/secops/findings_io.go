@@ -137,6 +137,9 @@ func readInput(f *Factory, path string) ([]byte, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s is a directory: give a report file", path)
 	}
+	if st.Mode().IsRegular() && st.Size() > importer.MaxReportBytes {
+		return nil, fmt.Errorf("the report is %d MiB, larger than the %d MiB limit: split it or filter it with the tool first", st.Size()>>20, importer.MaxReportBytes>>20)
+	}
 	file, err := os.Open(path)
 	if err != nil {
 		return nil, err
