@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -91,6 +92,11 @@ func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findi
 	data, err := readInput(f, opts.Source)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	// Nothing at all is what a tool that crashed leaves behind, unlike a
+	// report that says it found nothing ([], null).
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("read %s: the input is empty: check that the tool that wrote it succeeded", name)
 	}
 	format := importer.Format("")
 	if opts.Format != "" {
