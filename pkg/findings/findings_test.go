@@ -359,3 +359,25 @@ func TestShortIDTellsOtherProducersApart(t *testing.T) {
 		t.Errorf("secops short id %s", got)
 	}
 }
+
+func TestPrepareNamesTheProductFromItsArn(t *testing.T) {
+	tests := []struct {
+		arn, name, company    string
+		wantName, wantCompany string
+	}{
+		{"arn:aws:securityhub:eu-west-1::product/prowler/prowler", "", "", "prowler", "prowler"},
+		{"arn:aws:securityhub:us-east-1::product/aquasecurity/aquasecurity", "", "", "aquasecurity", "aquasecurity"},
+		{"arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default", "", "", "default", "123456789012"},
+		{"arn:aws:securityhub:us-east-1::product/aws/inspector", "Inspector", "Amazon", "Inspector", "Amazon"},
+		{"not-an-arn", "", "", "", ""},
+	}
+	for _, tc := range tests {
+		f := sample("x/1")
+		f.ProductArn, f.ProductName, f.CompanyName = tc.arn, tc.name, tc.company
+		for what, got := range map[string]Finding{"Prepare": Prepare(f), "Merge": Merge(f, f)} {
+			if got.ProductName != tc.wantName || got.CompanyName != tc.wantCompany {
+				t.Errorf("%s(%s) = %q, %q; want %q, %q", what, tc.arn, got.ProductName, got.CompanyName, tc.wantName, tc.wantCompany)
+			}
+		}
+	}
+}
