@@ -58,6 +58,13 @@ and the field.`,
 }
 
 func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
+	prog := f.Progress()
+	defer prog.Done("")
+	name := opts.Source
+	if name == "-" {
+		name = "standard input"
+	}
+	prog.Step("reading %s", name)
 	list, err := readFindings(ctx, f, opts)
 	if err != nil {
 		return err
@@ -75,7 +82,9 @@ func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
 		return err
 	}
 	defer store.Close()
+	prog.Step("importing %d finding(s) into %s", len(list), store.Backend())
 	res, err := store.Import(ctx, list, importOpts)
+	prog.Done("")
 	if err != nil {
 		return fmt.Errorf("import %s: %w", opts.Source, err)
 	}
