@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,6 +58,13 @@ and the field.`,
 }
 
 func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
+	prog := f.Progress()
+	defer prog.Done("")
+	name := opts.Source
+	if name == "-" {
+		name = "standard input"
+	}
+	prog.Step("reading %s", name)
 	list, err := readFindings(ctx, f, opts)
 	if err != nil {
 		return err
@@ -74,7 +82,9 @@ func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
 		return err
 	}
 	defer store.Close()
+	prog.Step("importing %d finding(s) into %s", len(list), store.Backend())
 	res, err := store.Import(ctx, list, importOpts)
+	prog.Done("")
 	if err != nil {
 		return fmt.Errorf("import %s: %w", opts.Source, err)
 	}
@@ -91,6 +101,11 @@ func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findi
 	data, err := readInput(f, opts.Source)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	// Nothing at all is what a tool that crashed leaves behind, unlike a
+	// report that says it found nothing ([], null).
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("read %s: the input is empty: check that the tool that wrote it succeeded", name)
 	}
 	format := importer.Format("")
 	if opts.Format != "" {
@@ -136,6 +151,9 @@ func readInput(f *Factory, path string) ([]byte, error) {
 	}
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s is a directory: give a report file", path)
+	}
+	if st.Mode().IsRegular() && st.Size() > importer.MaxReportBytes {
+		return nil, fmt.Errorf("the report is %d MiB, larger than the %d MiB limit: split it or filter it with the tool first", st.Size()>>20, importer.MaxReportBytes>>20)
 	}
 	file, err := os.Open(path)
 	if err != nil {

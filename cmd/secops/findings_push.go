@@ -78,7 +78,7 @@ func (f *Factory) uploadScan(ctx context.Context, list []findings.Finding, scope
 	defer local.Close()
 	remote, err := f.openSecurityHub(ctx)
 	if err != nil {
-		return fmt.Errorf("upload: %w", err)
+		return fmt.Errorf("upload: %w; the findings are in the local store: send them with 'secops findings push' once this is fixed", err)
 	}
 	res, err := securityhub.Upload(ctx, local, remote, list, scope)
 	for _, fail := range res.Failed {

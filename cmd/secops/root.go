@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -68,7 +70,37 @@ func newRootCmd(f *Factory) *cobra.Command {
 	)
 	cmd.AddCommand(newBootstrapCmd(f))
 	cmd.AddCommand(newInitCmd(f))
+	cmd.InitDefaultCompletionCmd()
+	rejectUnknownSubcommands(cmd)
 	return cmd
+}
+
+// rejectUnknownSubcommands makes every command group (a command that only
+// holds subcommands) fail on an argument that names none of them. Cobra
+// would print the group's help and exit 0, so `secops db updte` in a CI
+// step would pass without doing anything. A group given no argument still
+// prints its help.
+func rejectUnknownSubcommands(cmd *cobra.Command) {
+	for _, c := range cmd.Commands() {
+		rejectUnknownSubcommands(c)
+	}
+	if !cmd.HasParent() || !cmd.HasSubCommands() || cmd.Runnable() {
+		return
+	}
+	cmd.Args = cobra.ArbitraryArgs
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return c.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], c.CommandPath())
+		if s := c.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+		}
+		return &usageError{err: errors.New(msg)}
+	}
 }
 
 // checkOutput rejects an -o value the command cannot write.

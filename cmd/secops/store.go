@@ -41,6 +41,12 @@ func (f *Factory) openSecurityHub(ctx context.Context) (*securityhub.Store, erro
 	if cfg.Region == "" {
 		return nil, errors.New("Security Hub is regional: pass --region or set AWS_REGION")
 	}
+	// Without this check the first call fails with the SDK's whole
+	// credential chain (ending in the instance metadata service), and a
+	// push repeats it for every finding.
+	if !awsconfig.HasCredentials(ctx, cfg) {
+		return nil, fmt.Errorf("%w (or pass --profile, or run 'aws sso login'); to work without AWS, use --backend local", awsconfig.ErrNoCredentials)
+	}
 	return securityhub.New(cfg, securityhub.Options{Now: f.Now}), nil
 }
 

@@ -64,7 +64,7 @@ func DecodeBytes(data []byte) ([]Finding, error) {
 	}
 	var problems []error
 	for i := range list {
-		if err := list[i].validateForImport(); err != nil {
+		if err := list[i].ValidateForImport(); err != nil {
 			problems = append(problems, fmt.Errorf("finding #%d: %w", i+1, err))
 		}
 		if len(problems) == 20 {

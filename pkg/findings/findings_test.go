@@ -43,6 +43,12 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		{"bad workflow", func(f *Finding) { f.Workflow = &Workflow{Status: "DONE"} }, []string{"Workflow.Status"}},
 		{"bad record state", func(f *Finding) { f.RecordState = "DELETED" }, []string{"RecordState"}},
 		{"long title", func(f *Finding) { f.Title = strings.Repeat("x", 257) }, []string{"Title"}},
+		// Security Hub's limits count characters, not UTF-8 bytes:
+		// Inspector's findings carry 1,024-character descriptions with
+		// curly quotes.
+		{"title of 256 non-ASCII characters", func(f *Finding) { f.Title = strings.Repeat("é", 256) }, nil},
+		{"description of 1024 characters with quotes", func(f *Finding) { f.Description = strings.Repeat("’", 4) + strings.Repeat("x", 1020) }, nil},
+		{"description of 1025 characters", func(f *Finding) { f.Description = strings.Repeat("’", 1025) }, []string{"Description"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -60,6 +66,46 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 			}
 			if !reflect.DeepEqual(got, tc.fields) {
 				t.Errorf("fields %v, want %v (%v)", got, tc.fields, err)
+			}
+		})
+	}
+}
+
+// TestValidateForImportKeepsWhatProducersWrite: real Prowler findings have
+// no Types and Inspector's carry descriptions over 1,024 characters; an
+// import keeps them (Security Hub is asked only on push), while what no
+// store could hold still fails.
+func TestValidateForImportKeepsWhatProducersWrite(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*Finding)
+		fields []string
+	}{
+		{"no types", func(f *Finding) { f.Types = nil }, nil},
+		{"long description", func(f *Finding) { f.Description = strings.Repeat("x", 3000) }, nil},
+		{"long title", func(f *Finding) { f.Title = strings.Repeat("x", 300) }, nil},
+		{"no title", func(f *Finding) { f.Title = "" }, []string{"Title"}},
+		{"unknown label", func(f *Finding) { f.Severity.Label = "SEVERE" }, []string{"Severity.Label"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := sample("secops/sca/1")
+			tc.mutate(&f)
+			err := f.ValidateForImport()
+			var got []string
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				for _, fe := range ve.Errors {
+					got = append(got, fe.Field)
+				}
+			} else if err != nil {
+				t.Fatalf("unexpected error type %T", err)
+			}
+			if !reflect.DeepEqual(got, tc.fields) {
+				t.Errorf("fields %v, want %v (%v)", got, tc.fields, err)
+			}
+			if tc.fields == nil && f.Validate() == nil {
+				t.Errorf("Validate accepts the %s too: the case tests nothing", tc.name)
 			}
 		})
 	}
@@ -311,5 +357,27 @@ func TestShortIDTellsOtherProducersApart(t *testing.T) {
 	}
 	if got := ShortID("secops/sca/5f0c2b8e1a7d4c3b9e6f0a1b2c3d4e5f"); got != "5f0c2b8e1a7d" {
 		t.Errorf("secops short id %s", got)
+	}
+}
+
+func TestPrepareNamesTheProductFromItsArn(t *testing.T) {
+	tests := []struct {
+		arn, name, company    string
+		wantName, wantCompany string
+	}{
+		{"arn:aws:securityhub:eu-west-1::product/prowler/prowler", "", "", "prowler", "prowler"},
+		{"arn:aws:securityhub:us-east-1::product/aquasecurity/aquasecurity", "", "", "aquasecurity", "aquasecurity"},
+		{"arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default", "", "", "default", "123456789012"},
+		{"arn:aws:securityhub:us-east-1::product/aws/inspector", "Inspector", "Amazon", "Inspector", "Amazon"},
+		{"not-an-arn", "", "", "", ""},
+	}
+	for _, tc := range tests {
+		f := sample("x/1")
+		f.ProductArn, f.ProductName, f.CompanyName = tc.arn, tc.name, tc.company
+		for what, got := range map[string]Finding{"Prepare": Prepare(f), "Merge": Merge(f, f)} {
+			if got.ProductName != tc.wantName || got.CompanyName != tc.wantCompany {
+				t.Errorf("%s(%s) = %q, %q; want %q, %q", what, tc.arn, got.ProductName, got.CompanyName, tc.wantName, tc.wantCompany)
+			}
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package findings
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Merge returns what a store keeps when a finding that already exists is
 // imported again, following Security Hub: the first sighting (CreatedAt,
@@ -20,6 +23,7 @@ func Merge(existing, incoming Finding) Finding {
 	out.Note = existing.Note
 	out.UserDefinedFields = existing.UserDefinedFields
 	out.VerificationState = existing.VerificationState
+	fillProduct(&out)
 	if out.RecordState == "" {
 		out.RecordState = RecordActive
 	}
@@ -34,8 +38,10 @@ func Merge(existing, incoming Finding) Finding {
 }
 
 // Prepare fills what a store sets on a finding it has never seen: ACTIVE
-// record state and a NEW workflow.
+// record state, a NEW workflow, and the product and company names when the
+// producer left them out.
 func Prepare(f Finding) Finding {
+	fillProduct(&f)
 	if f.RecordState == "" {
 		f.RecordState = RecordActive
 	}
@@ -43,6 +49,27 @@ func Prepare(f Finding) Finding {
 		f.Workflow = &Workflow{Status: WorkflowNew}
 	}
 	return f
+}
+
+// fillProduct names the product and company of a finding that does not,
+// from its ProductArn (…:product/COMPANY/PRODUCT), as Security Hub fills
+// both on import: Prowler's ASFF output has neither, and without a name
+// --product could not select its findings.
+func fillProduct(f *Finding) {
+	_, part, ok := strings.Cut(f.ProductArn, ":product/")
+	if !ok {
+		return
+	}
+	company, product, ok := strings.Cut(part, "/")
+	if !ok || company == "" || product == "" {
+		return
+	}
+	if f.ProductName == "" {
+		f.ProductName = product
+	}
+	if f.CompanyName == "" {
+		f.CompanyName = company
+	}
 }
 
 // Archive marks a finding that a complete scan no longer reports: its record

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Workflow statuses and record states, as Security Hub defines them.
@@ -17,7 +18,7 @@ const (
 	RecordArchived = "ARCHIVED"
 )
 
-// Limits Security Hub enforces on single attributes.
+// Limits Security Hub enforces on single attributes, in characters.
 const (
 	maxIDLength          = 512
 	maxTitleLength       = 256
@@ -54,12 +55,12 @@ func (e *ValidationError) Error() string {
 // one go.
 func (f *Finding) Validate() error { return f.validate(true) }
 
-// validateForImport is Validate without the checks that real producers
+// ValidateForImport is Validate without the checks that real producers
 // break: Prowler writes an empty Types list for some checks, and Inspector's
 // findings in Security Hub carry descriptions over 1,024 characters. The
 // local store keeps such findings; a push to Security Hub reports the ones
 // it refuses and keeps them pending.
-func (f *Finding) validateForImport() error { return f.validate(false) }
+func (f *Finding) ValidateForImport() error { return f.validate(false) }
 
 func (f *Finding) validate(strict bool) error {
 	var errs []FieldError
@@ -75,16 +76,16 @@ func (f *Finding) validate(strict bool) error {
 	if required("SchemaVersion", f.SchemaVersion) && f.SchemaVersion != SchemaVersion {
 		add("SchemaVersion", fmt.Sprintf("must be %q, got %q", SchemaVersion, f.SchemaVersion))
 	}
-	if required("Id", f.Id) && len(f.Id) > maxIDLength {
+	if required("Id", f.Id) && utf8.RuneCountInString(f.Id) > maxIDLength {
 		add("Id", fmt.Sprintf("longer than %d characters", maxIDLength))
 	}
 	required("ProductArn", f.ProductArn)
 	required("GeneratorId", f.GeneratorId)
 	required("AwsAccountId", f.AwsAccountId)
-	if required("Title", f.Title) && strict && len(f.Title) > maxTitleLength {
+	if required("Title", f.Title) && strict && utf8.RuneCountInString(f.Title) > maxTitleLength {
 		add("Title", fmt.Sprintf("longer than %d characters", maxTitleLength))
 	}
-	if required("Description", f.Description) && strict && len(f.Description) > maxDescriptionLength {
+	if required("Description", f.Description) && strict && utf8.RuneCountInString(f.Description) > maxDescriptionLength {
 		add("Description", fmt.Sprintf("longer than %d characters", maxDescriptionLength))
 	}
 	for _, ts := range []struct {

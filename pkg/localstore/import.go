@@ -22,7 +22,7 @@ const ErrorCodeInvalidInput = "InvalidInput"
 // user's triage survive. With opts.Scope, ACTIVE findings the scope covers
 // that list does not contain are archived (findings.Archive).
 //
-// A finding that fails Validate is not stored and is reported in
+// A finding that fails ValidateForImport is not stored and is reported in
 // ImportResult.Failed with code InvalidInput, as Security Hub reports it;
 // the others are still imported, and scope archiving still treats the
 // invalid finding's Id as present, so a finding is never archived only
@@ -175,7 +175,7 @@ func prepareAll(list []findings.Finding) (<-chan []incoming, func()) {
 
 func prepareOne(f *findings.Finding) incoming {
 	in := incoming{f: f, k: key{f.ProductArn, f.Id}}
-	if in.invalid = f.Validate(); in.invalid == nil {
+	if in.invalid = f.ValidateForImport(); in.invalid == nil {
 		in.row, in.rowErr = rowOf(ptr(findings.Prepare(*f)))
 	}
 	return in

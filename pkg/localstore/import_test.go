@@ -167,6 +167,27 @@ func TestImportInvalidFindingsFail(t *testing.T) {
 	}
 }
 
+// TestImportKeepsWhatProducersWrite: the local store holds findings that
+// real producers write although Security Hub's stricter checks would refuse
+// them on push (Prowler's empty Types, Inspector's long descriptions), as
+// findings.DecodeBytes reads them; otherwise 'findings import' of such a
+// report fails at the store after reading it fine.
+func TestImportKeepsWhatProducersWrite(t *testing.T) {
+	s := openTemp(t)
+	noTypes := vuln(1, "HIGH", "app", t0)
+	noTypes.Types = nil
+	long := vuln(2, "HIGH", "app", t0)
+	long.Description = strings.Repeat("A long advisory text. ", 100)
+	res := mustImport(t, s, []findings.Finding{noTypes, long}, findings.ImportOptions{})
+	if res.New != 2 || len(res.Failed) != 0 {
+		t.Fatalf("import = %+v, want 2 new", res)
+	}
+	got, err := s.Get(context.Background(), long.Id)
+	if err != nil || got.Description != long.Description {
+		t.Errorf("stored description %d characters (%v), want %d", len(got.Description), err, len(long.Description))
+	}
+}
+
 // TestImportIsAtomic makes SQLite fail in the middle of an import (a
 // trigger aborts the insert of one finding) and checks that nothing of the
 // import, including the upserts before the failure and scope archiving,

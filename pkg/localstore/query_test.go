@@ -257,3 +257,29 @@ func TestGet(t *testing.T) {
 		})
 	}
 }
+
+// TestQueryByProductOfFindingsWithoutProductName: Prowler's ASFF output has
+// no ProductName. Security Hub fills it from the product ARN; so does the
+// store, so that --product matches the product the table shows.
+func TestQueryByProductOfFindingsWithoutProductName(t *testing.T) {
+	s := openTemp(t)
+	prowler := vuln(1, "HIGH", "acct", t0)
+	prowler.ProductArn = "arn:aws:securityhub:eu-west-1::product/prowler/prowler"
+	prowler.ProductName, prowler.CompanyName = "", ""
+	again := prowler
+	again.Id = "prowler-check-2"
+	mustImport(t, s, []findings.Finding{prowler}, findings.ImportOptions{})
+	// The second import updates the first finding (the Merge path) and adds one.
+	mustImport(t, s, []findings.Finding{prowler, again}, findings.ImportOptions{})
+	for _, product := range []string{"prowler", "Prowler"} {
+		got := mustQuery(t, s, findings.Query{Product: product})
+		if len(got) != 2 {
+			t.Errorf("--product %s: %v, want both Prowler findings", product, ids(got))
+		}
+		for _, f := range got {
+			if f.ProductName != "prowler" || f.CompanyName != "prowler" {
+				t.Errorf("%s: ProductName %q CompanyName %q, want prowler and prowler", f.Id, f.ProductName, f.CompanyName)
+			}
+		}
+	}
+}
