@@ -118,30 +118,77 @@ func parserFor(f Format) (parser, bool) {
 	return nil, false
 }
 
+// FieldOccurrences is the ProductFields key that says how many results of
+// the report a finding stands for, when the tool listed the same result
+// more than once (absent means once).
+const FieldOccurrences = "secops/Occurrences"
+
+// Report is an imported report: its findings, and what of the report did
+// not become a finding of its own, so that nothing is dropped silently.
+type Report struct {
+	Findings []findings.Finding
+	// Merged counts results that repeated an earlier result of the report
+	// in every field; each is counted in FieldOccurrences of its finding.
+	Merged int
+	// Skipped lists what the report holds that gave no finding, and why.
+	Skipped []Skip
+}
+
+// Skip is a part of a report that gave no finding, with the reason.
+type Skip struct {
+	Count  int
+	Reason string
+}
+
+// Notes says, one line each, what of the report did not become a finding
+// of its own; a command prints them so the user knows.
+func (r Report) Notes() []string {
+	var out []string
+	if r.Merged > 0 {
+		out = append(out, fmt.Sprintf("%d result(s) repeated an earlier result of the report in every field and were counted on it (%s) instead of stored twice", r.Merged, FieldOccurrences))
+	}
+	for _, s := range r.Skipped {
+		out = append(out, fmt.Sprintf("skipped %d: %s", s.Count, s.Reason))
+	}
+	return out
+}
+
 // Parse reads a report of format f and returns one ASFF finding per problem
 // the tool reported, stamped with prov. Every finding passes Validate; a
 // report that holds nothing (empty file, JSON null, no results) gives no
-// findings and no error.
+// findings and no error. ParseReport says also what was merged or skipped.
 func Parse(ctx context.Context, f Format, data []byte, prov findings.Provenance) ([]findings.Finding, error) {
+	rep, err := ParseReport(ctx, f, data, prov)
+	return rep.Findings, err
+}
+
+// ParseReport is Parse, also saying which results were merged into an
+// identical earlier one and which parts of the report gave no finding.
+func ParseReport(ctx context.Context, f Format, data []byte, prov findings.Provenance) (Report, error) {
 	if len(data) > MaxReportBytes {
-		return nil, fmt.Errorf("import %s report: it is %d MiB, larger than the %d MiB limit: split the report or filter it with the tool first", f, len(data)>>20, MaxReportBytes>>20)
+		return Report{}, fmt.Errorf("import %s report: it is %d MiB, larger than the %d MiB limit: split the report or filter it with the tool first", f, len(data)>>20, MaxReportBytes>>20)
 	}
 	p, ok := parserFor(f)
 	if !ok {
-		return nil, fmt.Errorf("unknown report format %q: use one of %s", f, formatList())
+		return Report{}, fmt.Errorf("unknown report format %q: use one of %s", f, formatList())
 	}
 	if isEmptyDocument(data) {
-		return nil, nil
+		return Report{}, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return Report{}, err
 	}
 	list, err := p(data)
 	if err != nil {
-		return nil, fmt.Errorf("import %s report: %w", f, err)
+		return Report{}, fmt.Errorf("import %s report: %w", f, err)
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return Report{}, err
+	}
+	rep := Report{}
+	if f != FormatASFF {
+		// ASFF findings keep the Ids their producer gave them.
+		list, rep.Merged = separate(list)
 	}
 	for i := range list {
 		if f == FormatASFF {
@@ -153,8 +200,9 @@ func Parse(ctx context.Context, f Format, data []byte, prov findings.Provenance)
 	}
 	for i := range list {
 		if err := list[i].Validate(); err != nil {
-			return nil, fmt.Errorf("import %s report: finding #%d: %w", f, i+1, err)
+			return Report{}, fmt.Errorf("import %s report: finding #%d: %w", f, i+1, err)
 		}
 	}
-	return list, nil
+	rep.Findings = list
+	return rep, nil
 }

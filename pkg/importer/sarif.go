@@ -87,6 +87,7 @@ type sarifResult struct {
 				StartLine   int `json:"startLine"`
 				EndLine     int `json:"endLine"`
 				StartColumn int `json:"startColumn"`
+				EndColumn   int `json:"endColumn"`
 			} `json:"region"`
 		} `json:"physicalLocation"`
 		LogicalLocations []struct {
@@ -197,7 +198,15 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	tool := firstNonEmpty(run.Tool.Driver.Name, run.Tool.Driver.FullName, "SARIF")
 
 	var uri string
-	var line, endLine, column int
+	var line, endLine, column, endColumn int
+	var logical string
+	if len(res.Locations) > 0 {
+		for _, ll := range res.Locations[0].LogicalLocations {
+			if logical = firstNonEmpty(ll.FullyQualifiedName, ll.Name); logical != "" {
+				break
+			}
+		}
+	}
 	if len(res.Locations) > 0 && res.Locations[0].PhysicalLocation != nil {
 		pl := res.Locations[0].PhysicalLocation
 		if al := pl.ArtifactLocation; al != nil {
@@ -207,7 +216,7 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 			}
 		}
 		if pl.Region != nil {
-			line, endLine, column = pl.Region.StartLine, pl.Region.EndLine, pl.Region.StartColumn
+			line, endLine, column, endColumn = pl.Region.StartLine, pl.Region.EndLine, pl.Region.StartColumn, pl.Region.EndColumn
 		}
 	}
 	message := res.Message.render(rule)
@@ -287,6 +296,11 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	f.ProductFields[findings.FieldPath] = uri
 	f.ProductFields[findings.FieldStartLine] = itoa(line)
 	f.ProductFields[findings.FieldEndLine] = itoa(endLine)
+	// Columns and the logical location tell apart results on one line or
+	// in one function (see separate).
+	f.ProductFields["sarif/StartColumn"] = itoa(column)
+	f.ProductFields["sarif/EndColumn"] = itoa(endColumn)
+	f.ProductFields["sarif/LogicalLocation"] = logical
 	f.ProductFields["secops/ToolVersion"] = firstNonEmpty(run.Tool.Driver.Version, run.Tool.Driver.SemanticVersion)
 	if res.Kind != "" && res.Kind != "fail" {
 		f.ProductFields["sarif/Kind"] = res.Kind

@@ -123,6 +123,9 @@ type trivySecret struct {
 	StartLine int    `json:"StartLine"`
 	EndLine   int    `json:"EndLine"`
 	Match     string `json:"Match"`
+	// Offset is where in the file the secret starts (Trivy 0.50 and
+	// later): it tells apart two secrets on one line.
+	Offset int `json:"Offset"`
 }
 
 // trivyScope is where a result sits: the artifact and, for k8s reports,
@@ -311,6 +314,7 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 		f.ProductFields[findings.FieldPath] = r.Target
 		f.ProductFields[findings.FieldStartLine] = itoa(sec.StartLine)
 		f.ProductFields[findings.FieldEndLine] = itoa(sec.EndLine)
+		f.ProductFields["trivy/Offset"] = itoa(sec.Offset)
 		out = append(out, f)
 	}
 	for _, l := range r.Licenses {

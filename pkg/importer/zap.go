@@ -41,6 +41,9 @@ type zapInstance struct {
 	Param    string `json:"param" xml:"param"`
 	Attack   string `json:"attack" xml:"attack"`
 	Evidence string `json:"evidence" xml:"evidence"`
+	// ZAP 2.12 and later say per instance what it is about (the element,
+	// the comment ...); older reports only per alert.
+	OtherInfo string `json:"otherinfo" xml:"otherinfo"`
 }
 
 type zapSite struct {
@@ -136,8 +139,8 @@ func zapFinding(site string, a zapAlert, in zapInstance, risk string, instances 
 	}
 	// Where first: a long alert description is cut at 1024 characters.
 	f.Description = strings.TrimSpace("Found at " + where + ".\n\n" + stripHTML(a.Desc))
-	if a.OtherInfo != "" {
-		f.Description += "\n\n" + stripHTML(a.OtherInfo)
+	if other := firstNonEmpty(in.OtherInfo, a.OtherInfo); other != "" {
+		f.Description += "\n\n" + stripHTML(other)
 	}
 	refs := strings.Fields(stripHTML(a.Reference))
 	sol := stripHTML(a.Solution)
