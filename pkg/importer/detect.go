@@ -102,7 +102,7 @@ func detectJSON(t []byte) (Format, error) {
 		case first.has("Target") && (first.has("Vulnerabilities") || first.has("Type") || first.has("Misconfigurations")):
 			return FormatTrivy, nil
 		}
-		return "", unknownKeys(first, "array of objects")
+		return "", unknownKeys(first, true)
 	}
 	var top keys
 	if err := json.Unmarshal(t, &top); err != nil {
@@ -137,7 +137,7 @@ func detectJSON(t []byte) (Format, error) {
 	case isASFF(top):
 		return FormatASFF, nil
 	}
-	return "", unknownKeys(top, "JSON object")
+	return "", unknownKeys(top, false)
 }
 
 func isASFF(k keys) bool {
@@ -156,15 +156,37 @@ func looksLikeOSV(raw json.RawMessage) bool {
 	return ok && (first.has("packages") || first.has("source"))
 }
 
-func unknownKeys(k keys, what string) error {
+// acceptedShapes says what each format's JSON looks like at the top.
+const acceptedShapes = `ASFF {"Findings": [...]}, one finding or an array of findings; ` +
+	`SARIF {"version", "runs": [...]}; Trivy {"SchemaVersion", "Results": [...]}; ` +
+	`ZAP {"@version", "site": [...]}; Dependency-Check {"scanInfo", "dependencies": [...]}; ` +
+	`SonarQube {"issues" or "hotspots", "paging"}; gitleaks [{"RuleID", ...}]; ` +
+	`osv-scanner {"results": [...]}; gosec {"Issues", "Stats"}; Inspector2 {"findings": [...]}; ` +
+	`ZAP and Dependency-Check also as XML`
+
+// unknownKeys explains JSON that names no format: the keys it has (or that
+// it has none), and the shapes that are accepted.
+func unknownKeys(k keys, inArray bool) error {
+	if len(k) == 0 {
+		what := "an empty JSON object ({}): it has no keys"
+		if inArray {
+			what = "a JSON array of empty objects ({}): they have no keys"
+		}
+		return fmt.Errorf("not a recognised report: %s to tell the format by; expected one of: %s; check that the tool wrote its report, or pass --format", what, acceptedShapes)
+	}
 	names := make([]string, 0, len(k))
 	for n := range k {
 		names = append(names, n)
 	}
+	names = sorted(names)
 	if len(names) > 8 {
 		names = append(names[:8], "…")
 	}
-	return fmt.Errorf("not a recognised report: a %s with keys %s; expected the JSON of one of %s; pass --format if the tool is one of these", what, strings.Join(sorted(names), ", "), formatList())
+	what := "a JSON object"
+	if inArray {
+		what = "a JSON array of objects"
+	}
+	return fmt.Errorf("not a recognised report: %s with keys %s; expected the JSON of one of %s; pass --format if the tool is one of these", what, strings.Join(names, ", "), formatList())
 }
 
 func detectXML(t []byte) (Format, error) {

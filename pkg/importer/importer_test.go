@@ -312,6 +312,9 @@ func TestDetectErrors(t *testing.T) {
 		{"zip", []byte("PK\x03\x04\x14\x00"), "zip archive", nil},
 		{"text", []byte("hello world"), `not a recognised report (text starting "hello world")`, nil},
 		{"unknown JSON", []byte(`{"foo": 1, "bar": 2}`), "a JSON object with keys bar, foo", nil},
+		{"empty object", []byte("{}\n"), "an empty JSON object ({}): it has no keys to tell the format by", nil},
+		{"array of empty objects", []byte(`[{}, {}]`), "a JSON array of empty objects ({}): they have no keys to tell the format by", nil},
+		{"shapes", []byte(`{}`), `SARIF {"version", "runs": [...]}`, nil},
 		{"malformed JSON", []byte(`{"runs": [`), "the JSON is malformed", nil},
 		{"array of numbers", []byte(`[1,2]`), "a JSON array of something other than objects", nil},
 		{"unknown XML", []byte(`<?xml version="1.0"?><html/>`), "XML with root element <html>", nil},
@@ -329,7 +332,10 @@ func TestDetectErrors(t *testing.T) {
 			if tt.want != "" && !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
-			if tt.is == nil && !strings.Contains(tt.name, "zip") && !strings.Contains(err.Error(), "sarif, dependency-check") {
+			if strings.Contains(err.Error(), "keys ;") || strings.HasSuffix(err.Error(), "keys ") {
+				t.Errorf("err = %v: an empty list of keys", err)
+			}
+			if tt.is == nil && !strings.Contains(tt.name, "zip") && !strings.Contains(err.Error(), "sarif, dependency-check") && !strings.Contains(err.Error(), "SARIF {") {
 				t.Errorf("err = %v, want it to list the formats", err)
 			}
 		})
