@@ -87,6 +87,7 @@ type dcJSON struct {
 				Software json.RawMessage `json:"software"`
 			} `json:"vulnerableSoftware"`
 		} `json:"vulnerabilities"`
+		SuppressedVulnerabilities []json.RawMessage `json:"suppressedVulnerabilities"`
 	} `json:"dependencies"`
 }
 
@@ -135,13 +136,15 @@ type dcXML struct {
 				} `xml:"vulnerableSoftware>software"`
 			} `xml:"vulnerability"`
 		} `xml:"vulnerabilities"`
+		Suppressed []struct{} `xml:"suppressedVulnerabilities>suppressedVulnerability"`
 	} `xml:"dependencies>dependency"`
 }
 
-func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
+func parseDependencyCheck(data []byte, skip skipper) ([]findings.Finding, error) {
 	t := stripBOM(data)
 	var deps []dcDependency
 	var version, project string
+	suppressed := 0
 	if t[0] == '<' {
 		var r dcXML
 		dec := xml.NewDecoder(bytes.NewReader(t))
@@ -152,6 +155,7 @@ func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
 		version, project = r.ScanInfo.EngineVersion, strings.TrimSpace(r.ProjectInfo.Name)
 		for _, d := range r.Dependencies {
 			dep := dcDependency{FileName: strings.TrimSpace(d.FileName), FilePath: strings.TrimSpace(d.FilePath)}
+			suppressed += len(d.Suppressed)
 			if len(d.Identifiers.Packages) > 0 {
 				dep.Package = strings.TrimSpace(d.Identifiers.Packages[0].ID)
 			} else if len(d.Packages.Packages) > 0 {
@@ -186,6 +190,7 @@ func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
 		version, project = r.ScanInfo.EngineVersion, r.ProjectInfo.Name
 		for _, d := range r.Dependencies {
 			dep := dcDependency{FileName: d.FileName, FilePath: d.FilePath}
+			suppressed += len(d.SuppressedVulnerabilities)
 			if len(d.Packages) > 0 {
 				dep.Package = d.Packages[0].ID
 			} else if len(d.Identifiers) > 0 {
@@ -229,6 +234,7 @@ func parseDependencyCheck(data []byte) ([]findings.Finding, error) {
 			out = append(out, f)
 		}
 	}
+	skip(suppressed, "vulnerabilities suppressed by a Dependency-Check suppression file (remove the suppression to import them)")
 	return out, nil
 }
 

@@ -229,3 +229,11 @@ func asffTime(s string) string {
 	}
 	return ""
 }
+
+// listSome joins the first n items, saying how many more there are.
+func listSome(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more", strings.Join(items[:n], "; "), len(items)-n)
+}

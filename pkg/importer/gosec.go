@@ -13,6 +13,10 @@ import (
 type gosecReport struct {
 	Issues       []gosecIssue `json:"Issues"`
 	GosecVersion string       `json:"GosecVersion"`
+	// Files gosec could not type-check, so did not analyse.
+	GolangErrors map[string][]struct {
+		Error string `json:"error"`
+	} `json:"Golang errors"`
 }
 
 type gosecIssue struct {
@@ -35,7 +39,7 @@ type gosecIssue struct {
 	} `json:"suppressions"`
 }
 
-func parseGosec(data []byte) ([]findings.Finding, error) {
+func parseGosec(data []byte, skip skipper) ([]findings.Finding, error) {
 	var r gosecReport
 	if err := json.Unmarshal(stripBOM(data), &r); err != nil {
 		return nil, jsonErr(data, err)
@@ -85,7 +89,25 @@ func parseGosec(data []byte) ([]findings.Finding, error) {
 		f.Resources = []findings.Resource{{Type: resourceFile, Id: firstNonEmpty(is.File, "unknown file")}}
 		out = append(out, f)
 	}
+	if len(r.GolangErrors) > 0 {
+		var files []string
+		for file, errs := range r.GolangErrors {
+			what := firstNonEmpty(strings.Trim(file, "-"), "(the package)")
+			if len(errs) > 0 {
+				what += ": " + firstLine(lastLine(errs[0].Error))
+			}
+			files = append(files, what)
+		}
+		skip(len(files), "files gosec could not analyse (Golang errors), so their problems are not in the report: "+listSome(sorted(files), 3))
+	}
 	return out, nil
+}
+
+// lastLine is the last non-blank line of s: Go's errors start with a
+// "# package" header line.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }
 
 // confidence maps a tool's confidence word to ASFF's 0-100 Confidence.

@@ -102,6 +102,16 @@ func TestRealReportsDistinctIDs(t *testing.T) {
 			if rep.Merged != repeats {
 				t.Errorf("Merged = %d, want %d", rep.Merged, repeats)
 			}
+			// gosec's files it could not analyse are said, not dropped.
+			if n, ok := e.Extra["golang_errors_files"].(float64); ok {
+				skipped := 0
+				for _, s := range rep.Skipped {
+					skipped += s.Count
+				}
+				if skipped != int(n) {
+					t.Errorf("skipped %d (%v), want the %d files with Golang errors", skipped, rep.Skipped, int(n))
+				}
+			}
 		})
 	}
 }

@@ -89,31 +89,40 @@ func ReadAll(r io.Reader) ([]byte, error) {
 }
 
 // parser converts one report document into findings before they are
-// finished (truncated, stamped and validated) by Parse.
-type parser func(data []byte) ([]findings.Finding, error)
+// finished (truncated, stamped and validated) by Parse. What of the report
+// gives no finding it tells skip, with the reason.
+type parser func(data []byte, skip skipper) ([]findings.Finding, error)
+
+// skipper records that count parts of a report gave no finding, and why.
+type skipper func(count int, reason string)
+
+// noSkips adapts a parser whose every result becomes a finding.
+func noSkips(p func([]byte) ([]findings.Finding, error)) parser {
+	return func(data []byte, _ skipper) ([]findings.Finding, error) { return p(data) }
+}
 
 func parserFor(f Format) (parser, bool) {
 	switch f {
 	case FormatASFF:
-		return parseASFF, true
+		return noSkips(parseASFF), true
 	case FormatSARIF:
-		return parseSARIF, true
+		return noSkips(parseSARIF), true
 	case FormatDependencyCheck:
 		return parseDependencyCheck, true
 	case FormatSonarQube:
-		return parseSonarQube, true
+		return noSkips(parseSonarQube), true
 	case FormatZAP:
 		return parseZAP, true
 	case FormatTrivy:
 		return parseTrivy, true
 	case FormatGitleaks:
-		return parseGitleaks, true
+		return noSkips(parseGitleaks), true
 	case FormatOSVScanner:
-		return parseOSVScanner, true
+		return noSkips(parseOSVScanner), true
 	case FormatGosec:
 		return parseGosec, true
 	case FormatInspector2:
-		return parseInspector2, true
+		return noSkips(parseInspector2), true
 	}
 	return nil, false
 }
@@ -178,14 +187,18 @@ func ParseReport(ctx context.Context, f Format, data []byte, prov findings.Prove
 	if err := ctx.Err(); err != nil {
 		return Report{}, err
 	}
-	list, err := p(data)
+	rep := Report{}
+	list, err := p(data, func(count int, reason string) {
+		if count > 0 {
+			rep.Skipped = append(rep.Skipped, Skip{Count: count, Reason: reason})
+		}
+	})
 	if err != nil {
 		return Report{}, fmt.Errorf("import %s report: %w", f, err)
 	}
 	if err := ctx.Err(); err != nil {
 		return Report{}, err
 	}
-	rep := Report{}
 	if f != FormatASFF {
 		// ASFF findings keep the Ids their producer gave them.
 		list, rep.Merged = separate(list)

@@ -43,6 +43,8 @@ type trivyResult struct {
 	Misconfigurations []trivyMisconfig     `json:"Misconfigurations"`
 	Secrets           []trivySecret        `json:"Secrets"`
 	Licenses          []trivyLicense       `json:"Licenses"`
+	// Output of Trivy modules, in a shape of their own.
+	CustomResources []json.RawMessage `json:"CustomResources"`
 }
 
 type trivyLicense struct {
@@ -128,13 +130,15 @@ type trivySecret struct {
 	Offset int `json:"Offset"`
 }
 
+const customReason = "Trivy custom resources (output of Trivy modules, in a shape of their own): not findings"
+
 // trivyScope is where a result sits: the artifact and, for k8s reports,
 // the workload.
 type trivyScope struct {
 	artifact, artifactType, workload, version string
 }
 
-func parseTrivy(data []byte) ([]findings.Finding, error) {
+func parseTrivy(data []byte, skip skipper) ([]findings.Finding, error) {
 	t := stripBOM(data)
 	var out []findings.Finding
 	if t[0] == '[' {
@@ -142,9 +146,12 @@ func parseTrivy(data []byte) ([]findings.Finding, error) {
 		if err := json.Unmarshal(t, &results); err != nil {
 			return nil, jsonErr(t, err)
 		}
+		custom := 0
 		for _, r := range results {
 			out = append(out, trivyResultFindings(trivyScope{}, r)...)
+			custom += len(r.CustomResources)
 		}
+		skip(custom, customReason)
 		return out, nil
 	}
 	var rep trivyReport
@@ -155,8 +162,10 @@ func parseTrivy(data []byte) ([]findings.Finding, error) {
 	if rep.Trivy != nil {
 		scope.version = rep.Trivy.Version
 	}
+	custom := 0
 	for _, r := range rep.Results {
 		out = append(out, trivyResultFindings(scope, r)...)
+		custom += len(r.CustomResources)
 	}
 	for _, group := range [][]trivyResource{rep.Resources, rep.Vulnerabilities, rep.Misconfigurations} {
 		for _, res := range group {
@@ -166,9 +175,11 @@ func parseTrivy(data []byte) ([]findings.Finding, error) {
 			s.workload = strings.Trim(res.Namespace+"/"+res.Kind+"/"+res.Name, "/")
 			for _, r := range res.Results {
 				out = append(out, trivyResultFindings(s, r)...)
+				custom += len(r.CustomResources)
 			}
 		}
 	}
+	skip(custom, customReason)
 	return out, nil
 }
 

@@ -58,7 +58,7 @@ type zapXMLReport struct {
 
 var zapRisk = map[string]string{"0": "Informational", "1": "Low", "2": "Medium", "3": "High"}
 
-func parseZAP(data []byte) ([]findings.Finding, error) {
+func parseZAP(data []byte, skip skipper) ([]findings.Finding, error) {
 	t := stripBOM(data)
 	var sites []zapSite
 	var version string
@@ -96,8 +96,13 @@ func parseZAP(data []byte) ([]findings.Finding, error) {
 		}
 	}
 	var out []findings.Finding
+	var bare []string
 	for _, s := range sites {
 		for _, a := range s.Alerts {
+			if len(a.Instances) == 0 {
+				bare = append(bare, fmt.Sprintf("%s %q on %s", strings.TrimSpace(a.PluginID), strings.TrimSpace(firstNonEmpty(a.Alert, a.Name)), s.Name))
+				continue
+			}
 			risk := ""
 			if !xmlForm {
 				risk, _, _ = strings.Cut(a.RiskDesc, " (")
@@ -111,6 +116,10 @@ func parseZAP(data []byte) ([]findings.Finding, error) {
 			}
 		}
 	}
+	// A finding is one instance (a URL); an alert that lists none, as ZAP
+	// writes site-wide alerts such as "HTTP Only Site", has nothing to
+	// attach it to.
+	skip(len(bare), "ZAP alert(s) list no instance: "+listSome(bare, 5)+" (findings are one per instance; see the alert in ZAP's own report)")
 	return out, nil
 }
 
