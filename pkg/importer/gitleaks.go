@@ -3,7 +3,9 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
@@ -44,6 +46,18 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 	if err := json.Unmarshal(stripBOM(data), &leaks); err != nil {
 		return nil, jsonErr(data, err)
 	}
+	// A leak's match (v7: the whole line) can hold other secrets of the
+	// report, found on the same line by this rule or another: all of them
+	// are hidden in every match.
+	var secrets []string
+	for _, l := range leaks {
+		for _, s := range []string{l.Secret, l.Offender} {
+			if s = oneLine(s); s != "" {
+				secrets = append(secrets, s)
+			}
+		}
+	}
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
 	out := make([]findings.Finding, 0, len(leaks))
 	for _, l := range leaks {
 		v7 := l.RuleID == "" && l.Rule != ""
@@ -68,7 +82,7 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 			where = fmt.Sprintf("%s:%d", file, line)
 		}
 		f.Title = fmt.Sprintf("Secret detected: %s in %s", rule, where)
-		f.Description = fmt.Sprintf("gitleaks rule %s matched %s in %s", rule, redactMatch(match, secret), where)
+		f.Description = fmt.Sprintf("gitleaks rule %s matched %s in %s", rule, redactMatch(match, secret, secrets), where)
 		if l.Description != "" && l.Description != rule {
 			f.Description = l.Description + "\n\n" + f.Description
 		}
@@ -91,9 +105,18 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 		f.ProductFields[findings.FieldPath] = file
 		f.ProductFields[findings.FieldStartLine] = itoa(line)
 		f.ProductFields[findings.FieldEndLine] = itoa(l.EndLine)
+		column := l.StartColumn
+		if v7 && secret != "" {
+			// v7 gives the line, not the column: where the secret is in
+			// it tells apart two leaks on one line.
+			if i := strings.Index(match, secret); i >= 0 {
+				column = utf8.RuneCountInString(match[:i]) + 1
+			}
+		}
+		f.ProductFields["gitleaks/StartColumn"] = itoa(column)
 		f.ProductFields["gitleaks/Commit"] = commit
 		f.ProductFields["gitleaks/Fingerprint"] = fingerprint
-		f.ProductFields["gitleaks/Match"] = redactMatch(match, secret)
+		f.ProductFields["gitleaks/Match"] = redactMatch(match, secret, secrets)
 		f.ProductFields["gitleaks/Secret"] = redact(secret)
 		f.Resources = []findings.Resource{{Type: resourceFile, Id: firstNonEmpty(file, l.Repo, "unknown file")}}
 		out = append(out, f)
@@ -110,9 +133,10 @@ func redact(secret string) string {
 	return fmt.Sprintf("REDACTED(%d chars)", len([]rune(secret)))
 }
 
-// redactMatch shows the text a rule matched with the secret replaced; when
-// the secret cannot be found in it (or is unknown) the whole match is hidden.
-func redactMatch(match, secret string) string {
+// redactMatch shows the text a rule matched with the secret, and any other
+// secret of the report (others, longest first), replaced; when the secret
+// cannot be found in it (or is unknown) the whole match is hidden.
+func redactMatch(match, secret string, others []string) string {
 	match = oneLine(match)
 	if match == "" {
 		return redact(secret)
@@ -120,7 +144,11 @@ func redactMatch(match, secret string) string {
 	if secret == "" || !strings.Contains(match, oneLine(secret)) {
 		return redact(match)
 	}
-	return truncate(strings.ReplaceAll(match, oneLine(secret), "REDACTED"), 200)
+	match = strings.ReplaceAll(match, oneLine(secret), "REDACTED")
+	for _, o := range others {
+		match = strings.ReplaceAll(match, o, "REDACTED")
+	}
+	return truncate(match, 200)
 }
 
 func shortCommit(c string) string {

@@ -260,7 +260,9 @@ func firstDiff(a, b string) string {
 // finding: the fixtures' and the real gitleaks reports' Secret, Match and
 // offender values appear nowhere in the findings.
 func TestSecretsAreRedacted(t *testing.T) {
-	files := []string{filepath.Join("testdata", "reports", "gitleaks-v8.json"), filepath.Join("testdata", "reports", "gitleaks-v7.json")}
+	files := []string{filepath.Join("testdata", "reports", "gitleaks-v8.json"), filepath.Join("testdata", "reports", "gitleaks-v7.json"),
+		// Two secrets on one line: each leak's line holds the other's secret.
+		filepath.Join("testdata", "reports", "gitleaks-v7-one-line.json")}
 	if real, err := filepath.Glob(filepath.Join(reportsDir(t), "gitleaks", "*.json")); err == nil {
 		files = append(files, real...)
 	}
