@@ -46,10 +46,16 @@ func FuzzParse(f *testing.F) {
 				}
 				continue
 			}
+			ids := map[string]bool{}
 			for i := range list {
 				if err := list[i].Validate(); err != nil {
 					t.Fatalf("%s: finding #%d invalid: %v", ft, i, err)
 				}
+				// The store upserts on the Id: a shared one loses a finding.
+				if ids[list[i].Id] && ft != FormatASFF {
+					t.Fatalf("%s: finding #%d shares Id %s with an earlier one", ft, i, list[i].Id)
+				}
+				ids[list[i].Id] = true
 			}
 		}
 	})
