@@ -128,7 +128,14 @@ func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findi
 	if format == importer.Format("asff") {
 		list, err = findings.DecodeBytes(data)
 	} else {
-		list, err = importer.Parse(ctx, format, data, findings.LocalProvenance(f.Now(), "secops"))
+		var rep importer.Report
+		rep, err = importer.ParseReport(ctx, format, data, findings.LocalProvenance(f.Now(), "secops"))
+		list = rep.Findings
+		if err == nil {
+			for _, n := range rep.Notes() {
+				f.IO.Notef("%s: %s", name, n)
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s (%s): %w", name, format, err)
