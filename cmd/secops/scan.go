@@ -178,7 +178,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an active finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL; findings SUPPRESSED or RESOLVED in the local store do not count")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "ignore file (default PATH/.secopsignore)")
 	fl.StringVar(&opts.OutputFile, "output-file", "", "also write the findings to this file")
-	fl.StringVar(&opts.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension)")
+	fl.StringVar(&opts.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension: .json, .csv, .sarif, .asff or .asff.json, .txt)")
 	fl.StringVar(&opts.DBDir, "db", "", "offline vulnerability database directory (OSV records)")
 	fl.BoolVar(&opts.Offline, "offline", false, "never use the network: advisories come from the offline database")
 	fl.BoolVar(&opts.Remote, "remote", false, "run the scan on the scanner host (bootstrap --stacks scanner) through SSM; PATH is a path there")
@@ -208,7 +208,7 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 	}
 	lower := strings.ToLower(name)
 	switch {
-	case strings.HasSuffix(lower, ".asff.json"):
+	case strings.HasSuffix(lower, ".asff.json"), strings.HasSuffix(lower, ".asff"):
 		return report.ASFF, nil
 	case strings.HasSuffix(lower, ".sarif"), strings.HasSuffix(lower, ".sarif.json"):
 		return report.SARIF, nil
@@ -219,7 +219,7 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 	case strings.HasSuffix(lower, ".txt"):
 		return report.Table, nil
 	}
-	return "", fmt.Errorf("cannot tell the format of --output-file %s from its extension (.json, .sarif, .csv, .asff.json, .txt): add --output-file-format", name)
+	return "", fmt.Errorf("cannot tell the format of --output-file %s from its extension (.json, .sarif, .csv, .asff, .txt): add --output-file-format", name)
 }
 
 // sourceScanners are the scanners `secops scan` runs on a directory.

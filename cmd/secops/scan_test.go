@@ -14,6 +14,7 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/report"
 	"github.com/secops-dev/secops/pkg/scanner"
 )
 
@@ -321,6 +322,37 @@ func TestRemoteScanArgs(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tt.want {
 			t.Errorf("%v: remote args %q, want %q", tt.args, strings.Join(got, " "), tt.want)
+		}
+	}
+}
+
+func TestOutputFileFormat(t *testing.T) {
+	tests := []struct {
+		name, explicit string
+		want           report.Format
+		wantErr        string
+	}{
+		{"r.json", "", report.JSON, ""},
+		{"r.asff.json", "", report.ASFF, ""},
+		{"r.asff", "", report.ASFF, ""},
+		{"OUT.ASFF", "", report.ASFF, ""},
+		{"r.sarif", "", report.SARIF, ""},
+		{"r.sarif.json", "", report.SARIF, ""},
+		{"r.csv", "", report.CSV, ""},
+		{"r.txt", "", report.Table, ""},
+		{"r.xml", "", "", "(.json, .sarif, .csv, .asff, .txt): add --output-file-format"},
+		{"r.xml", "asff", report.ASFF, ""},
+	}
+	for _, tt := range tests {
+		got, err := outputFileFormat(tt.name, tt.explicit)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("outputFileFormat(%q, %q) error = %v, want %q", tt.name, tt.explicit, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("outputFileFormat(%q, %q) = %q, %v, want %q", tt.name, tt.explicit, got, err, tt.want)
 		}
 	}
 }
