@@ -83,7 +83,8 @@ func (q *queryFlags) query(f *Factory) (findings.Query, error) {
 	if err != nil {
 		return out, &usageError{err: err}
 	}
-	switch q.Sort {
+	sortBy := strings.ToLower(strings.TrimSpace(q.Sort))
+	switch sortBy {
 	case findings.SortSeverity, findings.SortUpdated, findings.SortTitle:
 	default:
 		return out, &usageError{err: fmt.Errorf("--sort %q: use severity, updated or title", q.Sort)}
@@ -92,7 +93,7 @@ func (q *queryFlags) query(f *Factory) (findings.Query, error) {
 		return out, &usageError{err: errors.New("--limit must be 0 or more")}
 	}
 	out.Since, out.Product, out.TypePrefix, out.Resource = since, q.Product, q.Type, q.Resource
-	out.Limit, out.Sort = q.Limit, q.Sort
+	out.Limit, out.Sort = q.Limit, sortBy
 	return out, nil
 }
 
