@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -44,6 +45,11 @@ listed with the reason, the others are updated all the same.`,
 			if opts.Status == "" && !opts.SetNote {
 				return &usageError{err: errors.New("nothing to update: give --status, --note or both")}
 			}
+			if opts.SetNote {
+				if err := checkNote(opts.Note, opts.UpdatedBy); err != nil {
+					return &usageError{err: err}
+				}
+			}
 			if opts.Status != "" {
 				switch strings.ToUpper(opts.Status) {
 				case findings.WorkflowNew, findings.WorkflowNotified, findings.WorkflowSuppressed, findings.WorkflowResolved:
@@ -55,7 +61,7 @@ listed with the reason, the others are updated all the same.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Status, "status", "", "workflow status: NEW, NOTIFIED, SUPPRESSED or RESOLVED")
-	cmd.Flags().StringVar(&opts.Note, "note", "", "note text (why), kept with the finding")
+	cmd.Flags().StringVar(&opts.Note, "note", "", "note text (why), kept with the finding: not empty, at most 512 characters")
 	cmd.Flags().StringVar(&opts.UpdatedBy, "updated-by", defaultUser(), "who the note is from")
 	return cmd
 }
@@ -92,6 +98,23 @@ func findingsUpdateRun(ctx context.Context, opts *updateOptions) error {
 			}
 		}
 		return &codedError{code: exitFailure, err: fmt.Errorf("%d finding(s) were not updated", len(res.Unprocessed))}
+	}
+	return nil
+}
+
+// maxNoteLength is the longest note Security Hub takes (ASFF Note.Text).
+const maxNoteLength = 512
+
+// checkNote refuses a note Security Hub would refuse: its text and author
+// must hold a non-blank character, and the text at most 512 of them.
+func checkNote(text, by string) error {
+	switch {
+	case strings.TrimSpace(text) == "":
+		return errors.New("--note must not be empty: say why (Security Hub refuses an empty note); to change only the status, leave --note out")
+	case utf8.RuneCountInString(text) > maxNoteLength:
+		return fmt.Errorf("--note is %d characters long: Security Hub takes at most %d", utf8.RuneCountInString(text), maxNoteLength)
+	case strings.TrimSpace(by) == "":
+		return errors.New("--updated-by must not be empty")
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -111,5 +113,51 @@ func TestFindingsUpdateRun(t *testing.T) {
 				t.Errorf("doubled prefix:\n%s", got)
 			}
 		})
+	}
+}
+
+func TestCheckNote(t *testing.T) {
+	tests := []struct {
+		text, by, wantErr string
+	}{
+		{"test fixture", "me", ""},
+		{strings.Repeat("é", 512), "me", ""},
+		{"", "me", "--note must not be empty"},
+		{" \t\n", "me", "--note must not be empty"},
+		{strings.Repeat("x", 513), "me", "--note is 513 characters long: Security Hub takes at most 512"},
+		{"why", " ", "--updated-by must not be empty"},
+	}
+	for _, tt := range tests {
+		err := checkNote(tt.text, tt.by)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)) {
+			t.Errorf("checkNote(%.20q, %q) = %v, want %q", tt.text, tt.by, err, tt.wantErr)
+		}
+	}
+}
+
+// TestFindingsUpdateEmptyNote: an empty --note is a usage error (exit 2)
+// and the store is not even opened.
+func TestFindingsUpdateEmptyNote(t *testing.T) {
+	ios, _, _, stderr := iostreams.Test()
+	f := newFactory(ios)
+	cmd := newCmdFindingsUpdate(f)
+	cmd.SetArgs([]string{"3f9c2a1b7d4e", "--status", "SUPPRESSED", "--note", ""})
+	cmd.SetOut(ios.ErrOut)
+	cmd.SetErr(ios.ErrOut)
+	dir := filepath.Join(t.TempDir(), "store")
+	f.Globals.StorePath, f.Globals.Backend = filepath.Join(dir, "findings.db"), backendLocal
+	err := cmd.Execute()
+	if _, statErr := os.Stat(dir); statErr == nil {
+		t.Error("the store was opened for a refused update")
+	}
+	if code := exitCode(context.Background(), ios, err); code != exitFailure {
+		t.Errorf("exit %d, want 2", code)
+	}
+	var ue *usageError
+	if !errors.As(err, &ue) {
+		t.Errorf("error %v is not a usage error", err)
+	}
+	if !strings.Contains(stderr.String(), "--note must not be empty") {
+		t.Errorf("stderr:\n%s", stderr)
 	}
 }
