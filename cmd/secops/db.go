@@ -49,10 +49,23 @@ func newCmdDBUpdate(f *Factory, runF func(context.Context, *dbOptions) error) *c
 		Short: "Download OSV's advisories for offline scans",
 		Long: `Download OSV's per-ecosystem exports into the database directory. Each download
 goes to a temporary file and replaces the previous copy only once it reads as a
-zip, so a failed update leaves a working database behind.`,
+zip, so a failed update leaves a working database behind.
+
+By default it downloads the ecosystems of the lockfiles 'secops scan' reads
+(Go, npm, PyPI, Maven, RubyGems, crates.io, Packagist, NuGet) and no OS
+ecosystems: an offline 'secops scan image' of a Debian, Ubuntu, Alpine or
+Red Hat image then checks none of its OS packages (the scan warns). Add them
+with:
+
+  secops db update --ecosystems 'Debian,Ubuntu,Alpine,Red Hat'
+
+--ecosystems replaces the default list for that run; ecosystems downloaded
+before stay in the database. The scan's warning names any other ecosystem an
+image needs.`,
 		Example: `  secops db update
   secops db update --ecosystems Go,npm,PyPI --db ./osv-db
-  secops db update --ecosystems Debian:12,Alpine:v3.19`,
+  # OS packages, for offline image scans
+  secops db update --ecosystems 'Debian,Ubuntu,Alpine,Red Hat'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -62,7 +75,7 @@ zip, so a failed update leaves a working database behind.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Dir, "db", "", "database directory (default $XDG_CACHE_HOME/secops/osv)")
-	cmd.Flags().StringSliceVar(&opts.Ecosystems, "ecosystems", nil, "OSV ecosystems to download, comma-separated (default Go,npm,PyPI,Maven,RubyGems,crates.io,Packagist,NuGet)")
+	cmd.Flags().StringSliceVar(&opts.Ecosystems, "ecosystems", nil, "OSV ecosystems to download, comma-separated (default Go,npm,PyPI,Maven,RubyGems,crates.io,Packagist,NuGet: no OS ecosystems; add Debian,Ubuntu,Alpine,Red Hat for image scans)")
 	cmd.Flags().StringVar(&opts.Mirror, "mirror", vulndb.DefaultExportURL, "base URL of the OSV exports (<URL>/<Ecosystem>/all.zip), e.g. an internal mirror")
 	return cmd
 }

@@ -83,7 +83,8 @@ func (q *queryFlags) query(f *Factory) (findings.Query, error) {
 	if err != nil {
 		return out, &usageError{err: err}
 	}
-	switch q.Sort {
+	sortBy := strings.ToLower(strings.TrimSpace(q.Sort))
+	switch sortBy {
 	case findings.SortSeverity, findings.SortUpdated, findings.SortTitle:
 	default:
 		return out, &usageError{err: fmt.Errorf("--sort %q: use severity, updated or title", q.Sort)}
@@ -92,7 +93,7 @@ func (q *queryFlags) query(f *Factory) (findings.Query, error) {
 		return out, &usageError{err: errors.New("--limit must be 0 or more")}
 	}
 	out.Since, out.Product, out.TypePrefix, out.Resource = since, q.Product, q.Type, q.Resource
-	out.Limit, out.Sort = q.Limit, q.Sort
+	out.Limit, out.Sort = q.Limit, sortBy
 	return out, nil
 }
 
@@ -143,13 +144,19 @@ By default only ACTIVE findings are listed.`,
 
 // queryStore opens the chosen backend and runs the query the flags
 // describe. It returns the open store (the caller closes it), the findings
-// and the header line that names the backend and the filter.
-func (f *Factory) queryStore(ctx context.Context, flags *queryFlags) (findings.Store, []findings.Finding, string, error) {
+// and the header line that names the backend and the filter. A caller that
+// will not write to the store passes readOnly, so a store this user may
+// only read can still be listed.
+func (f *Factory) queryStore(ctx context.Context, flags *queryFlags, readOnly bool) (findings.Store, []findings.Finding, string, error) {
 	q, err := flags.query(f)
 	if err != nil {
 		return nil, nil, "", err
 	}
-	store, err := f.Store(ctx)
+	open := f.Store
+	if readOnly {
+		open = f.ReadStore
+	}
+	store, err := open(ctx)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -162,7 +169,8 @@ func (f *Factory) queryStore(ctx context.Context, flags *queryFlags) (findings.S
 }
 
 func listRun(ctx context.Context, f *Factory, opts *listOptions) error {
-	store, list, header, err := f.queryStore(ctx, &opts.Query)
+	// --notify marks what it sent NOTIFIED: that one writes.
+	store, list, header, err := f.queryStore(ctx, &opts.Query, !opts.Notify)
 	if err != nil {
 		return err
 	}
@@ -249,7 +257,7 @@ func newCmdFindingsSummary(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store, list, header, err := f.queryStore(cmd.Context(), &opts.Query)
+			store, list, header, err := f.queryStore(cmd.Context(), &opts.Query, true)
 			if err != nil {
 				return err
 			}
@@ -277,7 +285,7 @@ func newCmdFindingsShow(f *Factory) *cobra.Command {
 			if err := checkOutput(f.Globals.Output, "table", "json", "asff"); err != nil {
 				return err
 			}
-			store, err := f.Store(cmd.Context())
+			store, err := f.ReadStore(cmd.Context())
 			if err != nil {
 				return err
 			}

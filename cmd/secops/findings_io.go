@@ -229,7 +229,7 @@ exported unless --record-state says otherwise.`,
 			if format == report.Table {
 				return &usageError{err: errors.New("export writes machine formats: use -o asff, json, csv or sarif, or 'secops findings' for a table")}
 			}
-			store, list, _, err := f.queryStore(cmd.Context(), &opts.Query)
+			store, list, _, err := f.queryStore(cmd.Context(), &opts.Query, true)
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -80,8 +81,18 @@ and a SHA-256 of the value.
 The scan image, dast and sonarqube subcommands scan other things; to scan a
 directory that has one of their names, write it as a path (./image).
 
+What the scan prints and --fail-on judge are the findings as the local
+findings store keeps them after the scan: a finding you suppressed or
+resolved with 'secops findings update --backend local' keeps that status and
+its first sighting (CreatedAt, FirstObservedAt), and --fail-on counts only
+findings whose workflow is NEW or NOTIFIED; the summary says how many at or
+above the threshold it left out. The local store is the reference even with
+--upload: a status set only in Security Hub (its console, or 'findings
+update' with the securityhub backend) is not read back.
+
 Exit status: 0 when the scan ran (whatever it found), 1 when --fail-on is set
-and an active finding is at or above it, 2 when a scanner failed.`
+and an active NEW or NOTIFIED finding is at or above it, 2 when a scanner
+failed.`
 
 const scanExample = `  # Scan the current directory and see everything found
   secops scan
@@ -164,10 +175,10 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&opts.Only, "scanners", nil, "scanners to run, comma-separated: sca, secrets, sast (default all)")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an active finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL")
+	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when an active finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL; findings SUPPRESSED or RESOLVED in the local store do not count")
 	fl.StringVar(&opts.IgnoreFile, "ignore-file", "", "ignore file (default PATH/.secopsignore)")
 	fl.StringVar(&opts.OutputFile, "output-file", "", "also write the findings to this file")
-	fl.StringVar(&opts.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension)")
+	fl.StringVar(&opts.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension: .json, .csv, .sarif, .asff or .asff.json, .txt)")
 	fl.StringVar(&opts.DBDir, "db", "", "offline vulnerability database directory (OSV records)")
 	fl.BoolVar(&opts.Offline, "offline", false, "never use the network: advisories come from the offline database")
 	fl.BoolVar(&opts.Remote, "remote", false, "run the scan on the scanner host (bootstrap --stacks scanner) through SSM; PATH is a path there")
@@ -197,7 +208,7 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 	}
 	lower := strings.ToLower(name)
 	switch {
-	case strings.HasSuffix(lower, ".asff.json"):
+	case strings.HasSuffix(lower, ".asff.json"), strings.HasSuffix(lower, ".asff"):
 		return report.ASFF, nil
 	case strings.HasSuffix(lower, ".sarif"), strings.HasSuffix(lower, ".sarif.json"):
 		return report.SARIF, nil
@@ -208,7 +219,7 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 	case strings.HasSuffix(lower, ".txt"):
 		return report.Table, nil
 	}
-	return "", fmt.Errorf("cannot tell the format of --output-file %s from its extension (.json, .sarif, .csv, .asff.json, .txt): add --output-file-format", name)
+	return "", fmt.Errorf("cannot tell the format of --output-file %s from its extension (.json, .sarif, .csv, .asff, .txt): add --output-file-format", name)
 }
 
 // sourceScanners are the scanners `secops scan` runs on a directory.
@@ -242,10 +253,21 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 		return fmt.Errorf("open the findings store: %w", err)
 	}
 	defer st.Close()
+	// What is uploaded is the scan's own findings: Security Hub keeps the
+	// workflow and first sighting it holds, as the local store does.
+	fresh := slices.Clone(out.Findings)
 	imported, err := st.Import(ctx, out.Findings, findings.ImportOptions{Scope: out.Scope})
 	if err != nil {
 		return fmt.Errorf("store findings: %w", err)
 	}
+	// Show and gate on what the store kept: a finding the user suppressed
+	// or resolved stays so, with its first sighting.
+	stored, err := lookupStored(ctx, st, out.Findings)
+	if err != nil {
+		return fmt.Errorf("read back the stored findings: %w", err)
+	}
+	out.UseStored(stored)
+	gate := out.Gate(opts.FailOn)
 
 	reportNotes(opts.IO.ErrOut, out, opts.Verbose)
 	format, _ := report.ParseFormat(opts.Output)
@@ -259,6 +281,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if format == report.Table {
 		fmt.Fprintf(opts.IO.Out, "Scanned %s\n", out.Target)
 		writeScanSummary(opts.IO.Out, out, imported)
+		writeGateNote(opts.IO.Out, opts.FailOn, gate)
 		fmt.Fprintln(opts.IO.Out)
 		if err := report.Write(opts.IO.Out, report.Table, out.Findings, ropts); err != nil {
 			return err
@@ -266,6 +289,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	} else {
 		if !opts.IO.Quiet() {
 			writeScanSummary(opts.IO.ErrOut, out, imported)
+			writeGateNote(opts.IO.ErrOut, opts.FailOn, gate)
 		}
 		if err := report.Write(opts.IO.Out, format, out.Findings, ropts); err != nil {
 			return err
@@ -278,7 +302,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	}
 
 	if opts.Upload {
-		if err := opts.Uploader(ctx, out.Findings, out.Scope); err != nil {
+		if err := opts.Uploader(ctx, fresh, out.Scope); err != nil {
 			return err
 		}
 	}
@@ -288,16 +312,49 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if err := out.Err(); err != nil {
 		return fmt.Errorf("%w; findings of the other scanners were stored, nothing was archived for the failed ones", err)
 	}
-	if opts.FailOn != "" && out.FailOn(opts.FailOn) {
-		n := 0
-		for i := range out.Findings {
-			if findings.SeverityRank(out.Findings[i].SeverityLabel()) >= findings.SeverityRank(opts.FailOn) {
-				n++
-			}
-		}
-		return failOnError(fmt.Sprintf("%d findings at or above %s (--fail-on %s)", n, opts.FailOn, opts.FailOn))
+	if gate.Counted > 0 {
+		return failOnError(fmt.Sprintf("%d findings at or above %s (--fail-on %s)", gate.Counted, opts.FailOn, opts.FailOn))
 	}
 	return nil
+}
+
+// storeLookup is the store that can read back many findings at once (the
+// local store does).
+type storeLookup interface {
+	Lookup(ctx context.Context, list []findings.Finding) ([]findings.Finding, error)
+}
+
+// lookupStored returns the store's copies of list's findings; a finding
+// the store does not hold is left out.
+func lookupStored(ctx context.Context, st findings.Store, list []findings.Finding) ([]findings.Finding, error) {
+	if l, ok := st.(storeLookup); ok {
+		return l.Lookup(ctx, list)
+	}
+	var out []findings.Finding
+	for i := range list {
+		f, err := st.Get(ctx, list[i].Id)
+		if errors.Is(err, findings.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// writeGateNote says how many findings at or above --fail-on the gate
+// passed over because a user suppressed or resolved them.
+func writeGateNote(w io.Writer, failOn string, g scan.GateResult) {
+	if failOn == "" || g.Exempt == 0 {
+		return
+	}
+	noun := "findings"
+	if g.Exempt == 1 {
+		noun = "finding"
+	}
+	fmt.Fprintf(w, "Gate: %d %s at or above %s not counted: SUPPRESSED or RESOLVED in the findings store.\n", g.Exempt, noun, failOn)
 }
 
 // reportNotes tells the user, on stderr, what the scan passed over and

@@ -14,6 +14,7 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/report"
 	"github.com/secops-dev/secops/pkg/scanner"
 )
 
@@ -115,10 +116,19 @@ func (m *memStore) Query(ctx context.Context, q findings.Query) ([]findings.Find
 	return nil, errors.New("not used")
 }
 func (m *memStore) Get(ctx context.Context, id string) (findings.Finding, error) {
-	return findings.Finding{}, errors.New("not used")
+	f, ok := m.byID[id]
+	if !ok {
+		return findings.Finding{}, findings.ErrNotFound
+	}
+	return f, nil
 }
 func (m *memStore) Update(ctx context.Context, u findings.Update) (findings.UpdateResult, error) {
-	return findings.UpdateResult{}, errors.New("not used")
+	var res findings.UpdateResult
+	for _, id := range u.Ids {
+		m.byID[id] = findings.ApplyUpdate(m.byID[id], u, time.Now())
+		res.Processed = append(res.Processed, id)
+	}
+	return res, nil
 }
 func (m *memStore) Close() error { return nil }
 
@@ -198,6 +208,66 @@ func TestScanRun(t *testing.T) {
 	}
 }
 
+// TestScanRunStoredTriage: the second scan prints, writes and gates on the
+// findings as the store keeps them: the first scan's CreatedAt and the
+// workflow a user set.
+func TestScanRunStoredTriage(t *testing.T) {
+	ctx := context.Background()
+	store := newMemStore()
+	sast := &cannedScanner{name: "sast", list: []findings.Finding{canned("sast", "G101", "HIGH"), canned("sast", "G102", "HIGH")}}
+	opts, _ := scanOpts(t, store, sast)
+	first := opts.Now().UTC()
+	if err := scanRun(ctx, opts); err != nil {
+		t.Fatal(err)
+	}
+	var suppressed string
+	for id, f := range store.byID {
+		if f.ProductFields[findings.FieldRuleID] == "G101" {
+			suppressed = id
+		}
+	}
+	if _, err := store.Update(ctx, findings.Update{Ids: []string{suppressed}, Status: findings.WorkflowSuppressed}); err != nil {
+		t.Fatal(err)
+	}
+
+	opts2, io2 := scanOpts(t, store, sast)
+	later := first.Add(72 * time.Hour)
+	opts2.Path, opts2.FailOn, opts2.Output = opts.Path, "HIGH", "json"
+	opts2.Now = func() time.Time { return later }
+	opts2.OutputFile = filepath.Join(t.TempDir(), "r.json")
+	opts2.OutputFileFormat = "json"
+	err := scanRun(ctx, opts2)
+	if code := exitCode(ctx, io2, err); code != exitFindings {
+		t.Fatalf("exit %d (%v), want 1", code, err)
+	}
+	errOut := io2.ErrOut.(interface{ String() string }).String()
+	for _, want := range []string{"1 findings at or above HIGH (--fail-on HIGH)", "Gate: 1 finding at or above HIGH not counted: SUPPRESSED or RESOLVED in the findings store."} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	data, err := os.ReadFile(opts2.OutputFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, doc := range map[string]string{"stdout": io2.Out.(interface{ String() string }).String(), "output file": string(data)} {
+		list, err := findings.DecodeBytes([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", name, err, doc)
+		}
+		got := map[string]string{}
+		for _, f := range list {
+			got[f.ProductFields[findings.FieldRuleID]] = f.WorkflowStatus()
+			if f.CreatedAt != findings.FormatTime(first) || f.FirstObservedAt != findings.FormatTime(first) {
+				t.Errorf("%s: %s CreatedAt %s FirstObservedAt %s, want the first scan's %s", name, f.Id, f.CreatedAt, f.FirstObservedAt, findings.FormatTime(first))
+			}
+		}
+		if got["G101"] != findings.WorkflowSuppressed || got["G102"] != findings.WorkflowNew {
+			t.Errorf("%s: workflow = %v, want G101 SUPPRESSED, G102 NEW", name, got)
+		}
+	}
+}
+
 func TestScanRunScannerError(t *testing.T) {
 	store := newMemStore()
 	good := &cannedScanner{name: "sast", list: []findings.Finding{canned("sast", "G101", "HIGH")}}
@@ -252,6 +322,37 @@ func TestRemoteScanArgs(t *testing.T) {
 		}
 		if strings.Join(got, " ") != tt.want {
 			t.Errorf("%v: remote args %q, want %q", tt.args, strings.Join(got, " "), tt.want)
+		}
+	}
+}
+
+func TestOutputFileFormat(t *testing.T) {
+	tests := []struct {
+		name, explicit string
+		want           report.Format
+		wantErr        string
+	}{
+		{"r.json", "", report.JSON, ""},
+		{"r.asff.json", "", report.ASFF, ""},
+		{"r.asff", "", report.ASFF, ""},
+		{"OUT.ASFF", "", report.ASFF, ""},
+		{"r.sarif", "", report.SARIF, ""},
+		{"r.sarif.json", "", report.SARIF, ""},
+		{"r.csv", "", report.CSV, ""},
+		{"r.txt", "", report.Table, ""},
+		{"r.xml", "", "", "(.json, .sarif, .csv, .asff, .txt): add --output-file-format"},
+		{"r.xml", "asff", report.ASFF, ""},
+	}
+	for _, tt := range tests {
+		got, err := outputFileFormat(tt.name, tt.explicit)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("outputFileFormat(%q, %q) error = %v, want %q", tt.name, tt.explicit, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("outputFileFormat(%q, %q) = %q, %v, want %q", tt.name, tt.explicit, got, err, tt.want)
 		}
 	}
 }

@@ -31,6 +31,9 @@ func applySettings(cmd *cobra.Command, f *Factory) error {
 			return &usageError{err: fmt.Errorf("config file %s: %w", path, err)}
 		}
 	}
+	for _, w := range unknownConfigKeys(cmd.Root(), file) {
+		fmt.Fprintf(f.IO.ErrOut, "warning: config file %s: %s\n", path, w)
+	}
 	var problems []string
 	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
 		if fl.Changed || fl.Name == "config" || fl.Name == "help" {
@@ -118,4 +121,83 @@ func loadConfigFile(path string) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// unknownConfigKeys names the keys of the config file that are no flag of
+// any command (a key may set a flag of another command than the one run,
+// such as fail-on for scan), each with the flag it probably meant.
+func unknownConfigKeys(root *cobra.Command, file map[string]string) []string {
+	if len(file) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		add := func(fl *pflag.Flag) { known[fl.Name] = true }
+		c.Flags().VisitAll(add)
+		c.PersistentFlags().VisitAll(add)
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	keys := make([]string, 0, len(file))
+	for k := range file {
+		if !known[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		msg := fmt.Sprintf("unknown key %q", k)
+		if s := closestFlag(k, known); s != "" {
+			msg += fmt.Sprintf(" (did you mean %q?)", s)
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// closestFlag is the flag name key most likely misspells: the same name
+// in another case or with underscores, else the nearest by edit distance
+// (at most 2, and less than half the key), else "".
+func closestFlag(key string, known map[string]bool) string {
+	norm := strings.ReplaceAll(strings.ToLower(key), "_", "-")
+	if known[norm] {
+		return norm
+	}
+	best, bestDist := "", 3
+	for name := range known {
+		d := editDistance(norm, name)
+		if d < bestDist || d == bestDist && name < best {
+			best, bestDist = name, d
+		}
+	}
+	if best == "" || 2*bestDist >= len(norm) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes; flag names
+// are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }

@@ -73,3 +73,25 @@ func TestEnvName(t *testing.T) {
 		}
 	}
 }
+
+func TestClosestFlag(t *testing.T) {
+	known := map[string]bool{"output": true, "fail-on": true, "backend": true, "region": true, "db": true, "store": true, "quiet": true}
+	tests := []struct{ key, want string }{
+		{"outptu", "output"},
+		{"Output", "output"},
+		{"fail_on", "fail-on"},
+		{"FAIL_ON", "fail-on"},
+		{"failon", "fail-on"},
+		{"regoin", "region"},
+		{"backends", "backend"},
+		{"dbs", "db"},
+		{"xy", ""},     // two edits of two letters is no guess
+		{"colour", ""}, // nothing close
+		{"webhook-url", ""},
+	}
+	for _, tt := range tests {
+		if got := closestFlag(tt.key, known); got != tt.want {
+			t.Errorf("closestFlag(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}

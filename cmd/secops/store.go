@@ -20,7 +20,7 @@ const (
 
 // openLocalStore opens the SQLite store at --store (SECOPS_STORE) or the
 // default path in the user's data directory.
-func (f *Factory) openLocalStore(ctx context.Context) (*localstore.Store, error) {
+func (f *Factory) openLocalStore(ctx context.Context, extra ...localstore.Option) (*localstore.Store, error) {
 	path := f.Globals.StorePath
 	if path == "" {
 		p, err := localstore.DefaultPath()
@@ -29,7 +29,7 @@ func (f *Factory) openLocalStore(ctx context.Context) (*localstore.Store, error)
 		}
 		path = p
 	}
-	return localstore.Open(ctx, path, localstore.WithClock(f.Now))
+	return localstore.Open(ctx, path, append([]localstore.Option{localstore.WithClock(f.Now)}, extra...)...)
 }
 
 // openSecurityHub builds the Security Hub backend from the global AWS flags.
@@ -54,16 +54,26 @@ func (f *Factory) openSecurityHub(ctx context.Context) (*securityhub.Store, erro
 // Security Hub, or (auto, the default) Security Hub when AWS credentials
 // and a Region resolve and the local store otherwise.
 func (f *Factory) Store(ctx context.Context) (findings.Store, error) {
+	return f.store(ctx)
+}
+
+// ReadStore is Store for commands that only read: a local store this user
+// may not write is opened read-only instead of refused.
+func (f *Factory) ReadStore(ctx context.Context) (findings.Store, error) {
+	return f.store(ctx, localstore.ReadOnlyFallback())
+}
+
+func (f *Factory) store(ctx context.Context, local ...localstore.Option) (findings.Store, error) {
 	switch f.Globals.Backend {
 	case backendLocal:
-		return f.openLocalStore(ctx)
+		return f.openLocalStore(ctx, local...)
 	case backendSecurityHub:
 		return f.openSecurityHub(ctx)
 	case backendAuto, "":
 		if f.awsDetected(ctx) {
 			return f.openSecurityHub(ctx)
 		}
-		return f.openLocalStore(ctx)
+		return f.openLocalStore(ctx, local...)
 	}
 	return nil, &usageError{err: fmt.Errorf("--backend %q: use local, securityhub or auto", f.Globals.Backend)}
 }

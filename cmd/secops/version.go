@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -12,13 +13,33 @@ func newVersionCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the secops version, commit and build date",
-		Args:  cobra.NoArgs,
+		Long: `Print the secops version, commit and build date, and the Go version and
+platform it was built with; -o json prints them as one JSON object.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput(f.Globals.Output, "table", "json"); err != nil {
+				return err
+			}
 			v, c, d := buildVersion()
+			if f.Globals.Output == "json" {
+				enc := json.NewEncoder(f.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(versionJSON{v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH})
+			}
 			fmt.Fprintf(f.IO.Out, "secops %s (commit %s, built %s, %s %s/%s)\n", v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return nil
 		},
 	}
+}
+
+// versionJSON is the stable -o json shape of `secops version`.
+type versionJSON struct {
+	Version   string `json:"version"`
+	Commit    string `json:"commit"`
+	Date      string `json:"date"`
+	GoVersion string `json:"go_version"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
 }
 
 // buildVersion prefers the release ldflags and falls back to what the Go

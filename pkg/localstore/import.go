@@ -537,6 +537,9 @@ func (b *batcher) close() {
 // inTx runs fn in one write transaction (BEGIN IMMEDIATE: it waits for
 // other writers instead of failing) and commits only if fn succeeds.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	if s.readOnly {
+		return s.errReadOnly()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

@@ -208,3 +208,58 @@ func queryDocsPK(ctx context.Context, db queryer, stmt string, args ...any) ([]f
 	}
 	return list, pks, rows.Err()
 }
+
+// lookupChunk is how many findings one Lookup statement reads.
+const lookupChunk = 500
+
+// Lookup returns the store's copy of each finding of list that it holds,
+// matched by ProductArn and Id, in list's order; findings it does not hold
+// are left out. A command that has just imported findings reads them back
+// with it to show and judge them with the triage the store kept (workflow,
+// note, first sighting), as Security Hub keeps them on re-import.
+func (s *Store) Lookup(ctx context.Context, list []findings.Finding) ([]findings.Finding, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("read findings from %s: %w", s.path, err)
+	}
+	defer tx.Rollback()
+	byKey := make(map[key]findings.Finding, len(list))
+	for start := 0; start < len(list); start += lookupChunk {
+		chunk := list[start:min(start+lookupChunk, len(list))]
+		args := make([]any, len(chunk))
+		for i := range chunk {
+			args[i] = shortKey(chunk[i].Id)
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT f.id, f.product_arn, d.doc FROM findings f JOIN docs d ON d.pk = f.pk
+			WHERE f.short_key IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("read findings from %s: %w", s.path, err)
+		}
+		for rows.Next() {
+			var k key
+			var doc []byte
+			if err := rows.Scan(&k.id, &k.productArn, &doc); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read findings from %s: %w", s.path, err)
+			}
+			f, err := decode(doc)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read finding %s from %s: %w", k.id, s.path, err)
+			}
+			byKey[k] = f
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read findings from %s: %w", s.path, err)
+		}
+	}
+	out := make([]findings.Finding, 0, len(list))
+	for i := range list {
+		if f, ok := byKey[key{list[i].ProductArn, list[i].Id}]; ok {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,9 @@ type Store struct {
 	db   *sql.DB
 	path string
 	now  func() time.Time
+	// allowReadOnly lets Open fall back to reading only; readOnly says it did.
+	allowReadOnly bool
+	readOnly      bool
 }
 
 var _ findings.Store = (*Store)(nil)
@@ -54,6 +58,14 @@ type Option func(*Store)
 // (archiving, triage updates). The default is time.Now.
 func WithClock(now func() time.Time) Option {
 	return func(s *Store) { s.now = now }
+}
+
+// ReadOnlyFallback lets Open open, for reading only, a store that exists
+// but that this process may not write (the file's mode or owner, a
+// read-only mount), instead of failing: commands that only read use it.
+// Writes to such a store fail with an error that says it is read-only.
+func ReadOnlyFallback() Option {
+	return func(s *Store) { s.allowReadOnly = true }
 }
 
 // DefaultPath is where the store lives unless the user says otherwise:
@@ -79,7 +91,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if strings.ContainsAny(path, "?#") {
 		return nil, fmt.Errorf("open findings store %s: the path must not contain '?' or '#' (%s)", path, hint)
 	}
+	var options Store
+	for _, o := range opts {
+		o(&options)
+	}
 	if err := prepareFile(path); err != nil {
+		var nw *notWritableError
+		if options.allowReadOnly && errors.As(err, &nw) {
+			return openReadOnly(ctx, path, opts)
+		}
 		return nil, err
 	}
 
@@ -117,11 +137,29 @@ func prepareFile(path string) error {
 	if err != nil {
 		var pathErr *os.PathError
 		if errors.As(err, &pathErr) && errors.Is(err, os.ErrPermission) {
+			if _, statErr := os.Stat(path); statErr == nil {
+				return &notWritableError{path: path, dir: dir}
+			}
 			return fmt.Errorf("open findings store %s: permission denied (make the file and %s writable, or %s)", path, dir, hint)
 		}
 		return fmt.Errorf("open findings store %s: %w (%s)", path, err, hint)
 	}
 	defer f.Close()
+	return checkHeader(path, f)
+}
+
+// notWritableError is a store file that exists but that this process may
+// not write.
+type notWritableError struct{ path, dir string }
+
+func (e *notWritableError) Error() string {
+	return fmt.Sprintf("open findings store %s: permission denied (make the file and %s writable, or %s)", e.path, e.dir, hint)
+}
+
+func (e *notWritableError) Unwrap() error { return os.ErrPermission }
+
+// checkHeader refuses a file that is not a SQLite database.
+func checkHeader(path string, f *os.File) error {
 	head := make([]byte, len(sqliteHeader))
 	n, err := io.ReadFull(f, head)
 	switch {
@@ -148,8 +186,62 @@ func explainOpenError(path string, err error) error {
 	return fmt.Errorf("open findings store %s: %w", path, err)
 }
 
+// openReadOnly opens an existing store that may not be written, for
+// reading only. It cannot migrate an older schema, and SQLite must still be
+// able to create the shared-memory file of a WAL database next to it.
+func openReadOnly(ctx context.Context, path string, opts []Option) (*Store, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open findings store %s: %w (%s)", path, err, hint)
+	}
+	err = checkHeader(path, f)
+	f.Close()
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open findings store %s: %w", path, err)
+	}
+	dsn := "file:" + (&url.URL{Path: abs}).EscapedPath() + "?mode=ro" +
+		fmt.Sprintf("&_pragma=busy_timeout(%d)", busyTimeout.Milliseconds())
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open findings store %s: %w (%s)", path, err, hint)
+	}
+	s := &Store{db: db, path: path, now: time.Now, readOnly: true}
+	for _, o := range opts {
+		o(s)
+	}
+	var version int
+	if err := db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version); err != nil {
+		db.Close()
+		msg := err.Error()
+		if strings.Contains(msg, "unable to open") || strings.Contains(msg, "SQLITE_CANTOPEN") || strings.Contains(msg, "readonly") {
+			return nil, fmt.Errorf("open read-only findings store %s: %v (the file is read-only, and to read it SQLite must create %s-shm in %s, which is not writable either: make the directory writable, or copy the file elsewhere and pass --store)",
+				path, err, filepath.Base(path), filepath.Dir(path))
+		}
+		return nil, explainOpenError(path, err)
+	}
+	if version != schemaVersion {
+		db.Close()
+		return nil, fmt.Errorf("open read-only findings store %s: it has schema version %d and this secops needs %d, which takes writing the file: make it writable (or %s)", path, version, schemaVersion, hint)
+	}
+	return s, nil
+}
+
+// errReadOnly is the error of a write to a store opened read-only.
+func (s *Store) errReadOnly() error {
+	return fmt.Errorf("the findings store %s is read-only for this user: make it and %s writable, or %s", s.path, filepath.Dir(s.path), hint)
+}
+
 // Backend names the store for command headers.
-func (s *Store) Backend() string { return "local (" + s.path + ")" }
+func (s *Store) Backend() string {
+	if s.readOnly {
+		return "local (" + s.path + ", read-only)"
+	}
+	return "local (" + s.path + ")"
+}
 
 // Path is the store's file.
 func (s *Store) Path() string { return s.path }

@@ -82,19 +82,72 @@ type Outcome struct {
 	Scope *findings.Scope
 }
 
-// FailOn reports whether an active finding is at or above the severity
-// label threshold.
+// FailOn reports whether the gate counts a finding at or above the
+// severity label threshold (see Gate).
 func (o *Outcome) FailOn(threshold string) bool {
+	return o.Gate(threshold).Counted > 0
+}
+
+// GateResult is what the --fail-on gate saw at or above its threshold.
+type GateResult struct {
+	// Counted are the active findings whose workflow is NEW or NOTIFIED:
+	// the ones that fail the gate.
+	Counted int
+	// Exempt are those a user SUPPRESSED or RESOLVED in the store.
+	Exempt int
+}
+
+// Gate counts the active findings at or above the severity label
+// threshold, split by whether their workflow still asks for action (NEW,
+// NOTIFIED) or a user suppressed or resolved them. Call UseStored first so
+// the workflow is the store's. An empty or unknown threshold counts nothing.
+func (o *Outcome) Gate(threshold string) GateResult {
+	var g GateResult
 	min := findings.SeverityRank(threshold)
 	if o == nil || min < 0 {
-		return false
+		return g
 	}
 	for i := range o.Findings {
-		if findings.SeverityRank(o.Findings[i].SeverityLabel()) >= min {
-			return true
+		f := &o.Findings[i]
+		if findings.SeverityRank(f.SeverityLabel()) < min {
+			continue
+		}
+		switch f.WorkflowStatus() {
+		case findings.WorkflowSuppressed, findings.WorkflowResolved:
+			g.Exempt++
+		default:
+			g.Counted++
 		}
 	}
-	return false
+	return g
+}
+
+// UseStored gives each active finding what the store kept of it after the
+// import, matched by ProductArn and Id, as Security Hub keeps it on
+// re-import: the first sighting (CreatedAt, FirstObservedAt) and what only
+// a user sets (Workflow, Note, UserDefinedFields, VerificationState). The
+// rest stays the scan's own. Findings the store does not hold (it refused
+// them) stay as the scan made them: NEW.
+func (o *Outcome) UseStored(stored []findings.Finding) {
+	type key struct{ productArn, id string }
+	byKey := make(map[key]*findings.Finding, len(stored))
+	for i := range stored {
+		byKey[key{stored[i].ProductArn, stored[i].Id}] = &stored[i]
+	}
+	for i := range o.Findings {
+		f := &o.Findings[i]
+		s, ok := byKey[key{f.ProductArn, f.Id}]
+		if !ok {
+			continue
+		}
+		f.CreatedAt = s.CreatedAt
+		f.FirstObservedAt = s.FirstObservedAt
+		f.Workflow = s.Workflow
+		f.WorkflowState = s.WorkflowState
+		f.Note = s.Note
+		f.UserDefinedFields = s.UserDefinedFields
+		f.VerificationState = s.VerificationState
+	}
 }
 
 // Err joins the errors of the scanners that failed, nil when none did.

@@ -137,6 +137,83 @@ func TestRunGate(t *testing.T) {
 	}
 }
 
+// TestUseStoredGate: the outcome shows what the store kept of each
+// finding after the import (a user's workflow and note, the first
+// sighting), and the gate counts only NEW and NOTIFIED findings.
+func TestUseStoredGate(t *testing.T) {
+	root := t.TempDir()
+	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{
+		fakeFinding("g", "G101", "a.go", "CRITICAL"),
+		fakeFinding("g", "G102", "b.go", "HIGH"),
+		fakeFinding("g", "G103", "c.go", "HIGH"),
+		fakeFinding("g", "G104", "d.go", "MEDIUM"),
+		fakeFinding("g", "G105", "e.go", "HIGH"),
+	}}}
+	out := run(t, root, nil, s)
+	firstSeen := findings.FormatTime(testNow.AddDate(0, -1, 0))
+	stored := func(i int, status string) findings.Finding {
+		f := out.Findings[i]
+		f.CreatedAt, f.FirstObservedAt = firstSeen, firstSeen
+		f.Workflow = &findings.Workflow{Status: status}
+		f.Note = &findings.Note{Text: "triaged " + status, UpdatedBy: "me", UpdatedAt: firstSeen}
+		f.ProductFields = map[string]string{findings.FieldPending: "x"}
+		return f
+	}
+	// out.Findings is sorted: G101 CRITICAL, G102, G103, G105 HIGH, G104 MEDIUM.
+	// The store holds G105 under another product only: it is not the same finding.
+	other := stored(3, findings.WorkflowSuppressed)
+	other.ProductArn += "-other"
+	out.UseStored([]findings.Finding{
+		stored(0, findings.WorkflowNotified),
+		stored(1, findings.WorkflowSuppressed),
+		stored(2, findings.WorkflowResolved),
+		stored(4, findings.WorkflowSuppressed),
+		other,
+	})
+	wantStatus := []string{findings.WorkflowNotified, findings.WorkflowSuppressed, findings.WorkflowResolved, findings.WorkflowNew, findings.WorkflowSuppressed}
+	for i := range out.Findings {
+		f := &out.Findings[i]
+		if got := f.WorkflowStatus(); got != wantStatus[i] {
+			t.Errorf("finding %d (%s): workflow %s, want %s", i, f.Title, got, wantStatus[i])
+		}
+		if i == 3 {
+			if f.CreatedAt == firstSeen || f.Note != nil {
+				t.Errorf("finding the store does not hold took another's state: %+v", f)
+			}
+			continue
+		}
+		if f.CreatedAt != firstSeen || f.FirstObservedAt != firstSeen {
+			t.Errorf("finding %d: CreatedAt %s FirstObservedAt %s, want the first sighting %s", i, f.CreatedAt, f.FirstObservedAt, firstSeen)
+		}
+		if f.Note == nil || f.Note.Text != "triaged "+wantStatus[i] {
+			t.Errorf("finding %d: note %+v", i, f.Note)
+		}
+		if f.ProductFields[findings.FieldRuleID] == "" || f.ProductFields[findings.FieldPending] != "" {
+			t.Errorf("finding %d: ProductFields %v, want the scan's own", i, f.ProductFields)
+		}
+	}
+
+	tests := []struct {
+		threshold       string
+		counted, exempt int
+	}{
+		{"CRITICAL", 1, 0},
+		{"HIGH", 2, 2},
+		{"MEDIUM", 2, 3},
+		{"LOW", 2, 3},
+		{"", 0, 0},
+	}
+	for _, tt := range tests {
+		g := out.Gate(tt.threshold)
+		if g.Counted != tt.counted || g.Exempt != tt.exempt {
+			t.Errorf("Gate(%q) = %+v, want %d counted, %d exempt", tt.threshold, g, tt.counted, tt.exempt)
+		}
+		if out.FailOn(tt.threshold) != (tt.counted > 0) {
+			t.Errorf("FailOn(%q) = %v with %d counted", tt.threshold, !(tt.counted > 0), tt.counted)
+		}
+	}
+}
+
 func TestRunIgnoreFile(t *testing.T) {
 	root := t.TempDir()
 	ign := `- rule: G101
