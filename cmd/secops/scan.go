@@ -324,9 +324,14 @@ type storeLookup interface {
 	Lookup(ctx context.Context, list []findings.Finding) ([]findings.Finding, error)
 }
 
+// storedReader is the part of a store that reads one finding back.
+type storedReader interface {
+	Get(ctx context.Context, id string) (findings.Finding, error)
+}
+
 // lookupStored returns the store's copies of list's findings; a finding
 // the store does not hold is left out.
-func lookupStored(ctx context.Context, st findings.Store, list []findings.Finding) ([]findings.Finding, error) {
+func lookupStored(ctx context.Context, st storedReader, list []findings.Finding) ([]findings.Finding, error) {
 	if l, ok := st.(storeLookup); ok {
 		return l.Lookup(ctx, list)
 	}
@@ -342,6 +347,21 @@ func lookupStored(ctx context.Context, st findings.Store, list []findings.Findin
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// storedGate gives list what the store kept of each finding (see
+// scan.Outcome.UseStored), in place, and counts the gate on it. st nil
+// (--no-store) leaves list as the scan made it.
+func storedGate(ctx context.Context, st storedReader, list []findings.Finding, failOn string) (scan.GateResult, error) {
+	out := &scan.Outcome{Findings: list}
+	if st != nil {
+		stored, err := lookupStored(ctx, st, list)
+		if err != nil {
+			return scan.GateResult{}, fmt.Errorf("read back the stored findings: %w", err)
+		}
+		out.UseStored(stored)
+	}
+	return out.Gate(failOn), nil
 }
 
 // writeGateNote says how many findings at or above --fail-on the gate

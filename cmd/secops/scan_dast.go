@@ -22,6 +22,7 @@ import (
 type dastStore interface {
 	Backend() string
 	Import(ctx context.Context, list []findings.Finding, opts findings.ImportOptions) (findings.ImportResult, error)
+	Get(ctx context.Context, id string) (findings.Finding, error)
 	Close() error
 }
 
@@ -148,7 +149,7 @@ same target that it no longer sees.`,
 	fl.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification (test systems only)")
 	fl.BoolVar(&opts.PassiveOnly, "passive-only", false, "crawl and run passive checks only; send no attack payloads")
 	fl.BoolVar(&opts.NoStore, "no-store", false, "print findings without saving them to the findings store")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity (LOW, MEDIUM, HIGH, CRITICAL)")
+	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL; findings SUPPRESSED or RESOLVED in the local store do not count")
 	fl.StringVar(&opts.ZAP, "zap", "", "drive the OWASP ZAP daemon at this API URL instead of the built-in scanner")
 	fl.StringVar(&opts.ZAPAPIKey, "zap-api-key", "", "ZAP API key (sent as X-ZAP-API-Key)")
 	fl.BoolVar(&opts.ZAPAjax, "zap-ajax", false, "also run ZAP's AJAX spider")
@@ -211,12 +212,14 @@ func scanDastRun(ctx context.Context, opts *scanDastOptions) error {
 	prog.Done("")
 
 	backend := ""
+	var stored dastStore
 	if !opts.NoStore {
 		st, err := opts.Store(ctx)
 		if err != nil {
 			return fmt.Errorf("open findings store: %w", err)
 		}
 		defer st.Close()
+		stored = st
 		backend = st.Backend()
 		res, err := st.Import(ctx, list, findings.ImportOptions{Scope: scope})
 		if err != nil {
@@ -229,6 +232,14 @@ func scanDastRun(ctx context.Context, opts *scanDastOptions) error {
 	}
 	for _, line := range summary {
 		opts.IO.Notef("%s", line)
+	}
+	var reader storedReader
+	if stored != nil {
+		reader = stored
+	}
+	gate, err := storedGate(ctx, reader, list, opts.FailOn)
+	if err != nil {
+		return err
 	}
 	findings.SortFindings(list, findings.SortSeverity)
 	header := "target: " + opts.Target
@@ -244,16 +255,11 @@ func scanDastRun(ctx context.Context, opts *scanDastOptions) error {
 	if scanErr != nil {
 		return scanErr
 	}
-	if opts.FailOn != "" {
-		n := 0
-		for _, f := range list {
-			if findings.SeverityRank(f.Severity.Label) >= findings.SeverityRank(opts.FailOn) {
-				n++
-			}
-		}
-		if n > 0 {
-			return failOnError(fmt.Sprintf("%d findings at or above %s (--fail-on)", n, opts.FailOn))
-		}
+	if !opts.IO.Quiet() {
+		writeGateNote(opts.IO.ErrOut, opts.FailOn, gate)
+	}
+	if gate.Counted > 0 {
+		return failOnError(fmt.Sprintf("%d findings at or above %s (--fail-on %s)", gate.Counted, opts.FailOn, opts.FailOn))
 	}
 	return nil
 }

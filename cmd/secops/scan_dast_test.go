@@ -101,6 +101,9 @@ func (m *dastRecorder) Import(_ context.Context, list []findings.Finding, o find
 	return findings.ImportResult{New: len(list)}, m.err
 }
 func (m *dastRecorder) Close() error { return nil }
+func (m *dastRecorder) Get(context.Context, string) (findings.Finding, error) {
+	return findings.Finding{}, findings.ErrNotFound
+}
 
 func TestScanDastRunAgainstDemo(t *testing.T) {
 	srv := httptest.NewUnstartedServer(demo.New().Handler())
@@ -245,10 +248,10 @@ func TestScanDastRescanArchivesFixed(t *testing.T) {
 	}
 }
 
-// TestScanDastDrivesZAP runs scan dast --zap against a stand-in daemon
-// answering the ZAP JSON API (https://www.zaproxy.org/docs/api/).
-func TestScanDastDrivesZAP(t *testing.T) {
-	var keyOK atomic.Bool
+// newFakeZAP is a stand-in daemon answering the ZAP JSON API
+// (https://www.zaproxy.org/docs/api/) with one High SQL injection alert;
+// keyOK turns false when a request lacks the API key k3y.
+func newFakeZAP(t *testing.T, keyOK *atomic.Bool) *httptest.Server {
 	keyOK.Store(true)
 	zapSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-ZAP-API-Key") != "k3y" {
@@ -275,7 +278,15 @@ func TestScanDastDrivesZAP(t *testing.T) {
 			io.WriteString(w, `{"code":"bad_view","message":"No Implementor"}`)
 		}
 	}))
-	defer zapSrv.Close()
+	t.Cleanup(zapSrv.Close)
+	return zapSrv
+}
+
+// TestScanDastDrivesZAP runs scan dast --zap against a stand-in daemon
+// answering the ZAP JSON API (https://www.zaproxy.org/docs/api/).
+func TestScanDastDrivesZAP(t *testing.T) {
+	var keyOK atomic.Bool
+	zapSrv := newFakeZAP(t, &keyOK)
 	ios, _, out, _ := iostreams.Test()
 	st := &dastRecorder{}
 	opts := &scanDastOptions{
@@ -299,5 +310,48 @@ func TestScanDastDrivesZAP(t *testing.T) {
 	}
 	if sc := st.imports[0].Scope; sc == nil || sc.GeneratorIds[0] != "secops/zap" || sc.Target != "http://app.test/" {
 		t.Errorf("scope %+v", sc)
+	}
+}
+
+// TestScanDastGateUsesStoredStatus: a finding suppressed in the store is
+// shown so on the next scan and does not fail --fail-on.
+func TestScanDastGateUsesStoredStatus(t *testing.T) {
+	var keyOK atomic.Bool
+	zapSrv := newFakeZAP(t, &keyOK)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "findings.db")
+	ios, _, out, errOut := iostreams.Test()
+	opts := &scanDastOptions{
+		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+		Store:  func(ctx context.Context) (dastStore, error) { return localstore.Open(ctx, path) },
+		Output: func() string { return "json" }, Target: "http://app.test/", ZAP: zapSrv.URL, ZAPAPIKey: "k3y",
+		MaxDuration: time.Minute, FailOn: findings.SeverityHigh,
+	}
+	var ce *codedError
+	if err := scanDastRun(ctx, opts); !errors.As(err, &ce) || ce.code != exitFindings {
+		t.Fatalf("first scan: err = %v, want the --fail-on exit", err)
+	}
+	st, err := localstore.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := st.Query(ctx, findings.Query{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("stored %d findings, err %v", len(list), err)
+	}
+	if _, err := st.Update(ctx, findings.Update{Ids: []string{list[0].Id}, Status: findings.WorkflowSuppressed}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out.Reset()
+	errOut.Reset()
+	if err := scanDastRun(ctx, opts); err != nil {
+		t.Fatalf("suppressed finding failed the gate: %v", err)
+	}
+	if !strings.Contains(out.String(), `"Status": "SUPPRESSED"`) {
+		t.Errorf("stdout does not show the stored status: %s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "Gate: 1 finding at or above HIGH not counted") {
+		t.Errorf("stderr = %s", errOut.String())
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +59,7 @@ Findings name the image digest and the layer of each package database.`,
 	fl.StringVar(&opts.DBDir, "db", "", "offline vulnerability database directory (see 'secops db')")
 	fl.BoolVar(&opts.Offline, "offline", false, "use only the offline database, never the network for advisories")
 	fl.StringVar(&opts.APIBaseURL, "osv-api-url", "", "OSV API base URL (default https://api.osv.dev)")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity (LOW, MEDIUM, HIGH, CRITICAL)")
+	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL; findings SUPPRESSED or RESOLVED in the local store do not count")
 	fl.BoolVar(&opts.NoStore, "no-store", false, "print the findings without saving them in the findings store")
 	fl.BoolVar(&opts.Upload, "upload", false, "also send the findings to AWS Security Hub (failures stay pending locally; see findings push)")
 	return cmd
@@ -94,12 +95,18 @@ func scanImageRun(ctx context.Context, f *Factory, opts *scanImageOptions) error
 	if !res.Incomplete && len(res.Findings) > 0 {
 		scope = &findings.Scope{ProductArn: res.Findings[0].ProductArn, Target: opts.Ref, GeneratorIds: []string{image.Generator}}
 	}
+	// What is uploaded is the scan's own findings; what is shown and gated
+	// is what the store kept (a finding a user suppressed stays so).
+	fresh := slices.Clone(res.Findings)
+	var store findings.Store
+	var reader storedReader
 	if !opts.NoStore {
-		store, err := f.ScanStore(ctx)
+		store, err = f.ScanStore(ctx)
 		if err != nil {
 			return fmt.Errorf("open the findings store: %w", err)
 		}
 		defer store.Close()
+		reader = store
 		ir, err := store.Import(ctx, res.Findings, findings.ImportOptions{Scope: scope})
 		if err != nil {
 			return fmt.Errorf("store image findings: %w", err)
@@ -108,20 +115,23 @@ func scanImageRun(ctx context.Context, f *Factory, opts *scanImageOptions) error
 			return err
 		}
 	}
+	gate, err := storedGate(ctx, reader, res.Findings, failOn)
+	if err != nil {
+		return err
+	}
 	if err := f.writeFindings(format, res.Findings, header); err != nil {
 		return err
 	}
+	if !f.IO.Quiet() {
+		writeGateNote(f.IO.ErrOut, failOn, gate)
+	}
 	if opts.Upload {
-		if err := f.uploadScan(ctx, res.Findings, scope); err != nil {
+		if err := f.uploadScan(ctx, fresh, scope); err != nil {
 			return err
 		}
 	}
-	if failOn != "" {
-		for _, fd := range res.Findings {
-			if fd.Severity != nil && findings.SeverityRank(fd.Severity.Label) >= findings.SeverityRank(failOn) {
-				return failOnError(fmt.Sprintf("findings at or above %s in %s", failOn, opts.Ref))
-			}
-		}
+	if gate.Counted > 0 {
+		return failOnError(fmt.Sprintf("%d findings at or above %s in %s (--fail-on %s)", gate.Counted, failOn, opts.Ref, failOn))
 	}
 	return nil
 }

@@ -16,7 +16,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
+	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
+	"github.com/secops-dev/secops/pkg/localstore"
 )
 
 func TestScanImageFlags(t *testing.T) {
@@ -98,6 +100,31 @@ func TestScanImageRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(errOut.String(), "0 new, 1 updated, 0 archived") {
+		t.Errorf("stderr = %s", errOut.String())
+	}
+	// Suppressed in the store, the finding is shown so and no longer fails
+	// the gate, which says what it passed over.
+	st, err := localstore.Open(context.Background(), f.Globals.StorePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := st.Query(context.Background(), findings.Query{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("stored %d findings, err %v", len(list), err)
+	}
+	if _, err := st.Update(context.Background(), findings.Update{Ids: []string{list[0].Id}, Status: findings.WorkflowSuppressed}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out.Reset()
+	errOut.Reset()
+	if err := scanImageRun(context.Background(), f, &scanImageOptions{Ref: path, DBDir: db, Offline: true, FailOn: "HIGH"}); err != nil {
+		t.Fatalf("suppressed finding failed the gate: %v", err)
+	}
+	if !strings.Contains(out.String(), `"Status": "SUPPRESSED"`) {
+		t.Errorf("stdout does not show the stored status: %s", out.String())
+	}
+	if !strings.Contains(errOut.String(), "Gate: 1 finding at or above HIGH not counted") {
 		t.Errorf("stderr = %s", errOut.String())
 	}
 }
