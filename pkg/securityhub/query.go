@@ -2,6 +2,7 @@ package securityhub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -184,30 +185,36 @@ func (s *Store) Get(ctx context.Context, id string) (findings.Finding, error) {
 	if id == "" {
 		return findings.Finding{}, fmt.Errorf("finding %q: %w", id, findings.ErrNotFound)
 	}
-	for _, try := range []struct {
-		filter types.StringFilter
-		keep   func(*findings.Finding) bool
-	}{
-		{types.StringFilter{Comparison: types.StringFilterComparisonEquals, Value: aws.String(id)}, func(f *findings.Finding) bool { return f.Id == id }},
-		{types.StringFilter{Comparison: types.StringFilterComparisonContains, Value: aws.String(id)}, func(f *findings.Finding) bool {
-			return strings.HasPrefix(shortKey(f.Id), id)
-		}},
-	} {
-		in := &sh.GetFindingsInput{Filters: &types.AwsSecurityFindingFilters{Id: []types.StringFilter{try.filter}}}
-		list, err := s.getFindings(ctx, in, 2, try.keep)
-		if err != nil {
-			return findings.Finding{}, err
-		}
-		switch len(list) {
-		case 0:
-			continue
-		case 1:
-			return list[0], nil
-		default:
-			return findings.Finding{}, fmt.Errorf("finding %q: %w: give more of the Id", id, findings.ErrAmbiguous)
-		}
+	f, err := s.getOne(ctx, id, types.StringFilterComparisonEquals, func(f *findings.Finding) bool { return f.Id == id })
+	if !errors.Is(err, findings.ErrNotFound) {
+		return f, err
 	}
-	return findings.Finding{}, fmt.Errorf("finding %q: %w in Security Hub (%s)", id, findings.ErrNotFound, s.region)
+	return s.getByShortID(ctx, id)
+}
+
+// getByShortID finds the one finding whose short id starts with id (what
+// `secops findings` shows), for an id that is not a whole Id.
+func (s *Store) getByShortID(ctx context.Context, id string) (findings.Finding, error) {
+	return s.getOne(ctx, id, types.StringFilterComparisonContains, func(f *findings.Finding) bool {
+		return strings.HasPrefix(shortKey(f.Id), id)
+	})
+}
+
+// getOne asks for the findings whose Id compares to id, keeps those keep
+// accepts, and wants exactly one.
+func (s *Store) getOne(ctx context.Context, id string, cmp types.StringFilterComparison, keep func(*findings.Finding) bool) (findings.Finding, error) {
+	in := &sh.GetFindingsInput{Filters: &types.AwsSecurityFindingFilters{Id: []types.StringFilter{{Comparison: cmp, Value: aws.String(id)}}}}
+	list, err := s.getFindings(ctx, in, 2, keep)
+	if err != nil {
+		return findings.Finding{}, err
+	}
+	switch len(list) {
+	case 0:
+		return findings.Finding{}, fmt.Errorf("finding %q: %w in Security Hub (%s)", id, findings.ErrNotFound, s.region)
+	case 1:
+		return list[0], nil
+	}
+	return findings.Finding{}, fmt.Errorf("finding %q: %w: give more of the Id", id, findings.ErrAmbiguous)
 }
 
 // shortKey is the part of an Id after its last '/' or ':'.

@@ -168,6 +168,7 @@ func TestGetAndUpdate(t *testing.T) {
 		t.Errorf("Get(unknown) error %v", err)
 	}
 
+	gets := len(hub.RequestsOf("GetFindings"))
 	res, err := s.Update(ctx, findings.Update{
 		Ids:    []string{findings.ShortID(a.Id), b.Id, "nope"},
 		Status: findings.WorkflowSuppressed, Note: &findings.NoteUpdate{Text: "accepted", UpdatedBy: "alice"}, SeverityLabel: "MEDIUM",
@@ -177,6 +178,11 @@ func TestGetAndUpdate(t *testing.T) {
 	}
 	if !sameSet(res.Processed, []string{a.Id, b.Id}) || len(res.Unprocessed) != 1 || res.Unprocessed[0].Id != "nope" || res.Unprocessed[0].ErrorCode != ErrorCodeNotFound {
 		t.Errorf("Update = %+v", res)
+	}
+	// One GetFindings for the whole Ids together, then one per short id
+	// (the whole Id lookup is not repeated for them).
+	if n := len(hub.RequestsOf("GetFindings")) - gets; n != 3 {
+		t.Errorf("Update made %d GetFindings requests, want 3", n)
 	}
 	got, err := s.Query(ctx, findings.Query{Statuses: []string{"SUPPRESSED"}, Severities: []string{"MEDIUM"}})
 	if err != nil || len(got) != 2 || got[0].Note == nil || got[0].Note.UpdatedBy != "alice" {

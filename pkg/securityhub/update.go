@@ -37,9 +37,10 @@ func (s *Store) Update(ctx context.Context, u findings.Update) (findings.UpdateR
 	var idents []types.AwsSecurityFindingIdentifier
 	seen := make(map[[2]string]bool)
 	for _, id := range u.Ids {
+		// Whole Ids were all looked up at once; what is left is a short id.
 		f, ok := exact[id]
 		if !ok {
-			f, err = s.Get(ctx, id)
+			f, err = s.getByShortID(ctx, id)
 		}
 		switch {
 		case errors.Is(err, findings.ErrNotFound):
