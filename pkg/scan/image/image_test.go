@@ -144,11 +144,7 @@ func keys(t *testing.T, fs []findings.Finding) []string {
 
 func TestScanTarball(t *testing.T) {
 	img, diffs := debianImage(t)
-	path := filepath.Join(t.TempDir(), "app.tar")
-	tag, _ := name.NewTag("example.invalid/app:1")
-	if err := tarball.WriteToFile(path, tag, img); err != nil {
-		t.Fatal(err)
-	}
+	path := writeTarball(t, img, "example.invalid/app:1")
 	res, err := Scan(context.Background(), path, opts())
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +161,7 @@ func TestScanTarball(t *testing.T) {
 	digest, _ := img.Digest()
 	for _, f := range res.Findings {
 		r := f.Resources[0]
-		if r.Type != "Container" || !strings.HasSuffix(r.Id, "app.tar@"+digest.String()) {
+		if r.Type != "Container" || !strings.HasSuffix(r.Id, "image.tar@"+digest.String()) {
 			t.Errorf("resource = %+v", r)
 		}
 		if f.GeneratorId != "secops/image" || f.ProductFields[findings.FieldScanner] != "image" || f.ProductFields[findings.FieldTarget] != path {
@@ -288,11 +284,7 @@ func TestLayerAttribution(t *testing.T) {
 		t.Error("apk stanza lookup")
 	}
 	// Through a whole scan: the finding names the installing layer.
-	path := filepath.Join(t.TempDir(), "app.tar")
-	tag, _ := name.NewTag("example.invalid/app:2")
-	if err := tarball.WriteToFile(path, tag, img); err != nil {
-		t.Fatal(err)
-	}
+	path := writeTarball(t, img, "example.invalid/app:2")
 	res, err := Scan(context.Background(), path, opts())
 	if err != nil {
 		t.Fatal(err)
@@ -335,11 +327,7 @@ func TestScanRPMAlmaLinux(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(t.TempDir(), "alma.tar")
-			tag, _ := name.NewTag("example.invalid/alma:" + tt.version)
-			if err := tarball.WriteToFile(path, tag, img); err != nil {
-				t.Fatal(err)
-			}
+			path := writeTarball(t, img, "example.invalid/alma:"+tt.version)
 			res, err := Scan(context.Background(), path, opts())
 			if err != nil {
 				t.Fatal(err)
@@ -387,11 +375,7 @@ func TestScanMalformedRPMDatabase(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := filepath.Join(t.TempDir(), "bad.tar")
-			tag, _ := name.NewTag("example.invalid/bad:1")
-			if err := tarball.WriteToFile(p, tag, img); err != nil {
-				t.Fatal(err)
-			}
+			p := writeTarball(t, img, "example.invalid/bad:1")
 			res, err := Scan(context.Background(), p, opts())
 			if err != nil {
 				t.Fatal(err)
@@ -443,11 +427,7 @@ func TestScanUbuntuAndDistroless(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(t.TempDir(), "img.tar")
-			tag, _ := name.NewTag("example.invalid/os:1")
-			if err := tarball.WriteToFile(path, tag, img); err != nil {
-				t.Fatal(err)
-			}
+			path := writeTarball(t, img, "example.invalid/os:1")
 			res, err := Scan(context.Background(), path, opts())
 			if err != nil {
 				t.Fatal(err)
