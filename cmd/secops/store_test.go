@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/secops-dev/secops/internal/readonly"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/localstore"
@@ -32,14 +32,7 @@ func TestReadOnlyStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	if os.Geteuid() == 0 {
-		if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
-			t.Skipf("running as root and cannot make the store immutable (chattr +i: %v %s)", err, out)
-		}
-		t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
-	} else if err := os.Chmod(path, 0o400); err != nil {
-		t.Fatal(err)
-	}
+	readonly.Make(t, path)
 
 	tests := []struct {
 		args     []string

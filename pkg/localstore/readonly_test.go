@@ -2,36 +2,13 @@ package localstore
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/secops-dev/secops/internal/readonly"
 	"github.com/secops-dev/secops/pkg/findings"
 )
-
-// makeReadOnly makes path impossible to write for this process: by its
-// mode, or, for root (whom modes do not stop), with the immutable
-// attribute. It skips the test when neither works here.
-func makeReadOnly(t *testing.T, path string) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		info, err := os.Stat(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(path, info.Mode().Perm()&^0o222); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.Chmod(path, info.Mode().Perm()) })
-		return
-	}
-	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
-		t.Skipf("running as root and cannot make %s immutable (chattr +i: %v %s): nothing here is read-only for root", path, err, out)
-	}
-	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
-}
 
 func TestOpenReadOnly(t *testing.T) {
 	ctx := context.Background()
@@ -56,9 +33,9 @@ func TestOpenReadOnly(t *testing.T) {
 			want := vuln(1, "HIGH", "app", t0)
 			mustImport(t, s, []findings.Finding{want}, findings.ImportOptions{})
 			s.Close()
-			makeReadOnly(t, path)
+			readonly.Make(t, path)
 			if tt.dirToo {
-				makeReadOnly(t, dir)
+				readonly.Make(t, dir)
 			}
 
 			// A command that writes is told why it cannot.
