@@ -132,9 +132,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 			res.Warnings = append(res.Warnings, warn)
 			res.Incomplete = true
 		}
-		for _, f := range hist {
-			res.Findings = append(res.Findings, toFinding(f))
-		}
+		res.Findings = addHistory(res.Findings, hist)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
@@ -219,6 +217,38 @@ func toFinding(g report.Finding) findings.Finding {
 		f.ProductFields["secops/Commit"] = g.Commit
 	}
 	return f
+}
+
+// addHistory adds the secrets found in commits to those of the working
+// tree. A secret still in the file it was committed to is one finding, the
+// working tree's, which names the commit that added it; a finding per
+// commit is kept for secrets that are only in history, so removing a
+// secret from the code leaves the finding for the commit that still
+// holds it.
+func addHistory(tree []findings.Finding, hist []report.Finding) []findings.Finding {
+	type key struct{ path, rule, hash string }
+	current := make(map[key]*findings.Finding, len(tree))
+	for i := range tree {
+		pf := tree[i].ProductFields
+		current[key{pf[findings.FieldPath], pf[findings.FieldRuleID], pf["secops/SecretHash"]}] = &tree[i]
+	}
+	// The commit named is the oldest that added the secret (gitleaks
+	// reads commits concurrently, so its order says nothing).
+	added := map[key]report.Finding{}
+	for _, g := range hist {
+		k := key{strings.TrimPrefix(g.File, "./"), g.RuleID, Hash(g.Secret)}
+		if _, ok := current[k]; !ok {
+			tree = append(tree, toFinding(g))
+			continue
+		}
+		if a, ok := added[k]; !ok || g.Date < a.Date || (g.Date == a.Date && g.Commit < a.Commit) {
+			added[k] = g
+		}
+	}
+	for k, g := range added {
+		current[k].ProductFields["secops/Commit"] = g.Commit
+	}
+	return tree
 }
 
 func shortCommit(c string) string {

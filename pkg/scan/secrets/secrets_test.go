@@ -234,6 +234,28 @@ func TestScanHistory(t *testing.T) {
 		t.Errorf("incomplete %v, warnings %v", res.Incomplete, res.Warnings)
 	}
 
+	// A secret still in the file it was committed to is one finding, the
+	// working tree's, naming the commit; one only in history stays its own.
+	write(t, filepath.Join(root, "release.sh"), "export AWS_ACCESS_KEY_ID="+demoAWSKey+"\n")
+	gitRun("add", ".")
+	gitRun("commit", "-q", "-m", "add release script")
+	res = scan(t, New(Options{History: true}), root)
+	if got := summary(res.Findings); len(res.Findings) != 2 {
+		t.Fatalf("history scan with the secret still in release.sh found %v, want 2", got)
+	}
+	var tree, old int
+	for _, f := range res.Findings {
+		switch {
+		case f.ProductFields[findings.FieldPath] == "release.sh" && f.ProductFields["secops/Commit"] != "" && !strings.Contains(f.Description, "in commit"):
+			tree++
+		case f.ProductFields[findings.FieldPath] == "deploy.sh" && strings.Contains(f.Description, "in commit"):
+			old++
+		}
+	}
+	if tree != 1 || old != 1 {
+		t.Errorf("want the working tree finding of release.sh naming its commit, and the history finding of deploy.sh: %v", summary(res.Findings))
+	}
+
 	// Not a repository: the working tree still counts, the history part is a warning.
 	res = scan(t, New(Options{History: true}), t.TempDir())
 	if !res.Incomplete || len(res.Warnings) != 1 {
