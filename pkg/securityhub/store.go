@@ -7,6 +7,7 @@ package securityhub
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -179,6 +180,16 @@ func Restamp(f findings.Finding, account, region, partition string) findings.Fin
 	f.Region = region
 	if isLocalProductArn(f.ProductArn) {
 		f.ProductArn = findings.DefaultProductArn(partition, region, account)
+	}
+	// Resources that are not AWS resources (a file, an image in a tarball)
+	// took the placeholder partition and Region of a local scan; they take
+	// the account's. An AWS resource (an ECR image) keeps its own.
+	f.Resources = slices.Clone(f.Resources)
+	for i := range f.Resources {
+		r := &f.Resources[i]
+		if !strings.HasPrefix(r.Type, "Aws") && r.Partition == "aws" && r.Region == findings.LocalRegion {
+			r.Partition, r.Region = partition, region
+		}
 	}
 	return f
 }

@@ -24,9 +24,23 @@ func TestRestamp(t *testing.T) {
 		got.ProductArn != "arn:aws:securityhub:eu-west-1:123456789012:product/123456789012/default" {
 		t.Errorf("Restamp(local) = account %s region %s product %s", got.AwsAccountId, got.Region, got.ProductArn)
 	}
-	if got.Id != local.Id || got.Resources[0].Region != local.Resources[0].Region {
-		t.Error("Restamp changed the Id or the resources")
+	if got.Id != local.Id {
+		t.Error("Restamp changed the Id")
 	}
+	// A code resource takes the account's partition and Region; an ECR
+	// image keeps its own; the caller's finding is not changed.
+	local.Resources = append(local.Resources, findings.Resource{Type: "AwsEcrContainerImage", Id: "arn:aws:ecr:us-east-1:123456789012:repository/app", Partition: "aws", Region: findings.LocalRegion})
+	got = Restamp(local, testAccount, "cn-north-1", "aws-cn")
+	if r := got.Resources[0]; r.Partition != "aws-cn" || r.Region != "cn-north-1" {
+		t.Errorf("code resource after Restamp: %s %s", r.Partition, r.Region)
+	}
+	if r := got.Resources[1]; r.Partition != "aws" || r.Region != findings.LocalRegion {
+		t.Errorf("ECR resource after Restamp: %s %s", r.Partition, r.Region)
+	}
+	if local.Resources[0].Partition != "aws" || local.Resources[0].Region != findings.LocalRegion {
+		t.Error("Restamp changed the caller's resources")
+	}
+	local.Resources = local.Resources[:1]
 
 	partner := local
 	partner.ProductArn = "arn:aws:securityhub:us-east-1::product/aquasecurity/aquasecurity"
