@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/secops-dev/secops/pkg/lambdahandler"
 )
 
 // roleGrants reads the inline policies of every IAM role in a rendered
@@ -83,6 +85,7 @@ func TestRolesGrantWhatCommandsCall(t *testing.T) {
 	}{
 		{StackPipeline, "BuildRole", append(append([]string{"s3:GetObject", "eks:DescribeCluster"}, upload...), pull...)},
 		{StackScanner, "ScannerRole", append([]string{"s3:GetObject"}, upload...)},
+		{StackAlerts, "NotifierRole", lambdahandler.IAMActions()},
 	}
 	for _, tt := range tests {
 		grants := roleGrants(t, tt.stack)[tt.role]
