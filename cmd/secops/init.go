@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secops-dev/secops/pkg/bootstrap"
+	"github.com/secops-dev/secops/pkg/findings"
 )
 
 func newInitCmd(f *Factory) *cobra.Command {
@@ -52,6 +53,11 @@ is left alone unless --force is given.`,
 }
 
 func initBuildspecRun(f *Factory, o *initBuildspecOptions) error {
+	label, err := findings.ParseSeverity(o.FailOn)
+	if err != nil {
+		return &usageError{err: fmt.Errorf("--fail-on: %w", err)}
+	}
+	o.FailOn = label
 	path, err := bootstrap.WriteBuildspec(o.Dir, o.FailOn, o.Force)
 	if err != nil {
 		if errors.Is(err, bootstrap.ErrBuildspecExists) {
