@@ -149,3 +149,87 @@ func scanProjectEnv(t *testing.T) []string {
 	}
 	return out
 }
+
+// TestBuildProjectReusesTheCommitImage runs the Build project's buildspec
+// under sh with fake aws and docker: the image tag is the commit and ECR
+// tags are immutable, so a re-run of the same commit must not push again
+// (ECR would refuse it and fail the stage) while a new commit builds and
+// pushes.
+func TestBuildProjectReusesTheCommitImage(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	tmpls, err := Render([]string{StackPipeline})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmpl struct {
+		Resources map[string]struct {
+			Properties struct {
+				Source struct {
+					BuildSpec string `yaml:"BuildSpec"`
+				} `yaml:"Source"`
+			} `yaml:"Properties"`
+		} `yaml:"Resources"`
+	}
+	if err := yaml.Unmarshal(tmpls[0].Body, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	var spec struct {
+		Phases map[string]struct {
+			Commands []string `yaml:"commands"`
+		} `yaml:"phases"`
+	}
+	if err := yaml.Unmarshal([]byte(tmpl.Resources["BuildProject"].Properties.Source.BuildSpec), &spec); err != nil {
+		t.Fatal(err)
+	}
+	var script []string
+	for _, phase := range []string{"install", "pre_build", "build", "post_build"} {
+		script = append(script, spec.Phases[phase].Commands...)
+	}
+	tests := []struct {
+		name   string
+		exists bool
+		want   string // docker calls, one per line
+	}{
+		{"new commit", false, "login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com\nbuild -t 123456789012.dkr.ecr.eu-west-1.amazonaws.com/secops-app:9e0d294 .\npush 123456789012.dkr.ecr.eu-west-1.amazonaws.com/secops-app:9e0d294"},
+		{"same commit again", true, "login --username AWS --password-stdin 123456789012.dkr.ecr.eu-west-1.amazonaws.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			bin := filepath.Join(tmp, "bin")
+			if err := os.Mkdir(bin, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			calls := filepath.Join(tmp, "docker-calls")
+			describe := "exit 254" // ImageNotFoundException
+			if tt.exists {
+				describe = "[ \"$4\" = secops-app ] && [ \"$6\" = imageTag=9e0d294 ] && exit 0; exit 3"
+			}
+			fakes := map[string]string{
+				"aws":    "#!/bin/sh\ncase \"$1 $2\" in\n\"ecr get-login-password\") printf TOKEN;;\n\"ecr describe-images\") " + describe + ";;\n*) exit 3;;\nesac\n",
+				"docker": "#!/bin/sh\ncat >/dev/null 2>&1 </dev/null\necho \"$*\" >> " + calls + "\n",
+			}
+			for n, body := range fakes {
+				if err := os.WriteFile(filepath.Join(bin, n), []byte(body), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command("sh", "-e", "-c", strings.Join(script, "\n")+"\n")
+			cmd.Dir = tmp
+			cmd.Env = []string{
+				"PATH=" + bin + ":/usr/bin:/bin",
+				"REPOSITORY_URI=123456789012.dkr.ecr.eu-west-1.amazonaws.com/secops-app",
+				"CODEBUILD_RESOLVED_SOURCE_VERSION=9e0d294",
+			}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("build: %v\n%s", err, out)
+			}
+			got, _ := os.ReadFile(calls)
+			if strings.TrimSpace(string(got)) != tt.want {
+				t.Errorf("docker calls:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
