@@ -64,25 +64,41 @@ func (s *Scope) Allows(u *url.URL) bool {
 	if strings.ToLower(u.Hostname()) != s.host || portOf(u) != s.port {
 		return false
 	}
-	raw := u.String()
-	if len(s.include) > 0 {
-		ok := false
-		for _, re := range s.include {
-			if re.MatchString(raw) {
-				ok = true
-				break
+	forms := matchForms(u)
+	if len(s.include) > 0 && !anyMatch(s.include, forms) {
+		return false
+	}
+	return !anyMatch(s.exclude, forms)
+}
+
+// matchForms are the strings --include and --exclude patterns are matched
+// against: the full URL as sent and percent-decoded, so /%61dmin cannot
+// slip past an exclude of /admin.
+func matchForms(u *url.URL) []string {
+	pathQuery := u.EscapedPath()
+	if pathQuery == "" {
+		pathQuery = "/"
+	}
+	if u.RawQuery != "" {
+		pathQuery += "?" + u.RawQuery
+	}
+	decoded := pathQuery
+	if d, err := url.PathUnescape(pathQuery); err == nil {
+		decoded = d
+	}
+	origin := u.Scheme + "://" + u.Host
+	return []string{origin + pathQuery, origin + decoded}
+}
+
+func anyMatch(res []*regexp.Regexp, forms []string) bool {
+	for _, re := range res {
+		for _, f := range forms {
+			if re.MatchString(f) {
+				return true
 			}
 		}
-		if !ok {
-			return false
-		}
 	}
-	for _, re := range s.exclude {
-		if re.MatchString(raw) {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 // Origin is scheme://host:port of the scope, as a URL base.
