@@ -132,8 +132,8 @@ same target that it no longer sees.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.Include, "include", nil, "only scan URLs matching this regex (repeatable)")
-	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex (repeatable)")
+	fl.StringArrayVar(&opts.Include, "include", nil, "only scan URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
+	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
 	fl.IntVar(&opts.MaxDepth, "max-depth", dast.DefaultMaxDepth, "how many links deep to crawl")
 	fl.IntVar(&opts.MaxRequests, "max-requests", 20000, "stop after this many requests (0: no cap)")
 	fl.Float64Var(&opts.Rate, "rate", 0, fmt.Sprintf("requests per second (default %d, or %d for a loopback target; -1: no limit)", dast.DefaultRate, dast.DefaultLoopbackRate))

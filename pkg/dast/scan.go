@@ -124,6 +124,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if msg := scope.PatternConflict(target); msg != "" {
+		return nil, errors.New(msg)
+	}
 	rate := opts.Rate
 	switch {
 	case rate == 0 && scope.IsLoopback():

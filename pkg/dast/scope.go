@@ -72,8 +72,9 @@ func (s *Scope) Allows(u *url.URL) bool {
 }
 
 // matchForms are the strings --include and --exclude patterns are matched
-// against: the full URL as sent and percent-decoded, so /%61dmin cannot
-// slip past an exclude of /admin.
+// against: the full URL and its path with query, each as sent and
+// percent-decoded, so /%61dmin cannot slip past an exclude of /admin and
+// a pattern anchored at the path (^/admin) means what it says.
 func matchForms(u *url.URL) []string {
 	pathQuery := u.EscapedPath()
 	if pathQuery == "" {
@@ -87,7 +88,30 @@ func matchForms(u *url.URL) []string {
 		decoded = d
 	}
 	origin := u.Scheme + "://" + u.Host
-	return []string{origin + pathQuery, origin + decoded}
+	return []string{origin + pathQuery, origin + decoded, pathQuery, decoded}
+}
+
+// PatternConflict explains why --include or --exclude rule out u, or
+// returns "" when they do not.
+func (s *Scope) PatternConflict(u *url.URL) string {
+	forms := matchForms(u)
+	if len(s.include) > 0 && !anyMatch(s.include, forms) {
+		return fmt.Sprintf("the target %s itself is not matched by --include %s (patterns are matched against the full URL and against its path)", u, joinPatterns(s.include))
+	}
+	for _, re := range s.exclude {
+		if anyMatch([]*regexp.Regexp{re}, forms) {
+			return fmt.Sprintf("the target %s itself is matched by --exclude %q; narrow the pattern or start from another URL", u, re.String())
+		}
+	}
+	return ""
+}
+
+func joinPatterns(res []*regexp.Regexp) string {
+	q := make([]string, len(res))
+	for i, re := range res {
+		q[i] = fmt.Sprintf("%q", re.String())
+	}
+	return strings.Join(q, ", ")
 }
 
 func anyMatch(res []*regexp.Regexp, forms []string) bool {

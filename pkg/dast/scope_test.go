@@ -75,6 +75,12 @@ func TestScopePatterns(t *testing.T) {
 		{"exclude escaped query", nil, []string{`action=delete`}, "http://app.test/x?action=%64elete", false},
 		{"exclude other path kept", nil, []string{`/admin`}, "http://app.test/public", true},
 		{"include escaped", []string{`/app/`}, nil, "http://app.test/%61pp/x", true},
+		{"exclude anchored at the path", nil, []string{`^/admin`}, "http://app.test/admin/x", false},
+		{"exclude anchored at the path, query", nil, []string{`^/x\?action=delete$`}, "http://app.test/x?action=delete", false},
+		{"exclude anchored at the path keeps others", nil, []string{`^/admin`}, "http://app.test/x/admin", true},
+		{"include anchored at the path", []string{`^/app/`}, nil, "http://app.test/app/x", true},
+		{"include anchored at the path refuses others", []string{`^/app/`}, nil, "http://app.test/other/app/", false},
+		{"include anchored at the URL", []string{`^http://app\.test/app/`}, nil, "http://app.test/app/x", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,5 +112,33 @@ func TestExcludedPathsNeverRequested(t *testing.T) {
 	}
 	if n := excluded.Load(); n != 0 {
 		t.Errorf("the excluded /admin path received %d requests", n)
+	}
+}
+
+// TestTargetOutsidePatterns: a start URL that --include or --exclude
+// rules out is a usage error that names the pattern, not a refused
+// request.
+func TestTargetOutsidePatterns(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+	defer srv.Close()
+	tests := []struct {
+		name             string
+		include, exclude []string
+		want             string
+	}{
+		{"include", []string{`^/app/`}, nil, `the target http://` + strings.TrimPrefix(srv.URL, "http://") + `/ itself is not matched by --include`},
+		{"exclude", nil, []string{`^/$`}, `is matched by --exclude`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Scan(context.Background(), Options{Target: srv.URL + "/", Include: tt.include, Exclude: tt.exclude, Rate: -1})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the target received %d requests", n)
 	}
 }
