@@ -355,3 +355,36 @@ func TestScanDastGateUsesStoredStatus(t *testing.T) {
 		t.Errorf("stderr = %s", errOut.String())
 	}
 }
+
+// TestScanDastCredentialsInNoFormat scans a page that echoes the request
+// headers and checks every output format for the --header credential.
+func TestScanDastCredentialsInNoFormat(t *testing.T) {
+	const secret = "Bearer tok-3f9a8b7c6d5e4f"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<pre>Traceback (most recent call last):\n  File \"app.py\"\nAuthorization: "+r.Header.Get("Authorization")+"</pre>")
+	}))
+	defer srv.Close()
+	for _, format := range []string{"table", "json", "csv", "sarif", "asff"} {
+		t.Run(format, func(t *testing.T) {
+			ios, _, out, errOut := iostreams.Test()
+			opts := &scanDastOptions{
+				IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, true, true) },
+				Output: func() string { return format }, NoStore: true,
+				Target: srv.URL, Rate: -1, Concurrency: 2, MaxDepth: 2, Timeout: 5 * time.Second, MaxDuration: time.Minute,
+				Headers: []string{"Authorization: " + secret},
+			}
+			if err := scanDastRun(context.Background(), opts); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "stack-trace-disclosure") && !strings.Contains(out.String(), "Stack trace") && !strings.Contains(out.String(), "stack trace") {
+				t.Fatalf("the stack trace finding is missing from the %s output:\n%.500s", format, out.String())
+			}
+			for _, s := range []string{"tok-3f9a8b7c6d5e4f"} {
+				if strings.Contains(out.String(), s) || strings.Contains(errOut.String(), s) {
+					t.Errorf("%s output carries the --header credential", format)
+				}
+			}
+		})
+	}
+}

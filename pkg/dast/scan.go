@@ -173,6 +173,15 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	out := newCollector()
 	finish := func(cut error) *Result {
 		res.Issues = out.list()
+		defer func() {
+			for i := range res.Issues {
+				is := &res.Issues[i]
+				is.Request, is.Response, is.Detail = s.creds.scrub(is.Request), s.creds.scrub(is.Response), s.creds.scrub(is.Detail)
+			}
+			for i, w := range res.Warnings {
+				res.Warnings[i] = s.creds.scrub(w)
+			}
+		}()
 		res.Stats.Requests = s.Sent()
 		res.Stats.Refused = s.Refused()
 		res.Stats.Duration = time.Since(start)

@@ -94,6 +94,8 @@ type Sender struct {
 	sent      atomic.Int64
 	refused   atomic.Int64
 	truncated atomic.Int64
+	// creds are the credentials sent or received, for redaction.
+	creds *credentials
 
 	// hook runs after every response (re-login detection); it must not
 	// call Do for the same request.
@@ -129,7 +131,10 @@ func NewSender(scope *Scope, opts SenderOptions) *Sender {
 		tr = t
 	}
 	jar, _ := cookiejar.New(nil)
+	creds := newCredentials()
+	creds.addHeader(opts.Header)
 	return &Sender{
+		creds: creds,
 		scope: scope,
 		opts:  opts,
 		client: &http.Client{
@@ -257,6 +262,11 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	if cs := hresp.Cookies(); len(cs) > 0 {
 		s.jar.SetCookies(req.URL, cs)
+		for _, c := range cs {
+			if sessionCookie.MatchString(c.Name) {
+				s.creds.add(c.Value)
+			}
+		}
 	}
 	return &Response{
 		Request:    req,
