@@ -186,6 +186,13 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		res.Stats.Refused = s.Refused()
 		res.Stats.Duration = time.Since(start)
 		res.Stats.Rate = rate
+		if n, lost := s.Throttled(); n > 0 {
+			msg := fmt.Sprintf("the target answered 429 Too Many Requests (or 503 with Retry-After) %d times; the scanner waited, retried and slowed down to %.0f requests/s", n, s.Rate())
+			if lost > 0 {
+				msg += fmt.Sprintf("; %d requests were given up and what they would have tested is missing", lost)
+			}
+			warn(msg + "; rerun with a lower --rate")
+		}
 		if n := s.Truncated(); n > 0 {
 			warn(fmt.Sprintf("%d response(s) were cut at %d bytes or at --timeout and only their start was checked", n, opts.MaxBodySize))
 		}
