@@ -59,6 +59,10 @@ func TestScanDastFlags(t *testing.T) {
 		{name: "bad header", args: []string{"http://a.test/", "--header", "Cookie session=secret"}, wantErr: `must look like "Name: value"`},
 		{name: "login data without url", args: []string{"http://a.test/", "--login-data", "u=a"}, wantErr: "need --login-url"},
 		{name: "zap with header", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--header", "A: b"}, wantErr: "configure authentication in ZAP"},
+		{name: "zap with exclude", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--exclude", "/logout"}, wantErr: "--exclude is not passed to ZAP"},
+		{name: "zap with include", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--include", "/app/"}, wantErr: "--include is not passed to ZAP"},
+		{name: "zap with rate", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--rate", "2"}, wantErr: "--rate is not passed to ZAP"},
+		{name: "zap with max-requests", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--max-requests", "100"}, wantErr: "--max-requests is not passed to ZAP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
