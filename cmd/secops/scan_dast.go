@@ -86,7 +86,9 @@ links are never followed. Active checks send attack payloads: scan only
 applications you are allowed to test.
 
 With --zap, secops drives a running OWASP ZAP daemon through its API instead
-(spider, optional AJAX spider, active scan) and converts its alerts.
+(spider, optional AJAX spider, active scan) and converts its alerts. ZAP
+uses its own scope, rate and limits: --include, --exclude, --rate and the
+other built-in scanner limits are refused with --zap; set them in ZAP.
 
 Findings go to the findings store; a complete scan archives findings of the
 same target that it no longer sees.`,
@@ -125,6 +127,15 @@ same target that it no longer sees.`,
 			if opts.ZAP != "" && (opts.LoginURL != "" || len(opts.Headers) > 0) {
 				return &usageError{err: fmt.Errorf("with --zap, configure authentication in ZAP itself; --login-url and --header apply to the built-in scanner")}
 			}
+			if opts.ZAP != "" {
+				// ZAP crawls and attacks with its own settings: a scope or
+				// rate flag it would not see must not look as if it applied.
+				for _, name := range []string{"include", "exclude", "rate", "max-requests", "max-depth", "concurrency", "timeout", "ssrf-canary", "insecure"} {
+					if cmd.Flags().Changed(name) {
+						return &usageError{err: fmt.Errorf("--%s is not passed to ZAP, which would ignore it; set the equivalent in ZAP itself (context include/exclude regexes, scan policy threads and delay) or drop --zap", name)}
+					}
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -132,8 +143,8 @@ same target that it no longer sees.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringArrayVar(&opts.Include, "include", nil, "only scan URLs matching this regex (repeatable)")
-	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex (repeatable)")
+	fl.StringArrayVar(&opts.Include, "include", nil, "only scan URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
+	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
 	fl.IntVar(&opts.MaxDepth, "max-depth", dast.DefaultMaxDepth, "how many links deep to crawl")
 	fl.IntVar(&opts.MaxRequests, "max-requests", 20000, "stop after this many requests (0: no cap)")
 	fl.Float64Var(&opts.Rate, "rate", 0, fmt.Sprintf("requests per second (default %d, or %d for a loopback target; -1: no limit)", dast.DefaultRate, dast.DefaultLoopbackRate))

@@ -59,6 +59,10 @@ func TestScanDastFlags(t *testing.T) {
 		{name: "bad header", args: []string{"http://a.test/", "--header", "Cookie session=secret"}, wantErr: `must look like "Name: value"`},
 		{name: "login data without url", args: []string{"http://a.test/", "--login-data", "u=a"}, wantErr: "need --login-url"},
 		{name: "zap with header", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--header", "A: b"}, wantErr: "configure authentication in ZAP"},
+		{name: "zap with exclude", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--exclude", "/logout"}, wantErr: "--exclude is not passed to ZAP"},
+		{name: "zap with include", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--include", "/app/"}, wantErr: "--include is not passed to ZAP"},
+		{name: "zap with rate", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--rate", "2"}, wantErr: "--rate is not passed to ZAP"},
+		{name: "zap with max-requests", args: []string{"http://a.test/", "--zap", "http://127.0.0.1:8090", "--max-requests", "100"}, wantErr: "--max-requests is not passed to ZAP"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -353,5 +357,38 @@ func TestScanDastGateUsesStoredStatus(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "Gate: 1 finding at or above HIGH not counted") {
 		t.Errorf("stderr = %s", errOut.String())
+	}
+}
+
+// TestScanDastCredentialsInNoFormat scans a page that echoes the request
+// headers and checks every output format for the --header credential.
+func TestScanDastCredentialsInNoFormat(t *testing.T) {
+	const secret = "Bearer tok-3f9a8b7c6d5e4f"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<pre>Traceback (most recent call last):\n  File \"app.py\"\nAuthorization: "+r.Header.Get("Authorization")+"</pre>")
+	}))
+	defer srv.Close()
+	for _, format := range []string{"table", "json", "csv", "sarif", "asff"} {
+		t.Run(format, func(t *testing.T) {
+			ios, _, out, errOut := iostreams.Test()
+			opts := &scanDastOptions{
+				IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, true, true) },
+				Output: func() string { return format }, NoStore: true,
+				Target: srv.URL, Rate: -1, Concurrency: 2, MaxDepth: 2, Timeout: 5 * time.Second, MaxDuration: time.Minute,
+				Headers: []string{"Authorization: " + secret},
+			}
+			if err := scanDastRun(context.Background(), opts); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "stack-trace-disclosure") && !strings.Contains(out.String(), "Stack trace") && !strings.Contains(out.String(), "stack trace") {
+				t.Fatalf("the stack trace finding is missing from the %s output:\n%.500s", format, out.String())
+			}
+			for _, s := range []string{"tok-3f9a8b7c6d5e4f"} {
+				if strings.Contains(out.String(), s) || strings.Contains(errOut.String(), s) {
+					t.Errorf("%s output carries the --header credential", format)
+				}
+			}
+		})
 	}
 }

@@ -48,6 +48,7 @@ func newLogin(s *Sender, base *url.URL, loginURL, data, loggedIn string) (*login
 	if err != nil {
 		return nil, fmt.Errorf("--logged-in-regex: %w", err)
 	}
+	s.creds.addForm(vals)
 	return &login{s: s, loginURL: lu, data: vals, re: re, every: 50}, nil
 }
 

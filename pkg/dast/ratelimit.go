@@ -15,6 +15,8 @@ type tokenBucket struct {
 	tokens float64
 	last   time.Time
 	now    func() time.Time
+	// slowed is when slowDown last lowered the rate.
+	slowed time.Time
 }
 
 func newTokenBucket(rate float64, burst int, now func() time.Time) *tokenBucket {
@@ -52,4 +54,33 @@ func (b *tokenBucket) Wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// slowDown halves the rate, never below one request per second; a
+// bucket without limit gets DefaultLoopbackRate. The answers to one burst
+// of requests lower the rate once: it changes at most once a second.
+func (b *tokenBucket) slowDown() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if !b.slowed.IsZero() && now.Sub(b.slowed) < time.Second {
+		return b.rate
+	}
+	b.slowed = now
+	switch {
+	case b.rate <= 0:
+		b.rate = DefaultLoopbackRate
+		b.tokens = min(b.tokens, b.burst)
+		b.last = now
+	default:
+		b.rate = max(1, b.rate/2)
+	}
+	return b.rate
+}
+
+// current is the rate in force.
+func (b *tokenBucket) current() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.rate
 }

@@ -124,6 +124,9 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if msg := scope.PatternConflict(target); msg != "" {
+		return nil, errors.New(msg)
+	}
 	rate := opts.Rate
 	switch {
 	case rate == 0 && scope.IsLoopback():
@@ -170,10 +173,26 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	out := newCollector()
 	finish := func(cut error) *Result {
 		res.Issues = out.list()
+		defer func() {
+			for i := range res.Issues {
+				is := &res.Issues[i]
+				is.Request, is.Response, is.Detail = s.creds.scrub(is.Request), s.creds.scrub(is.Response), s.creds.scrub(is.Detail)
+			}
+			for i, w := range res.Warnings {
+				res.Warnings[i] = s.creds.scrub(w)
+			}
+		}()
 		res.Stats.Requests = s.Sent()
 		res.Stats.Refused = s.Refused()
 		res.Stats.Duration = time.Since(start)
 		res.Stats.Rate = rate
+		if n, lost := s.Throttled(); n > 0 {
+			msg := fmt.Sprintf("the target answered 429 Too Many Requests (or 503 with Retry-After) %d times; the scanner waited, retried and slowed down to %.0f requests/s", n, s.Rate())
+			if lost > 0 {
+				msg += fmt.Sprintf("; %d requests were given up and what they would have tested is missing", lost)
+			}
+			warn(msg + "; rerun with a lower --rate")
+		}
 		if n := s.Truncated(); n > 0 {
 			warn(fmt.Sprintf("%d response(s) were cut at %d bytes or at --timeout and only their start was checked", n, opts.MaxBodySize))
 		}

@@ -64,25 +64,65 @@ func (s *Scope) Allows(u *url.URL) bool {
 	if strings.ToLower(u.Hostname()) != s.host || portOf(u) != s.port {
 		return false
 	}
-	raw := u.String()
-	if len(s.include) > 0 {
-		ok := false
-		for _, re := range s.include {
-			if re.MatchString(raw) {
-				ok = true
-				break
-			}
-		}
-		if !ok {
-			return false
-		}
+	forms := matchForms(u)
+	if len(s.include) > 0 && !anyMatch(s.include, forms) {
+		return false
+	}
+	return !anyMatch(s.exclude, forms)
+}
+
+// matchForms are the strings --include and --exclude patterns are matched
+// against: the full URL and its path with query, each as sent and
+// percent-decoded, so /%61dmin cannot slip past an exclude of /admin and
+// a pattern anchored at the path (^/admin) means what it says.
+func matchForms(u *url.URL) []string {
+	pathQuery := u.EscapedPath()
+	if pathQuery == "" {
+		pathQuery = "/"
+	}
+	if u.RawQuery != "" {
+		pathQuery += "?" + u.RawQuery
+	}
+	decoded := pathQuery
+	if d, err := url.PathUnescape(pathQuery); err == nil {
+		decoded = d
+	}
+	origin := u.Scheme + "://" + u.Host
+	return []string{origin + pathQuery, origin + decoded, pathQuery, decoded}
+}
+
+// PatternConflict explains why --include or --exclude rule out u, or
+// returns "" when they do not.
+func (s *Scope) PatternConflict(u *url.URL) string {
+	forms := matchForms(u)
+	if len(s.include) > 0 && !anyMatch(s.include, forms) {
+		return fmt.Sprintf("the target %s itself is not matched by --include %s (patterns are matched against the full URL and against its path)", u, joinPatterns(s.include))
 	}
 	for _, re := range s.exclude {
-		if re.MatchString(raw) {
-			return false
+		if anyMatch([]*regexp.Regexp{re}, forms) {
+			return fmt.Sprintf("the target %s itself is matched by --exclude %q; narrow the pattern or start from another URL", u, re.String())
 		}
 	}
-	return true
+	return ""
+}
+
+func joinPatterns(res []*regexp.Regexp) string {
+	q := make([]string, len(res))
+	for i, re := range res {
+		q[i] = fmt.Sprintf("%q", re.String())
+	}
+	return strings.Join(q, ", ")
+}
+
+func anyMatch(res []*regexp.Regexp, forms []string) bool {
+	for _, re := range res {
+		for _, f := range forms {
+			if re.MatchString(f) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Origin is scheme://host:port of the scope, as a URL base.

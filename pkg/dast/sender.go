@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -22,6 +23,17 @@ var ErrOutOfScope = errors.New("request outside the scan scope refused")
 
 // ErrBudget is returned once --max-requests requests have been sent.
 var ErrBudget = errors.New("request budget (--max-requests) used up")
+
+// ErrThrottled is returned for a request the target kept refusing with
+// 429 Too Many Requests (or 503 with Retry-After) after the retries.
+var ErrThrottled = errors.New("the target keeps answering 429 Too Many Requests; lower --rate")
+
+// throttleRetries is how often a throttled request is retried, and
+// maxRetryAfter the longest Retry-After the sender honours.
+const (
+	throttleRetries = 3
+	maxRetryAfter   = 30 * time.Second
+)
 
 // Request is one HTTP request the scanner wants to send.
 type Request struct {
@@ -94,6 +106,10 @@ type Sender struct {
 	sent      atomic.Int64
 	refused   atomic.Int64
 	truncated atomic.Int64
+	throttled atomic.Int64
+	gaveUp    atomic.Int64
+	// creds are the credentials sent or received, for redaction.
+	creds *credentials
 
 	// hook runs after every response (re-login detection); it must not
 	// call Do for the same request.
@@ -129,7 +145,10 @@ func NewSender(scope *Scope, opts SenderOptions) *Sender {
 		tr = t
 	}
 	jar, _ := cookiejar.New(nil)
+	creds := newCredentials()
+	creds.addHeader(opts.Header)
 	return &Sender{
+		creds: creds,
 		scope: scope,
 		opts:  opts,
 		client: &http.Client{
@@ -151,6 +170,16 @@ func (s *Sender) Refused() int { return int(s.refused.Load()) }
 
 // Truncated is the number of responses cut at the size cap or timeout.
 func (s *Sender) Truncated() int { return int(s.truncated.Load()) }
+
+// Throttled is the number of 429 (or 503 with Retry-After) answers, and
+// GaveUp the requests still throttled after the retries.
+func (s *Sender) Throttled() (answers, gaveUp int) {
+	return int(s.throttled.Load()), int(s.gaveUp.Load())
+}
+
+// Rate is the rate limit in force: lower than asked once the target
+// throttled the scan.
+func (s *Sender) Rate() float64 { return s.bucket.current() }
 
 // Scope is the scope the sender enforces.
 func (s *Sender) Scope() *Scope { return s.scope }
@@ -182,7 +211,55 @@ func (s *Sender) doRaw(ctx context.Context, req *Request) (*Response, error) {
 	return s.do(ctx, req)
 }
 
+// do sends req; when the target throttles (429, or 503 with
+// Retry-After), it halves the rate, waits as asked and retries, so a
+// throttled answer never reaches a check as if it were the page.
 func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
+	for attempt := 0; ; attempt++ {
+		resp, err := s.once(ctx, req)
+		if err != nil {
+			return nil, err
+		}
+		wait, throttled := throttledFor(resp, attempt)
+		if !throttled {
+			return resp, nil
+		}
+		s.throttled.Add(1)
+		s.bucket.slowDown()
+		if attempt >= throttleRetries {
+			s.gaveUp.Add(1)
+			return nil, fmt.Errorf("%s %s: HTTP %d after %d retries: %w", req.Method, redactURL(req.URL), resp.StatusCode, throttleRetries, ErrThrottled)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// throttledFor reports whether resp asks the scanner to slow down and how
+// long to wait before the retry: Retry-After (seconds or a date, at most
+// maxRetryAfter), or an exponential back-off from 500ms.
+func throttledFor(resp *Response, attempt int) (time.Duration, bool) {
+	ra := strings.TrimSpace(resp.Header.Get("Retry-After"))
+	if resp.StatusCode != http.StatusTooManyRequests && (resp.StatusCode != http.StatusServiceUnavailable || ra == "") {
+		return 0, false
+	}
+	wait := 500 * time.Millisecond << attempt
+	if ra != "" {
+		if secs, err := strconv.Atoi(ra); err == nil && secs >= 0 {
+			wait = time.Duration(secs) * time.Second
+		} else if when, err := http.ParseTime(ra); err == nil {
+			wait = time.Until(when)
+		}
+	}
+	return min(max(wait, 0), maxRetryAfter), true
+}
+
+func (s *Sender) once(ctx context.Context, req *Request) (*Response, error) {
 	if !s.scope.Allows(req.URL) {
 		s.refused.Add(1)
 		return nil, fmt.Errorf("%s %s: %w", req.Method, redactURL(req.URL), ErrOutOfScope)
@@ -257,6 +334,11 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	if cs := hresp.Cookies(); len(cs) > 0 {
 		s.jar.SetCookies(req.URL, cs)
+		for _, c := range cs {
+			if sessionCookie.MatchString(c.Name) {
+				s.creds.add(c.Value)
+			}
+		}
 	}
 	return &Response{
 		Request:    req,
