@@ -200,18 +200,7 @@ func TestSeverity(t *testing.T) {
 }
 
 func TestScanHistory(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH")
-	}
-	root := t.TempDir()
-	gitRun := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+root)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	root, gitRun := gitRepo(t)
 	gitRun("init", "-q")
 	write(t, filepath.Join(root, "deploy.sh"), "export AWS_ACCESS_KEY_ID="+demoAWSKey+"\n")
 	gitRun("add", ".")
@@ -277,18 +266,7 @@ func BenchmarkScanDemoApp(b *testing.B) {
 // -f) is a committed credential: the working tree scan reads it. Ignored
 // files git does not track stay out.
 func TestScanTrackedIgnoredFiles(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not on PATH")
-	}
-	root := t.TempDir()
-	gitRun := func(args ...string) {
-		t.Helper()
-		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
-		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+root)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
+	root, gitRun := gitRepo(t)
 	line := "aws_access_key_id = " + demoAWSKey + "\n"
 	gitRun("init", "-q")
 	write(t, filepath.Join(root, ".gitignore"), ".env\n/private/\n")
@@ -313,5 +291,24 @@ func TestScanTrackedIgnoredFiles(t *testing.T) {
 	res = scan(t, New(Options{}), filepath.Join(root, "private"))
 	if len(res.Findings) != 1 || res.Findings[0].ProductFields[findings.FieldPath] != "keys.txt" {
 		t.Errorf("sub-directory scan: %v, want keys.txt", summary(res.Findings))
+	}
+}
+
+// gitRepo returns an empty directory and a function that runs git in it
+// with a fixed identity and no system or user configuration; the test is
+// skipped where git is missing.
+func gitRepo(t *testing.T) (string, func(args ...string)) {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not on PATH")
+	}
+	root := t.TempDir()
+	return root, func(args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", root, "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+root)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
 	}
 }
