@@ -41,6 +41,36 @@ type Client struct {
 
 	mu    sync.Mutex
 	cache map[string]*Vulnerability
+	probs []Problem
+}
+
+// Problems lists the advisories the querybatch named but whose records
+// could not be fetched (the API no longer has them); they were left out.
+// Path is the advisory id.
+func (c *Client) Problems() []Problem {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := append([]Problem(nil), c.probs...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// statusError is an answer of the API that is neither a success nor worth
+// retrying.
+type statusError struct {
+	path   string
+	status string
+	code   int
+	body   string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("OSV API %s: HTTP %s: %s", e.path, e.status, e.body)
+}
+
+func isNotFound(err error) bool {
+	se, ok := err.(*statusError)
+	return ok && se.code == http.StatusNotFound
 }
 
 // NewClient returns a client of the OSV API at base (default
@@ -195,13 +225,27 @@ func (c *Client) MatchAll(ctx context.Context, queries []PackageQuery) ([][]Matc
 	var wg sync.WaitGroup
 	var firstErr error
 	var errOnce sync.Once
+	var missingMu sync.Mutex
+	missing := map[string]bool{}
 	next := make(chan string)
 	for range fetchWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for id := range next {
-				if _, err := c.Vuln(ctx, id); err != nil {
+				_, err := c.Vuln(ctx, id)
+				switch {
+				case err == nil:
+				case isNotFound(err):
+					// Merged or deleted since the querybatch answered:
+					// leave it out and say so, the others still count.
+					missingMu.Lock()
+					missing[id] = true
+					missingMu.Unlock()
+					c.mu.Lock()
+					c.probs = append(c.probs, Problem{Path: id, Reason: "HTTP " + err.(*statusError).status})
+					c.mu.Unlock()
+				default:
 					errOnce.Do(func() { firstErr = err; cancel() })
 				}
 			}
@@ -224,6 +268,9 @@ feed:
 	for i, l := range ids {
 		q := queries[i]
 		for _, id := range l {
+			if missing[id] {
+				continue
+			}
 			v, err := c.Vuln(ctx, id)
 			if err != nil {
 				return nil, err
@@ -289,7 +336,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, into 
 			case rerr != nil:
 				lastErr = rerr
 			default:
-				return fmt.Errorf("OSV API %s: HTTP %s: %s", path, resp.Status, strings.TrimSpace(string(data[:min(len(data), 300)])))
+				return &statusError{path: path, status: resp.Status, code: resp.StatusCode, body: strings.TrimSpace(string(data[:min(len(data), 300)]))}
 			}
 		}
 		if attempt == maxAttempts {

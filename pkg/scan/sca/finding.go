@@ -76,6 +76,11 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 	}
 	var out []findings.Finding
 	var warnings []string
+	if c, ok := src.(*vulndb.Client); ok {
+		if ps := c.Problems(); len(ps) > 0 {
+			warnings = append(warnings, fmt.Sprintf("OSV API: %d advisory record(s) could not be fetched and were left out (first: %s: %s)", len(ps), ps[0].Path, ps[0].Reason))
+		}
+	}
 	seen := map[string]bool{}
 	groups := make([][]matchGroup, len(queries))
 	for _, p := range pkgs {
