@@ -275,13 +275,53 @@ feed:
 			if err != nil {
 				return nil, err
 			}
-			if v.IsWithdrawn() {
+			if v.IsWithdrawn() || !confirmsAffected(v, q) {
 				continue
 			}
 			out[i] = append(out[i], Match{Vuln: v, Fixed: v.Fixed(q.Ecosystem, q.Name, q.Version)})
 		}
 	}
 	return out, nil
+}
+
+// confirmsAffected checks the API's answer against the record itself: the
+// API can name advisories whose affected ranges do not contain the
+// version. A record is dropped only when an entry names the package, the
+// version parses in its ecosystem, and every such entry has ranges or
+// versions secops can evaluate and none contains it; otherwise the API's
+// answer stands.
+func confirmsAffected(v *Vulnerability, q PackageQuery) bool {
+	pv := ParseVersion(q.Ecosystem, q.Version)
+	if pv.Parsed == nil {
+		return true
+	}
+	norm := NormalizeName(q.Ecosystem, q.Name)
+	covered := false
+	for i := range v.Affected {
+		a := &v.Affected[i]
+		if !a.covers(q.Ecosystem, norm) {
+			continue
+		}
+		covered = true
+		if a.affects(pv) || !a.evaluable() {
+			return true
+		}
+	}
+	return !covered
+}
+
+// evaluable reports whether the entry lists versions or has a range secops
+// compares itself (GIT ranges are resolved only by the API).
+func (a *Affected) evaluable() bool {
+	if len(a.Versions) > 0 {
+		return true
+	}
+	for _, r := range a.Ranges {
+		if r.Type == RangeEcosystem || r.Type == RangeSemver {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Client) post(ctx context.Context, path string, body, into any) error {

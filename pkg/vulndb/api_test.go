@@ -108,3 +108,48 @@ func TestClientMissingRecord(t *testing.T) {
 		t.Errorf("%d GETs of the missing record, want 1", f.gets["GHSA-gone-gone-gone"])
 	}
 }
+
+// TestClientChecksAffected: the API can name advisories whose own
+// affected ranges do not contain the version; those are not matches.
+// When secops cannot judge (a version its ordering cannot parse, only GIT
+// ranges, or no entry naming the package) the API's answer stands.
+func TestClientChecksAffected(t *testing.T) {
+	gitOnly := `{"id":"TEST-GIT","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"RubyGems","name":"demo-gem"},"ranges":[{"type":"GIT","repo":"https://example.com/r","events":[{"introduced":"0"},{"fixed":"abc"}]}]}]}`
+	other := `{"id":"TEST-OTHER","modified":"2026-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"RubyGems","name":"another-gem"},"versions":["2.2.4"]}]}`
+	f := &fakeOSV{
+		ids: map[string][]string{"demo-gem": {"TEST-GEM-1", "TEST-GIT", "TEST-OTHER"}},
+		records: map[string]string{
+			"TEST-GEM-1": readTestRecord(t, "RubyGems/TEST-GEM-1.json"),
+			"TEST-GIT":   gitOnly,
+			"TEST-OTHER": other,
+		},
+	}
+	c := newFakeOSVClient(t, f)
+	tests := []struct {
+		version string
+		want    string
+	}{
+		{"2.2.3", "TEST-GEM-1,TEST-GIT,TEST-OTHER"},
+		{"1.5", "TEST-GEM-1,TEST-GIT,TEST-OTHER"},
+		{"2.2.4", "TEST-GIT,TEST-OTHER"},
+		{"1.11.0", "TEST-GIT,TEST-OTHER"},
+		{"0.9", "TEST-GIT,TEST-OTHER"},
+	}
+	var queries []PackageQuery
+	for _, tt := range tests {
+		queries = append(queries, PackageQuery{Ecosystem: "RubyGems", Name: "demo-gem", Version: tt.version})
+	}
+	ms, err := c.MatchAll(context.Background(), queries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		var ids []string
+		for _, m := range ms[i] {
+			ids = append(ids, m.Vuln.ID)
+		}
+		if got := strings.Join(ids, ","); got != tt.want {
+			t.Errorf("demo-gem %s: matches %s, want %s", tt.version, got, tt.want)
+		}
+	}
+}
