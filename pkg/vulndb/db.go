@@ -49,6 +49,8 @@ type DB struct {
 type Problem struct {
 	Path   string
 	Reason string
+
+	unreadable bool // the data could not be read back (not a parse error)
 }
 
 type ecoIndex struct {
@@ -369,7 +371,8 @@ func parseEntries(ctx context.Context, refs []recordRef, base string, want map[s
 			for i := range next {
 				e, err := readEntry(refs[i], base, want)
 				if err != nil {
-					probs[i] = &Problem{Path: refs[i].String(), Reason: err.Error()}
+					var ue unreadableError
+					probs[i] = &Problem{Path: refs[i].String(), Reason: err.Error(), unreadable: errors.As(err, &ue)}
 					continue
 				}
 				out[i] = e
@@ -403,10 +406,16 @@ func parseEntries(ctx context.Context, refs []recordRef, base string, want map[s
 	return entries, ps, nil
 }
 
+// unreadableError is a record whose bytes could not be read back: a
+// damaged zip rather than a file that is not an OSV record.
+type unreadableError struct{ error }
+
+func (e unreadableError) Unwrap() error { return e.error }
+
 func readEntry(ref recordRef, base string, want map[string]bool) (*entry, error) {
 	data, err := ref.read()
 	if err != nil {
-		return nil, err
+		return nil, unreadableError{err}
 	}
 	if want != nil && !mayName(data, base, want) {
 		return nil, nil

@@ -28,26 +28,48 @@ const zipIndexVersion = 1
 
 // BuildIndex writes the name index of one ecosystem's all.zip.
 func BuildIndex(ctx context.Context, zipPath string) error {
-	st, err := os.Stat(zipPath)
-	if err != nil {
-		return err
-	}
-	z, err := zip.OpenReader(zipPath)
+	idx, _, err := checkZip(ctx, zipPath)
 	if err != nil {
 		return fmt.Errorf("index %s: %w", zipPath, err)
 	}
-	defer z.Close()
+	return writeIndex(filepath.Dir(zipPath), idx)
+}
+
+// checkZip reads every record of an OSV export, so that damaged data (a
+// bad checksum or compressed stream behind an intact directory) is an
+// error, and returns the name index of the file and its record count.
+// Entries that are not OSV records are skipped, not errors. Size and
+// modification time come from the file that was read.
+func checkZip(ctx context.Context, zipPath string) (*zipIndex, int, error) {
+	f, err := os.Open(zipPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	z, err := zip.NewReader(f, st.Size())
+	if err != nil {
+		return nil, 0, err
+	}
 	var refs []recordRef
-	for _, f := range z.File {
-		if strings.HasSuffix(f.Name, ".json") && !f.FileInfo().IsDir() {
-			refs = append(refs, recordRef{zf: f})
+	for _, zf := range z.File {
+		if strings.HasSuffix(zf.Name, ".json") && !zf.FileInfo().IsDir() {
+			refs = append(refs, recordRef{zf: zf})
 		}
 	}
-	entries, _, err := parseEntries(ctx, refs, "", nil)
+	entries, probs, err := parseEntries(ctx, refs, "", nil)
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	idx := zipIndex{Version: zipIndexVersion, Size: st.Size(), ModTime: st.ModTime().UnixNano(), Names: map[string][]string{}}
+	for _, p := range probs {
+		if p.unreadable {
+			return nil, 0, fmt.Errorf("%s: %s", p.Path, p.Reason)
+		}
+	}
+	idx := &zipIndex{Version: zipIndexVersion, Size: st.Size(), ModTime: st.ModTime().UnixNano(), Names: map[string][]string{}}
 	for _, e := range entries {
 		seen := map[string]bool{}
 		for _, a := range e.Affected {
@@ -61,11 +83,14 @@ func BuildIndex(ctx context.Context, zipPath string) error {
 	for _, l := range idx.Names {
 		sort.Strings(l)
 	}
+	return idx, len(entries), nil
+}
+
+func writeIndex(dir string, idx *zipIndex) error {
 	data, err := json.Marshal(idx)
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(zipPath)
 	tmp, err := os.CreateTemp(dir, "."+indexName+"-*")
 	if err != nil {
 		return err

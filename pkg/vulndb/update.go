@@ -145,9 +145,16 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 	if err != nil {
 		return Metadata{}, fmt.Errorf("download %s: %w", url, err)
 	}
-	count, err := countZipRecords(tmp.Name())
+	u.Progress.Step("%s: checking and indexing the download", eco)
+	idx, count, err := checkZip(ctx, tmp.Name())
 	if err != nil {
+		if ctx.Err() != nil {
+			return Metadata{}, ctx.Err()
+		}
 		return Metadata{}, fmt.Errorf("download %s: not a readable zip, kept the previous copy: %w", url, err)
+	}
+	if count == 0 {
+		return Metadata{}, fmt.Errorf("download %s: the zip holds no OSV records, kept the previous copy", url)
 	}
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, ExportName)); err != nil {
 		return Metadata{}, err
@@ -164,8 +171,10 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 	if err := writeMetadata(dir, m); err != nil {
 		return Metadata{}, err
 	}
-	u.Progress.Step("%s: indexing %d advisories", eco, count)
-	if err := BuildIndex(ctx, filepath.Join(dir, ExportName)); err != nil {
+	// The index describes the file checked above (size and modification
+	// time): should another update replace the zip meanwhile, scans see
+	// the mismatch and read that zip in full.
+	if err := writeIndex(dir, idx); err != nil {
 		// Scans still work without the index, only slower.
 		u.Progress.Step("%s: no index: %v", eco, err)
 	}
