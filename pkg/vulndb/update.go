@@ -116,9 +116,6 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 		now = u.Now
 	}
 	dir := filepath.Join(u.Dir, ScalibrDir, eco)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Metadata{}, err
-	}
 	url := strings.TrimSuffix(base, "/") + "/" + pathEscape(eco) + "/" + ExportName
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
@@ -129,8 +126,17 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 		return Metadata{}, fmt.Errorf("download %s: %w (check the network or a proxy; an existing database stays usable with --offline)", url, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		if s := SuggestEcosystem(eco); s != "" {
+			return Metadata{}, fmt.Errorf("download %s: no OSV export for %q: did you mean %q? (HTTP %s)", url, eco, s, resp.Status)
+		}
+		return Metadata{}, fmt.Errorf("download %s: no OSV export for %q (HTTP %s): the names are listed at %s/ecosystems.txt", url, eco, resp.Status, strings.TrimSuffix(base, "/"))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return Metadata{}, fmt.Errorf("download %s: HTTP %s", url, resp.Status)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Metadata{}, fmt.Errorf("create the database directory: %w", err)
 	}
 	tmp, err := os.CreateTemp(dir, ".all.zip-*")
 	if err != nil {

@@ -103,3 +103,44 @@ func noise(n int) string {
 	}
 	return b.String()
 }
+
+// TestUpdateUnknownEcosystem: OSV's bucket answers 404 for a name it has
+// no export for; the error suggests the spelling OSV uses, and nothing is
+// left in the database directory.
+func TestUpdateUnknownEcosystem(t *testing.T) {
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.EscapedPath())
+		w.Header().Set("Content-Type", "application/xml; charset=UTF-8")
+		w.WriteHeader(http.StatusNotFound)
+		w.Write([]byte(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>`))
+	}))
+	defer srv.Close()
+	tests := []struct {
+		eco, path, want string
+	}{
+		{"pypi", "/pypi/all.zip", `no OSV export for "pypi": did you mean "PyPI"?`},
+		{"redhat", "/redhat/all.zip", `did you mean "Red Hat"?`},
+		{"debian:12", "/debian%3A12/all.zip", `did you mean "Debian:12"?`},
+		{"Rubygem", "/Rubygem/all.zip", `did you mean "RubyGems"?`},
+		{"Red Hat:enterprise_linux:9", "/Red%20Hat%3Aenterprise_linux%3A9/all.zip", `no OSV export for "Red Hat:enterprise_linux:9"`},
+		{"Zzzzzz", "/Zzzzzz/all.zip", `no OSV export for "Zzzzzz" (HTTP 404 Not Found): the names are listed at `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.eco, func(t *testing.T) {
+			paths = nil
+			dir := t.TempDir()
+			u := &Updater{Dir: dir, BaseURL: srv.URL, HTTP: srv.Client()}
+			_, err := u.Update(context.Background(), []string{tt.eco})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error = %v, want %q", err, tt.want)
+			}
+			if len(paths) != 1 || paths[0] != tt.path {
+				t.Errorf("requested %v, want %s", paths, tt.path)
+			}
+			if ents, _ := os.ReadDir(filepath.Join(dir, ScalibrDir)); len(ents) != 0 {
+				t.Errorf("left behind in the database: %v", ents)
+			}
+		})
+	}
+}
