@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -129,6 +131,7 @@ type dbStatusJSON struct {
 	AgeSeconds int64  `json:"age_seconds"`
 	Stale      bool   `json:"stale"`
 	Path       string `json:"path"`
+	Problem    string `json:"problem,omitempty"`
 }
 
 func dbStatusRun(_ context.Context, f *Factory, opts *dbOptions) error {
@@ -149,17 +152,28 @@ func dbStatusRun(_ context.Context, f *Factory, opts *dbOptions) error {
 	if f.Globals.Output == "json" {
 		out := make([]dbStatusJSON, 0, len(st))
 		for _, s := range st {
-			out = append(out, dbStatusJSON{s.Ecosystem, s.Count, s.Updated.UTC().Format(time.RFC3339), int64(s.Age.Seconds()), s.Stale, s.Path})
+			updated := ""
+			if s.Problem == "" {
+				updated = s.Updated.UTC().Format(time.RFC3339)
+			}
+			out = append(out, dbStatusJSON{s.Ecosystem, s.Count, updated, int64(s.Age.Seconds()), s.Stale, s.Path, s.Problem})
 		}
 		enc := json.NewEncoder(f.IO.Out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+		return damagedError(st)
 	}
 	fmt.Fprintf(f.IO.Out, "Database: %s\n", dir)
 	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ECOSYSTEM\tADVISORIES\tUPDATED\tAGE\tSTATE")
 	stale := 0
 	for _, s := range st {
+		if s.Problem != "" {
+			fmt.Fprintf(tw, "%s\t%d\t-\t-\tunreadable\n", s.Ecosystem, s.Count)
+			continue
+		}
 		state := "ok"
 		if s.Stale {
 			state = "stale"
@@ -173,5 +187,24 @@ func dbStatusRun(_ context.Context, f *Factory, opts *dbOptions) error {
 	if stale > 0 {
 		f.IO.Notef("%d ecosystem(s) older than 7 days: run `secops db update`.", stale)
 	}
-	return nil
+	return damagedError(st)
+}
+
+// damagedError names the ecosystems whose files cannot be read and how to
+// replace them.
+func damagedError(st []vulndb.EcosystemStatus) error {
+	var errs []error
+	for _, s := range st {
+		if s.Problem != "" {
+			eco := s.Ecosystem
+			if strings.ContainsAny(eco, " '") {
+				eco = "'" + strings.ReplaceAll(eco, "'", `'\''`) + "'"
+			}
+			errs = append(errs, fmt.Errorf("%s: %s is unreadable (%s): run `secops db update --ecosystems %s`", s.Ecosystem, s.Path, s.Problem, eco))
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("db status: %w", errors.Join(errs...))
 }

@@ -271,11 +271,15 @@ type EcosystemStatus struct {
 	Stale     bool          `json:"stale"`
 	// Downloaded is true when secops downloaded it (metadata present).
 	Downloaded bool `json:"downloaded"`
+	// Problem says why the ecosystem cannot be read (a damaged all.zip);
+	// Count and Updated are then zero and Stale false.
+	Problem string `json:"problem,omitempty"`
 }
 
 // ReadStatus reports each ecosystem of the database in dir: advisory
 // count, age, and whether it is older than StaleAfter. Counts come from the
-// download metadata when present, else from the files.
+// download metadata when present, else from the files. An ecosystem whose
+// files cannot be read is reported with its Problem.
 func ReadStatus(dir string, now time.Time) ([]EcosystemStatus, error) {
 	db, err := Open(dir)
 	if err != nil {
@@ -297,7 +301,10 @@ func ReadStatus(dir string, now time.Time) ([]EcosystemStatus, error) {
 		} else {
 			st.Count, st.Updated, err = countSource(s)
 			if err != nil {
-				return nil, fmt.Errorf("read %s: %w", s.Path, err)
+				// One damaged ecosystem does not hide the others.
+				st.Count, st.Updated, st.Problem = 0, time.Time{}, err.Error()
+				out = append(out, st)
+				continue
 			}
 		}
 		st.Age = now.Sub(st.Updated)
