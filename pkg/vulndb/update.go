@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -64,7 +65,17 @@ type Updater struct {
 	HTTP     *http.Client
 	Now      func() time.Time
 	Progress *progress.Reporter
+	// StallTimeout ends a download that receives nothing for this long
+	// (default 60 s); a slow but moving download is never cut.
+	StallTimeout time.Duration
+	// Sleep waits between attempts after a 429 or 5xx (default: a timer
+	// that ctx cancels).
+	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// downloadAttempts is how often an export is asked for when the bucket
+// answers 429 or 5xx.
+const downloadAttempts = 3
 
 // Update downloads each ecosystem; an export that fails to download or is
 // not a readable zip leaves the previous copy in place. It returns the new
@@ -117,12 +128,19 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 	}
 	dir := filepath.Join(u.Dir, ScalibrDir, eco)
 	url := strings.TrimSuffix(base, "/") + "/" + pathEscape(eco) + "/" + ExportName
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	// The watchdog cancels the request when no byte arrives for
+	// StallTimeout, in the headers' wait as in the body.
+	reqCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stall := u.stallTimeout()
+	errStalled := fmt.Errorf("no data for %s: the download stalled", stall)
+	watchdog := time.AfterFunc(stall, func() { cancel(errStalled) })
+	defer watchdog.Stop()
+	resp, err := u.get(reqCtx, client, url, watchdog)
 	if err != nil {
-		return Metadata{}, err
-	}
-	resp, err := client.Do(req)
-	if err != nil {
+		if cause := context.Cause(reqCtx); errors.Is(cause, errStalled) {
+			err = cause
+		}
 		return Metadata{}, fmt.Errorf("download %s: %w (check the network or a proxy; an existing database stays usable with --offline)", url, err)
 	}
 	defer resp.Body.Close()
@@ -143,14 +161,19 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 		return Metadata{}, err
 	}
 	defer os.Remove(tmp.Name())
-	pr := &progressReader{r: resp.Body, total: resp.ContentLength, eco: eco, rep: u.Progress, step: 8 << 20}
+	pr := &progressReader{r: resp.Body, total: resp.ContentLength, eco: eco, rep: u.Progress, step: 8 << 20,
+		onRead: func() { watchdog.Reset(stall) }}
 	n, err := io.Copy(tmp, pr)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
 	if err != nil {
-		return Metadata{}, fmt.Errorf("download %s: %w", url, err)
+		if cause := context.Cause(reqCtx); errors.Is(cause, errStalled) {
+			err = cause
+		}
+		return Metadata{}, fmt.Errorf("download %s: %w; kept the previous copy", url, err)
 	}
+	watchdog.Stop()
 	u.Progress.Step("%s: checking and indexing the download", eco)
 	idx, count, err := checkZip(ctx, tmp.Name())
 	if err != nil {
@@ -186,6 +209,58 @@ func (u *Updater) updateOne(ctx context.Context, eco string) (Metadata, error) {
 	}
 	u.Progress.Step("%s: %d advisories (%s)", eco, count, formatBytes(n))
 	return m, nil
+}
+
+// get asks for url, again after a 429 or 5xx (honouring Retry-After in
+// seconds), up to downloadAttempts times. The last answer is returned
+// whatever its status.
+func (u *Updater) get(ctx context.Context, client *http.Client, url string, watchdog *time.Timer) (*http.Response, error) {
+	for attempt := 1; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		retryable := resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500
+		if !retryable || attempt == downloadAttempts {
+			return resp, nil
+		}
+		wait := time.Duration(attempt) * time.Second
+		if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+			wait = min(time.Duration(secs)*time.Second, 30*time.Second)
+		}
+		resp.Body.Close()
+		u.Progress.Step("download %s: HTTP %s, trying again in %s", url, resp.Status, wait)
+		watchdog.Stop()
+		if err := u.sleep(ctx, wait); err != nil {
+			return nil, err
+		}
+		watchdog.Reset(u.stallTimeout())
+	}
+}
+
+func (u *Updater) stallTimeout() time.Duration {
+	if u.StallTimeout > 0 {
+		return u.StallTimeout
+	}
+	return 60 * time.Second
+}
+
+func (u *Updater) sleep(ctx context.Context, d time.Duration) error {
+	if u.Sleep != nil {
+		return u.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 func pathEscape(eco string) string {
@@ -235,10 +310,14 @@ type progressReader struct {
 	step     int64
 	eco      string
 	rep      *progress.Reporter
+	onRead   func() // called when bytes arrive
 }
 
 func (p *progressReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
+	if n > 0 && p.onRead != nil {
+		p.onRead()
+	}
 	p.read += int64(n)
 	if p.read-p.reported >= p.step || (err == io.EOF && p.reported == 0) {
 		p.reported = p.read
