@@ -117,6 +117,10 @@ type batchResponse struct {
 	} `json:"results"`
 }
 
+// maxPagesPerQuery bounds the pages read for one package version: a real
+// package needs a few at most, so more means the server is looping.
+const maxPagesPerQuery = 100
+
 // QueryBatch returns, per query, the ids of the advisories the API reports
 // for that package version, following next_page_token until every page is
 // read.
@@ -125,10 +129,11 @@ func (c *Client) QueryBatch(ctx context.Context, queries []PackageQuery) ([][]st
 	type pending struct {
 		i     int
 		token string
+		page  int
 	}
 	var todo []pending
 	for i := range queries {
-		todo = append(todo, pending{i: i})
+		todo = append(todo, pending{i: i, page: 1})
 	}
 	for len(todo) > 0 {
 		n := min(len(todo), maxBatch)
@@ -155,7 +160,11 @@ func (c *Client) QueryBatch(ctx context.Context, queries []PackageQuery) ([][]st
 				out[i] = append(out[i], v.ID)
 			}
 			if r.NextPageToken != "" {
-				todo = append(todo, pending{i: i, token: r.NextPageToken})
+				if batch[k].page >= maxPagesPerQuery {
+					q := queries[i]
+					return nil, fmt.Errorf("OSV API querybatch: %s %s %s still has more results after %d pages; the API keeps answering next_page_token, so results would be incomplete", q.Ecosystem, q.Name, q.Version, maxPagesPerQuery)
+				}
+				todo = append(todo, pending{i: i, token: r.NextPageToken, page: batch[k].page + 1})
 			}
 		}
 	}

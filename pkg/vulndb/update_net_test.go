@@ -109,3 +109,23 @@ func TestUpdateRetriesAndStalls(t *testing.T) {
 		})
 	}
 }
+
+// TestQueryBatchEndlessPages: a server that always answers another
+// next_page_token ends the query with an error after maxPagesPerQuery
+// pages, instead of looping or returning part of the results as whole.
+func TestQueryBatchEndlessPages(t *testing.T) {
+	var pages atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages.Add(1)
+		w.Write([]byte(`{"results":[{"vulns":[{"id":"TEST-GEM-1"}],"next_page_token":"again"}]}`))
+	}))
+	defer srv.Close()
+	c := NewClient(srv.URL, srv.Client())
+	_, err := c.QueryBatch(context.Background(), []PackageQuery{{Ecosystem: "RubyGems", Name: "demo-gem", Version: "2.2.3"}})
+	if err == nil || !strings.Contains(err.Error(), "still has more results after 100 pages") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := pages.Load(); got != maxPagesPerQuery {
+		t.Errorf("%d pages asked for, want %d", got, maxPagesPerQuery)
+	}
+}
