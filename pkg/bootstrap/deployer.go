@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // cloudFormationAPI is the part of the CloudFormation client bootstrap uses.
@@ -71,14 +73,7 @@ func (d *Deployer) sleep(ctx context.Context) error {
 	if d.Sleep != nil {
 		return d.Sleep(ctx, iv)
 	}
-	t := time.NewTimer(iv)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.Sleep(ctx, iv)
 }
 
 func (d *Deployer) progress() Reporter {

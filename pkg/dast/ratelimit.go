@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // tokenBucket allows rate events per second on average with bursts of at
@@ -44,14 +46,10 @@ func (b *tokenBucket) Wait(ctx context.Context) error {
 			b.mu.Unlock()
 			return nil
 		}
-		wait := time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+		pause := time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
 		b.mu.Unlock()
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := wait.Sleep(ctx, pause); err != nil {
+			return err
 		}
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // ErrOutOfScope is returned for a request whose URL is outside the scope.
@@ -220,7 +222,7 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		wait, throttled := throttledFor(resp, attempt)
+		pause, throttled := throttledFor(resp, attempt)
 		if !throttled {
 			return resp, nil
 		}
@@ -230,12 +232,8 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 			s.gaveUp.Add(1)
 			return nil, fmt.Errorf("%s %s: HTTP %d after %d retries: %w", req.Method, redactURL(req.URL), resp.StatusCode, throttleRetries, ErrThrottled)
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
+		if err := wait.Sleep(ctx, pause); err != nil {
+			return nil, err
 		}
 	}
 }

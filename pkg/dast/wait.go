@@ -2,11 +2,14 @@ package dast
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // WaitForTarget waits until target's host accepts TCP connections, for
@@ -27,15 +30,11 @@ func WaitForTarget(ctx context.Context, target string, timeout time.Duration) er
 			conn.Close()
 			return nil
 		}
-		t := time.NewTimer(200 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			if ctx.Err() == context.DeadlineExceeded {
+		if serr := wait.Sleep(ctx, 200*time.Millisecond); serr != nil {
+			if errors.Is(serr, context.DeadlineExceeded) {
 				return fmt.Errorf("%s did not accept connections within %s (--wait): %v", addr, timeout, err)
 			}
-			return ctx.Err()
-		case <-t.C:
+			return serr
 		}
 	}
 }

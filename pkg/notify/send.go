@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // Sender posts messages to one Slack incoming webhook.
@@ -101,7 +103,7 @@ func (s *Sender) Send(ctx context.Context, msg Message) error {
 	}
 	sleep := s.Sleep
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = wait.Sleep
 	}
 	maxRetryAfter := s.MaxRetryAfter
 	if maxRetryAfter <= 0 {
@@ -123,12 +125,12 @@ func (s *Sender) Send(ctx context.Context, msg Message) error {
 		if !retryable || i == attempts {
 			return last
 		}
-		wait := backoff
+		pause := backoff
 		if status == http.StatusTooManyRequests && retryAfter > 0 {
-			wait = min(retryAfter, maxRetryAfter)
+			pause = min(retryAfter, maxRetryAfter)
 		}
 		backoff *= 2
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep(ctx, pause); err != nil {
 			last.Err = err
 			return last
 		}
@@ -179,17 +181,6 @@ func errorCause(err error) string {
 			return err.Error()
 		}
 		err = u.Unwrap()
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

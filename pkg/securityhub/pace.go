@@ -29,21 +29,6 @@ var quotas = map[string]struct {
 // Sleeper waits for d or until ctx ends.
 type Sleeper func(ctx context.Context, d time.Duration) error
 
-// sleep is the real Sleeper.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // tokenBucket paces requests: it holds up to burst tokens, gains rate
 // tokens a second, and each request takes one.
 type tokenBucket struct {

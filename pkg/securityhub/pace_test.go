@@ -3,6 +3,7 @@ package securityhub
 import (
 	"context"
 	"github.com/secops-dev/secops/internal/fakehub"
+	"github.com/secops-dev/secops/pkg/wait"
 	"testing"
 	"time"
 )
@@ -38,7 +39,7 @@ func TestTokenBucket(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	b := newTokenBucket(1, 1, time.Now, sleep)
+	b := newTokenBucket(1, 1, time.Now, wait.Sleep)
 	b.Wait(context.Background())
 	if err := b.Wait(ctx); err == nil {
 		t.Error("Wait with a cancelled context returned nil")

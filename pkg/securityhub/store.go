@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // securityHubAPI is what the store calls of *securityhub.Client.
@@ -82,7 +83,7 @@ func New(cfg aws.Config, opts Options) *Store {
 		opts.Now = time.Now
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleep
+		opts.Sleep = wait.Sleep
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = DefaultMaxAttempts

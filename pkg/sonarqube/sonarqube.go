@@ -19,6 +19,7 @@ import (
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/importer"
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // SearchLimit is the most results api/issues/search and
@@ -183,16 +184,7 @@ func newClient(o Options) (*client, error) {
 		o.Retries = 4
 	}
 	if o.Sleep == nil {
-		o.Sleep = func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		}
+		o.Sleep = wait.Sleep
 	}
 	return &client{o: o, base: base, http: hc, ps: ps}, nil
 }

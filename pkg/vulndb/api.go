@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // DefaultAPIURL is the OSV API.
@@ -82,18 +84,7 @@ func NewClient(base string, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{Timeout: 60 * time.Second}
 	}
-	return &Client{base: strings.TrimSuffix(base, "/"), http: hc, sleep: sleepCtx, cache: map[string]*Vulnerability{}}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return &Client{base: strings.TrimSuffix(base, "/"), http: hc, sleep: wait.Sleep, cache: map[string]*Vulnerability{}}
 }
 
 type apiQuery struct {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // DefaultExportURL is where OSV publishes one zip of every record per
@@ -253,14 +254,7 @@ func (u *Updater) sleep(ctx context.Context, d time.Duration) error {
 	if u.Sleep != nil {
 		return u.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.Sleep(ctx, d)
 }
 
 func pathEscape(eco string) string {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // Options configure a ZAP-driven scan.
@@ -103,12 +105,8 @@ func poll(ctx context.Context, every time.Duration, done func(context.Context) (
 		if ok {
 			return nil
 		}
-		t := time.NewTimer(every)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := wait.Sleep(ctx, every); err != nil {
+			return err
 		}
 	}
 }

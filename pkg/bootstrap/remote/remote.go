@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 // ssmAPI is the part of the SSM client a remote run uses.
@@ -192,12 +194,5 @@ func (r *Runner) sleep(ctx context.Context) error {
 	if r.Sleep != nil {
 		return r.Sleep(ctx, iv)
 	}
-	t := time.NewTimer(iv)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.Sleep(ctx, iv)
 }
