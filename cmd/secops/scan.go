@@ -23,7 +23,6 @@ import (
 	"github.com/secops-dev/secops/pkg/scan/sast"
 	"github.com/secops-dev/secops/pkg/scan/sca"
 	"github.com/secops-dev/secops/pkg/scan/secrets"
-	"github.com/secops-dev/secops/pkg/scanner"
 )
 
 // ScanOptions are the flags and dependencies of `secops scan`.
@@ -36,7 +35,7 @@ type ScanOptions struct {
 	// Uploader sends the scan's findings to Security Hub (--upload).
 	Uploader func(ctx context.Context, list []findings.Finding, scope *findings.Scope) error
 	// Scanners builds the scanners from the options; tests replace it.
-	Scanners func(opts *ScanOptions) []scanner.Scanner
+	Scanners func(opts *ScanOptions) []scan.Scanner
 
 	Output           string
 	Path             string
@@ -223,8 +222,8 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 }
 
 // sourceScanners are the scanners `secops scan` runs on a directory.
-func sourceScanners(opts *ScanOptions) []scanner.Scanner {
-	return []scanner.Scanner{
+func sourceScanners(opts *ScanOptions) []scan.Scanner {
+	return []scan.Scanner{
 		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, Now: opts.Now}),
 		secrets.New(secrets.Options{History: opts.SecretsHistory}),
 		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig}),

@@ -10,12 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/secops-dev/secops/pkg/dast"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/report"
-	"github.com/secops-dev/secops/pkg/zap"
+	"github.com/secops-dev/secops/pkg/scan/dast"
+	"github.com/secops-dev/secops/pkg/scan/zap"
 )
 
 // dastStore is what scan dast needs from the findings store.

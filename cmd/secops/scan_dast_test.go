@@ -14,12 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secops-dev/secops/pkg/dast"
 	"github.com/secops-dev/secops/pkg/demo"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/localstore"
 	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/scan/dast"
 )
 
 func TestScanDastFlags(t *testing.T) {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/report"
+	"github.com/secops-dev/secops/pkg/scan"
 	"github.com/secops-dev/secops/pkg/scan/image"
-	"github.com/secops-dev/secops/pkg/scanner"
 )
 
 // scanImageOptions are the flags of `secops scan image`.
@@ -137,7 +137,7 @@ func scanImageRun(ctx context.Context, f *Factory, opts *scanImageOptions) error
 }
 
 // reportScanNotes prints a scan's warnings and skipped paths on stderr.
-func reportScanNotes(f *Factory, res scanner.Result) {
+func reportScanNotes(f *Factory, res scan.Result) {
 	for _, w := range res.Warnings {
 		fmt.Fprintf(f.IO.ErrOut, "warning: %s\n", w)
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/secops-dev/secops/pkg/bootstrap/remote"
+	"github.com/secops-dev/secops/pkg/scan/remote"
 )
 
 // remoteLocalFlags point at this machine (files, credentials, endpoints)

@@ -14,10 +14,10 @@ import (
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/importer"
+	"github.com/secops-dev/secops/pkg/importer/sonarqube"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/report"
-	"github.com/secops-dev/secops/pkg/sonarqube"
 )
 
 // scanSonarqubeOptions is everything `secops scan sonarqube` needs.

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/importer/sonarqube"
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/localstore"
 	"github.com/secops-dev/secops/pkg/progress"
-	"github.com/secops-dev/secops/pkg/sonarqube"
 )
 
 func TestScanSonarqubeFlags(t *testing.T) {

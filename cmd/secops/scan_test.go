@@ -15,7 +15,7 @@ import (
 	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/report"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 func TestScanFlags(t *testing.T) {
@@ -140,8 +140,8 @@ type cannedScanner struct {
 
 func (c *cannedScanner) Name() string           { return c.name }
 func (c *cannedScanner) GeneratorIds() []string { return []string{"secops/" + c.name} }
-func (c *cannedScanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
-	return scanner.Result{Findings: c.list, Skipped: []scanner.Skipped{{Path: "blob.bin", Reason: "binary file"}}}, c.err
+func (c *cannedScanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scan.Result, error) {
+	return scan.Result{Findings: c.list, Skipped: []scan.Skipped{{Path: "blob.bin", Reason: "binary file"}}}, c.err
 }
 
 func canned(gen, rule, sev string) findings.Finding {
@@ -153,14 +153,14 @@ func canned(gen, rule, sev string) findings.Finding {
 	}
 }
 
-func scanOpts(t *testing.T, store *memStore, scanners ...scanner.Scanner) (*ScanOptions, *iostreams.IOStreams) {
+func scanOpts(t *testing.T, store *memStore, scanners ...scan.Scanner) (*ScanOptions, *iostreams.IOStreams) {
 	io, _, _, _ := iostreams.Test()
 	return &ScanOptions{
 		IO:       io,
 		Now:      func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) },
 		Progress: func() *progress.Reporter { return progress.New(io.ErrOut, false, false) },
 		Store:    func(context.Context) (findings.Store, error) { return store, nil },
-		Scanners: func(*ScanOptions) []scanner.Scanner { return scanners },
+		Scanners: func(*ScanOptions) []scan.Scanner { return scanners },
 		Path:     t.TempDir(),
 	}, io
 }

@@ -94,7 +94,7 @@ func (d *Deployer) detectDrift(ctx context.Context, name string) (string, int, e
 }
 
 // ScannerInstance returns the instance id of the scanner host, for
-// `secops scan --remote` (pkg/bootstrap/remote).
+// `secops scan --remote` (pkg/scan/remote).
 func (d *Deployer) ScannerInstance(ctx context.Context) (string, error) {
 	name := CloudFormationName(StackScanner)
 	s, err := d.describeStack(ctx, name)

@@ -1,4 +1,4 @@
-package scan
+package scan_test
 
 import (
 	"bufio"
@@ -9,14 +9,17 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/report"
+	"github.com/secops-dev/secops/pkg/scan"
 	"github.com/secops-dev/secops/pkg/scan/sast"
 	"github.com/secops-dev/secops/pkg/scan/sca"
 	"github.com/secops-dev/secops/pkg/scan/secrets"
-	"github.com/secops-dev/secops/pkg/scanner"
 )
+
+var demoNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 var demoRoot = filepath.Join("..", "..", "testdata", "demo-app")
 
@@ -51,7 +54,14 @@ func expected(t *testing.T) map[string][]string {
 }
 
 func row(f *findings.Finding) string {
-	path := location(f)
+	path := f.ProductFields[findings.FieldPath]
+	for _, v := range f.Vulnerabilities {
+		for _, p := range v.VulnerablePackages {
+			if path == "" {
+				path = p.FilePath
+			}
+		}
+	}
 	return strings.Join([]string{f.ProductFields[findings.FieldRuleID], path, f.ProductFields[findings.FieldStartLine], f.SeverityLabel()}, " ")
 }
 
@@ -70,10 +80,18 @@ func TestDemoAnswerKey(t *testing.T) {
 		t.Fatalf("answer key has %d secrets, %d sast and %d sca rows; the table format changed?", len(want["secrets"]), len(want["sast"]), len(want["sca"]))
 	}
 	db := filepath.Join("..", "..", "testdata", "osv")
-	out := run(t, demoRoot, nil,
-		sca.New(sca.Options{DBDir: db, Offline: true}),
-		secrets.New(secrets.Options{}),
-		sast.New(sast.Options{}))
+	out, err := scan.Run(t.Context(), scan.Options{
+		Root: demoRoot,
+		Scanners: []scan.Scanner{
+			sca.New(sca.Options{DBDir: db, Offline: true}),
+			secrets.New(secrets.Options{}),
+			sast.New(sast.Options{}),
+		},
+		Provenance: findings.LocalProvenance(demoNow, "secops"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := out.Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -145,13 +163,13 @@ func TestDemoAnswerKey(t *testing.T) {
 func BenchmarkDemoScan(b *testing.B) {
 	b.Setenv("GOPROXY", "off")
 	b.Setenv("GOFLAGS", "-mod=readonly")
-	scanners := []scanner.Scanner{
+	scanners := []scan.Scanner{
 		sca.New(sca.Options{DBDir: filepath.Join("..", "..", "testdata", "osv"), Offline: true}),
 		secrets.New(secrets.Options{}),
 		sast.New(sast.Options{}),
 	}
 	for b.Loop() {
-		out, err := Run(b.Context(), Options{Root: demoRoot, Scanners: scanners, Provenance: findings.LocalProvenance(testNow, "secops")})
+		out, err := scan.Run(b.Context(), scan.Options{Root: demoRoot, Scanners: scanners, Provenance: findings.LocalProvenance(demoNow, "secops")})
 		if err != nil || out.Err() != nil || len(out.Findings) != 35 {
 			b.Fatalf("scan: %v, %v, %d findings", err, out.Err(), len(out.Findings))
 		}

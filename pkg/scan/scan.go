@@ -1,6 +1,6 @@
 // Package scan runs the source scanners (SCA, secrets, SAST) over a
 // directory, applies the ignore file and decides the CI gate. It knows the
-// scanners only through scanner.Scanner, and nothing about the command line.
+// scanners only through Scanner, and nothing about the command line.
 package scan
 
 import (
@@ -18,7 +18,6 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/scan/ignore"
-	"github.com/secops-dev/secops/pkg/scanner"
 )
 
 // Options is one scan.
@@ -27,7 +26,7 @@ type Options struct {
 	Root string
 	// Scanners are the scanners available; Only picks some of them by name
 	// (empty: all).
-	Scanners []scanner.Scanner
+	Scanners []Scanner
 	Only     []string
 	// Target names what is scanned, for matching findings across scans;
 	// empty means DescribeTarget of the root.
@@ -48,7 +47,7 @@ type ScannerResult struct {
 	// Found counts active findings, Ignored those an ignore entry covers.
 	Found      int
 	Ignored    int
-	Skipped    []scanner.Skipped
+	Skipped    []Skipped
 	Warnings   []string
 	Incomplete bool
 	Err        error
@@ -164,7 +163,7 @@ func (o *Outcome) Err() error {
 // Select returns the scanners named in only (all when only is empty), in
 // the order given by available. An unknown name is an error listing the
 // known ones.
-func Select(available []scanner.Scanner, only []string) ([]scanner.Scanner, error) {
+func Select(available []Scanner, only []string) ([]Scanner, error) {
 	if len(only) == 0 {
 		return available, nil
 	}
@@ -185,7 +184,7 @@ func Select(available []scanner.Scanner, only []string) ([]scanner.Scanner, erro
 		}
 		want[n] = true
 	}
-	var out []scanner.Scanner
+	var out []Scanner
 	for _, s := range available {
 		if want[s.Name()] {
 			out = append(out, s)
@@ -198,7 +197,7 @@ func Select(available []scanner.Scanner, only []string) ([]scanner.Scanner, erro
 }
 
 // Names lists the scanners' names.
-func Names(list []scanner.Scanner) []string {
+func Names(list []Scanner) []string {
 	out := make([]string, len(list))
 	for i, s := range list {
 		out[i] = s.Name()
@@ -329,10 +328,10 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 
 // runOne runs a scanner and turns a panic into an error, so one broken
 // scanner cannot take the others down.
-func runOne(ctx context.Context, s scanner.Scanner, root string, prov findings.Provenance) (res scanner.Result, err error) {
+func runOne(ctx context.Context, s Scanner, root string, prov findings.Provenance) (res Result, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			res = scanner.Result{}
+			res = Result{}
 			err = fmt.Errorf("internal error: %v\n%s", p, debug.Stack())
 		}
 	}()

@@ -11,21 +11,20 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/scanner"
 )
 
 // fakeScanner returns canned results, standing in for real scanners.
 type fakeScanner struct {
 	name   string
 	gens   []string
-	result scanner.Result
+	result Result
 	err    error
 	panics bool
 }
 
 func (f *fakeScanner) Name() string           { return f.name }
 func (f *fakeScanner) GeneratorIds() []string { return f.gens }
-func (f *fakeScanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
+func (f *fakeScanner) Scan(ctx context.Context, root string, prov findings.Provenance) (Result, error) {
 	if f.panics {
 		panic("boom")
 	}
@@ -47,7 +46,7 @@ func fakeFinding(gen, rule, path, severity string) findings.Finding {
 
 var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
-func run(t *testing.T, root string, only []string, scanners ...scanner.Scanner) *Outcome {
+func run(t *testing.T, root string, only []string, scanners ...Scanner) *Outcome {
 	t.Helper()
 	out, err := Run(context.Background(), Options{
 		Root:       root,
@@ -63,15 +62,15 @@ func run(t *testing.T, root string, only []string, scanners ...scanner.Scanner) 
 
 func TestRunCollectsAndScopes(t *testing.T) {
 	root := t.TempDir()
-	sca := &fakeScanner{name: "sca", gens: []string{"secops/sca"}, result: scanner.Result{
+	sca := &fakeScanner{name: "sca", gens: []string{"secops/sca"}, result: Result{
 		Findings: []findings.Finding{fakeFinding("secops/sca", "GHSA-1", "go.mod", "HIGH"), fakeFinding("secops/sca", "GHSA-2", "go.mod", "CRITICAL")},
 		Warnings: []string{"database is 9 days old"},
 	}}
 	secrets := &fakeScanner{name: "secrets", gens: []string{"secops/secrets"}, err: errors.New("disk on fire")}
-	sast := &fakeScanner{name: "sast", gens: []string{"secops/sast/gosec", "secops/sast/semgrep"}, result: scanner.Result{
+	sast := &fakeScanner{name: "sast", gens: []string{"secops/sast/gosec", "secops/sast/semgrep"}, result: Result{
 		Findings:   []findings.Finding{fakeFinding("secops/sast/gosec", "G101", "main.go", "MEDIUM")},
 		Incomplete: true,
-		Skipped:    []scanner.Skipped{{Path: "broken/x.go", Reason: "does not parse"}},
+		Skipped:    []Skipped{{Path: "broken/x.go", Reason: "does not parse"}},
 	}}
 	out := run(t, root, nil, sca, secrets, sast)
 
@@ -119,7 +118,7 @@ func TestRunCollectsAndScopes(t *testing.T) {
 
 func TestRunGate(t *testing.T) {
 	root := t.TempDir()
-	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{
+	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: Result{Findings: []findings.Finding{
 		fakeFinding("g", "G101", "a.go", "HIGH"),
 		fakeFinding("g", "G204", "a.go", "MEDIUM"),
 	}}}
@@ -142,7 +141,7 @@ func TestRunGate(t *testing.T) {
 // sighting), and the gate counts only NEW and NOTIFIED findings.
 func TestUseStoredGate(t *testing.T) {
 	root := t.TempDir()
-	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{
+	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: Result{Findings: []findings.Finding{
 		fakeFinding("g", "G101", "a.go", "CRITICAL"),
 		fakeFinding("g", "G102", "b.go", "HIGH"),
 		fakeFinding("g", "G103", "c.go", "HIGH"),
@@ -226,7 +225,7 @@ func TestRunIgnoreFile(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, ".secopsignore"), []byte(ign), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{
+	s := &fakeScanner{name: "sast", gens: []string{"g"}, result: Result{Findings: []findings.Finding{
 		fakeFinding("g", "G101", "a.go", "HIGH"),
 		fakeFinding("g", "G204", "a.go", "MEDIUM"),
 	}}}
@@ -254,13 +253,13 @@ func TestRunIgnoreFile(t *testing.T) {
 	}
 
 	// A named ignore file that does not exist, or one that is malformed, stops the scan.
-	_, err := Run(context.Background(), Options{Root: root, Scanners: []scanner.Scanner{s}, IgnoreFile: filepath.Join(root, "nope.yaml"), Provenance: findings.LocalProvenance(testNow, "secops")})
+	_, err := Run(context.Background(), Options{Root: root, Scanners: []Scanner{s}, IgnoreFile: filepath.Join(root, "nope.yaml"), Provenance: findings.LocalProvenance(testNow, "secops")})
 	if err == nil {
 		t.Error("missing named ignore file: no error")
 	}
 	bad := filepath.Join(root, "bad.yaml")
 	os.WriteFile(bad, []byte("- rule: G101\n"), 0o600)
-	_, err = Run(context.Background(), Options{Root: root, Scanners: []scanner.Scanner{s}, IgnoreFile: bad, Provenance: findings.LocalProvenance(testNow, "secops")})
+	_, err = Run(context.Background(), Options{Root: root, Scanners: []Scanner{s}, IgnoreFile: bad, Provenance: findings.LocalProvenance(testNow, "secops")})
 	if err == nil || !strings.Contains(err.Error(), "bad.yaml:1:") {
 		t.Errorf("malformed ignore file: error = %v, want one naming line 1", err)
 	}
@@ -271,7 +270,7 @@ func TestRunSurvivesPanicsAndInvalidFindings(t *testing.T) {
 	broken := fakeFinding("g", "X", "a.go", "HIGH")
 	broken.Title = ""
 	good := fakeFinding("g", "Y", "a.go", "LOW")
-	s1 := &fakeScanner{name: "sast", gens: []string{"g"}, result: scanner.Result{Findings: []findings.Finding{broken, good, good}}}
+	s1 := &fakeScanner{name: "sast", gens: []string{"g"}, result: Result{Findings: []findings.Finding{broken, good, good}}}
 	s2 := &fakeScanner{name: "secrets", gens: []string{"s"}, panics: true}
 	out := run(t, root, nil, s1, s2)
 	if len(out.Findings) != 1 || out.Findings[0].ProductFields[findings.FieldRuleID] != "Y" {
@@ -289,7 +288,7 @@ func TestRunSurvivesPanicsAndInvalidFindings(t *testing.T) {
 }
 
 func TestSelect(t *testing.T) {
-	all := []scanner.Scanner{&fakeScanner{name: "sca"}, &fakeScanner{name: "secrets"}, &fakeScanner{name: "sast"}}
+	all := []Scanner{&fakeScanner{name: "sca"}, &fakeScanner{name: "secrets"}, &fakeScanner{name: "sast"}}
 	tests := []struct {
 		only    []string
 		want    []string

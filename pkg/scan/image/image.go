@@ -19,8 +19,8 @@ import (
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/scan"
 	"github.com/secops-dev/secops/pkg/scan/sca"
-	"github.com/secops-dev/secops/pkg/scanner"
 )
 
 // Scanner name and generator of image findings.
@@ -51,8 +51,8 @@ var ecrHost = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.ama
 // Scan scans one image and returns one finding per package, version and
 // advisory. Findings name the image digest (Resources[0].Id = ref@digest)
 // and the layer of the package's database file (SourceLayerHash).
-func Scan(ctx context.Context, ref string, opts Options) (scanner.Result, error) {
-	var res scanner.Result
+func Scan(ctx context.Context, ref string, opts Options) (scan.Result, error) {
+	var res scan.Result
 	opts.Progress.Step("image: opening %s", ref)
 	src, err := load(ctx, ref, opts.RemoteOptions)
 	if err != nil {

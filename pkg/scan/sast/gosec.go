@@ -18,7 +18,7 @@ import (
 	"github.com/securego/gosec/v2/rules"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // skipDirs are directories that never hold the project's own Go code.
@@ -35,7 +35,7 @@ type goModule struct {
 // files under root that no go.mod below it claims belong to root: to the
 // module enclosing it (a scan of a sub-directory of a module), or to no
 // module at all, which gosec loads as loose files.
-func findModules(ctx context.Context, root string, res *scanner.Result) ([]goModule, error) {
+func findModules(ctx context.Context, root string, res *scan.Result) ([]goModule, error) {
 	mods := map[string]*goModule{root: {dir: root}}
 	order := []string{root}
 	owner := func(dir string) *goModule {
@@ -58,7 +58,7 @@ func findModules(ctx context.Context, root string, res *scanner.Result) ([]goMod
 				return err
 			}
 			rel, _ := filepath.Rel(root, path)
-			res.Skipped = append(res.Skipped, scanner.Skipped{Path: filepath.ToSlash(rel), Reason: "cannot read: " + err.Error()})
+			res.Skipped = append(res.Skipped, scan.Skipped{Path: filepath.ToSlash(rel), Reason: "cannot read: " + err.Error()})
 			if d != nil && d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -101,7 +101,7 @@ func findModules(ctx context.Context, root string, res *scanner.Result) ([]goMod
 // packages the way the gosec command does. A module whose packages cannot
 // be loaded (missing dependencies, syntax errors) is reported as skipped
 // and makes the result incomplete, so its older findings are not archived.
-func scanGo(ctx context.Context, root string, lookPath func(string) (string, error), res *scanner.Result) error {
+func scanGo(ctx context.Context, root string, lookPath func(string) (string, error), res *scan.Result) error {
 	mods, err := findModules(ctx, root, res)
 	if err != nil {
 		return err
@@ -121,7 +121,7 @@ func scanGo(ctx context.Context, root string, lookPath func(string) (string, err
 		issues, loadErrs := runGosec(m)
 		relMod := rel(root, m.dir)
 		for _, le := range loadErrs {
-			res.Skipped = append(res.Skipped, scanner.Skipped{Path: le.path(root, relMod), Reason: "gosec could not load: " + le.msg})
+			res.Skipped = append(res.Skipped, scan.Skipped{Path: le.path(root, relMod), Reason: "gosec could not load: " + le.msg})
 			res.Incomplete = true
 		}
 		for _, is := range issues {

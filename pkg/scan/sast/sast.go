@@ -7,7 +7,7 @@ import (
 	"os/exec"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // GeneratorIds of SAST findings.
@@ -30,7 +30,7 @@ type Scanner struct {
 	opts Options
 }
 
-var _ scanner.Scanner = (*Scanner)(nil)
+var _ scan.Scanner = (*Scanner)(nil)
 
 // New returns a SAST scanner.
 func New(opts Options) *Scanner {
@@ -40,10 +40,10 @@ func New(opts Options) *Scanner {
 	return &Scanner{opts: opts}
 }
 
-// Name implements scanner.Scanner.
+// Name implements scan.Scanner.
 func (s *Scanner) Name() string { return "sast" }
 
-// GeneratorIds implements scanner.Scanner. Semgrep's generator is listed
+// GeneratorIds implements scan.Scanner. Semgrep's generator is listed
 // only when Semgrep is configured, so a scan without it never archives
 // Semgrep findings from an earlier scan that had it.
 func (s *Scanner) GeneratorIds() []string {
@@ -53,9 +53,9 @@ func (s *Scanner) GeneratorIds() []string {
 	return []string{GeneratorGosec}
 }
 
-// Scan implements scanner.Scanner.
-func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
-	var res scanner.Result
+// Scan implements scan.Scanner.
+func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scan.Result, error) {
+	var res scan.Result
 	if err := scanGo(ctx, root, s.opts.LookPath, &res); err != nil {
 		return res, err
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -23,7 +23,7 @@ func offlineGo(t *testing.T) {
 	t.Setenv("GOTOOLCHAIN", "local")
 }
 
-func scan(t *testing.T, s *Scanner, root string) scanner.Result {
+func runScan(t *testing.T, s *Scanner, root string) scan.Result {
 	t.Helper()
 	res, err := s.Scan(context.Background(), root, findings.LocalProvenance(testNow, "secops"))
 	if err != nil {
@@ -47,7 +47,7 @@ func summary(list []findings.Finding) string {
 func TestScanDemoApp(t *testing.T) {
 	offlineGo(t)
 	root, _ := filepath.Abs(filepath.Join("..", "..", "..", "testdata", "demo-app"))
-	res := scan(t, New(Options{LookPath: noSemgrep}), root)
+	res := runScan(t, New(Options{LookPath: noSemgrep}), root)
 	// The answer key in testdata/demo-app/EXPECTED.md lists the same findings.
 	want := strings.Join([]string{
 		"internal/store/report.go 8 G201 MEDIUM CWE-89",
@@ -182,7 +182,7 @@ func TestScanModules(t *testing.T) {
 			for name, content := range tt.files {
 				write(t, filepath.Join(root, name), content)
 			}
-			res := scan(t, New(Options{LookPath: noSemgrep}), filepath.Join(root, tt.scanDir))
+			res := runScan(t, New(Options{LookPath: noSemgrep}), filepath.Join(root, tt.scanDir))
 			if got := summary(res.Findings); got != tt.wantFindings {
 				t.Errorf("findings:\n%s\nwant:\n%s", got, tt.wantFindings)
 			}
@@ -205,7 +205,7 @@ func TestScanWithoutGo(t *testing.T) {
 	write(t, filepath.Join(root, "go.mod"), "module m\n\ngo 1.22\n")
 	write(t, filepath.Join(root, "m.go"), "package m\n")
 	noGo := func(string) (string, error) { return "", os.ErrNotExist }
-	res := scan(t, New(Options{LookPath: noGo}), root)
+	res := runScan(t, New(Options{LookPath: noGo}), root)
 	if !res.Incomplete || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "go command") {
 		t.Errorf("incomplete %v warnings %v", res.Incomplete, res.Warnings)
 	}
@@ -289,7 +289,7 @@ func TestSemgrep(t *testing.T) {
 		if got := strings.Join(s.GeneratorIds(), ","); got != GeneratorGosec+","+GeneratorSemgrep {
 			t.Errorf("GeneratorIds = %s", got)
 		}
-		res := scan(t, s, root)
+		res := runScan(t, s, root)
 		if len(res.Findings) != 3 || res.Incomplete || len(res.Warnings) != 0 {
 			t.Errorf("findings %d incomplete %v warnings %v", len(res.Findings), res.Incomplete, res.Warnings)
 		}
@@ -301,7 +301,7 @@ func TestSemgrep(t *testing.T) {
 	})
 	t.Run("fails", func(t *testing.T) {
 		fakeSemgrep(t, true)
-		res := scan(t, New(Options{SemgrepConfig: rulesFile}), root)
+		res := runScan(t, New(Options{SemgrepConfig: rulesFile}), root)
 		if !res.Incomplete || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "invalid configuration file") {
 			t.Errorf("incomplete %v warnings %v", res.Incomplete, res.Warnings)
 		}
@@ -312,14 +312,14 @@ func TestSemgrep(t *testing.T) {
 		if got := strings.Join(s.GeneratorIds(), ","); got != GeneratorGosec {
 			t.Errorf("GeneratorIds = %s", got)
 		}
-		res := scan(t, s, root)
+		res := runScan(t, s, root)
 		if len(res.Findings) != 0 || res.Incomplete || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "--semgrep-config") {
 			t.Errorf("findings %d incomplete %v warnings %v", len(res.Findings), res.Incomplete, res.Warnings)
 		}
 	})
 	t.Run("relative config", func(t *testing.T) {
 		argsFile := fakeSemgrep(t, false)
-		scan(t, New(Options{SemgrepConfig: "rules.yml"}), root)
+		runScan(t, New(Options{SemgrepConfig: "rules.yml"}), root)
 		args, _ := os.ReadFile(argsFile)
 		cwd, _ := os.Getwd()
 		if !strings.Contains(string(args), "--config "+filepath.Join(cwd, "rules.yml")+" ") {
@@ -327,7 +327,7 @@ func TestSemgrep(t *testing.T) {
 		}
 	})
 	t.Run("configured, not installed", func(t *testing.T) {
-		res := scan(t, New(Options{SemgrepConfig: rulesFile, LookPath: noSemgrep}), root)
+		res := runScan(t, New(Options{SemgrepConfig: rulesFile, LookPath: noSemgrep}), root)
 		if !res.Incomplete || len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0], "not on PATH") {
 			t.Errorf("incomplete %v warnings %v", res.Incomplete, res.Warnings)
 		}

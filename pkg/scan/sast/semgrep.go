@@ -8,12 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // scanSemgrep runs Semgrep with the local config, if both are there. A
 // configured Semgrep that is missing or fails makes the result incomplete.
-func scanSemgrep(ctx context.Context, root string, opts Options, res *scanner.Result) {
+func scanSemgrep(ctx context.Context, root string, opts Options, res *scan.Result) {
 	bin, lookErr := opts.LookPath("semgrep")
 	if opts.SemgrepConfig == "" {
 		if lookErr == nil {

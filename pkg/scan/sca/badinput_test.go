@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 	"github.com/secops-dev/secops/pkg/vulndb"
 )
 
@@ -73,7 +73,7 @@ func TestBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []scanner.Skipped{
+	want := []scan.Skipped{
 		{Path: "app/loop", Reason: "symlink loop: directory already scanned"},
 		{Path: "app/poetry.lock", Reason: "broken symlink: no such file or directory"},
 		{Path: "bin/Cargo.lock", Reason: "binary file, not a lockfile or manifest"},
@@ -120,7 +120,7 @@ func TestUnreadableDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Skipped) != 1 || res.Skipped[0] != (scanner.Skipped{Path: "secret", Reason: "unreadable directory: permission denied"}) {
+	if len(res.Skipped) != 1 || res.Skipped[0] != (scan.Skipped{Path: "secret", Reason: "unreadable directory: permission denied"}) {
 		t.Errorf("skipped = %+v", res.Skipped)
 	}
 	if len(res.Findings) != 1 || res.Findings[0].ProductFields[findings.FieldPath] != "ok/Gemfile.lock" {

@@ -28,7 +28,7 @@ import (
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/progress"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 	"github.com/secops-dev/secops/pkg/vulndb"
 )
 
@@ -78,12 +78,12 @@ type Options struct {
 	readDir func(string) ([]os.DirEntry, error)
 }
 
-// Scanner is the SCA scanner; it implements scanner.Scanner.
+// Scanner is the SCA scanner; it implements scan.Scanner.
 type Scanner struct {
 	opts Options
 }
 
-var _ scanner.Scanner = (*Scanner)(nil)
+var _ scan.Scanner = (*Scanner)(nil)
 
 // New returns an SCA scanner.
 func New(opts Options) *Scanner {
@@ -150,8 +150,8 @@ var epochInVersions = map[string]bool{"Red Hat": true, "AlmaLinux": true, "Rocky
 
 // Scan extracts the packages under root and reports one finding per
 // package version and advisory.
-func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
-	var res scanner.Result
+func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scan.Result, error) {
+	var res scan.Result
 	absRoot, err := filepath.Abs(root)
 	if err != nil {
 		return res, fmt.Errorf("sca: resolve %s: %w", root, err)
@@ -241,7 +241,7 @@ func (s *Scanner) AdvisorySource() (Source, []string, func(), error) {
 
 // Packages extracts the dependencies of every manifest under root. Files
 // that cannot be read or parsed are returned as skipped.
-func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []scanner.Skipped, error) {
+func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []scan.Skipped, error) {
 	exts := s.opts.Extractors
 	if exts == nil {
 		var err error
@@ -289,7 +289,7 @@ func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []sc
 	for i := range w.jobs {
 		pkgs = append(pkgs, results[i]...)
 		for _, reason := range skips[i] {
-			skipped = append(skipped, scanner.Skipped{Path: w.jobs[i].rel, Reason: reason})
+			skipped = append(skipped, scan.Skipped{Path: w.jobs[i].rel, Reason: reason})
 		}
 	}
 	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/osv-scalibr/extractor/filesystem"
 
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // skipDirs are never descended into: VCS metadata and installed package
@@ -35,7 +35,7 @@ type walker struct {
 	readDir func(string) ([]os.DirEntry, error)
 	maxSize int64
 	jobs    []job
-	skipped []scanner.Skipped
+	skipped []scan.Skipped
 	visited map[fileKey]bool
 }
 
@@ -50,7 +50,7 @@ func keyOf(fi fs.FileInfo) (fileKey, bool) {
 }
 
 func (w *walker) skip(rel, format string, args ...any) {
-	w.skipped = append(w.skipped, scanner.Skipped{Path: rel, Reason: fmt.Sprintf(format, args...)})
+	w.skipped = append(w.skipped, scan.Skipped{Path: rel, Reason: fmt.Sprintf(format, args...)})
 }
 
 func (w *walker) walk(abs, rel string) {

@@ -21,7 +21,7 @@ import (
 	"github.com/zricethezav/gitleaks/v8/report"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // GeneratorID is the GeneratorId of every secrets finding.
@@ -50,7 +50,7 @@ type Scanner struct {
 	err  error
 }
 
-var _ scanner.Scanner = (*Scanner)(nil)
+var _ scan.Scanner = (*Scanner)(nil)
 
 // New returns a secrets scanner.
 func New(opts Options) *Scanner {
@@ -63,10 +63,10 @@ func New(opts Options) *Scanner {
 	return &Scanner{opts: opts}
 }
 
-// Name implements scanner.Scanner.
+// Name implements scan.Scanner.
 func (s *Scanner) Name() string { return "secrets" }
 
-// GeneratorIds implements scanner.Scanner.
+// GeneratorIds implements scan.Scanner.
 func (s *Scanner) GeneratorIds() []string { return []string{GeneratorID} }
 
 // silenceGitleaks stops the gitleaks library logging to stderr; its
@@ -106,9 +106,9 @@ func (s *Scanner) detector(ctx context.Context) (*detect.Detector, error) {
 	return d, nil
 }
 
-// Scan implements scanner.Scanner.
-func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scanner.Result, error) {
-	var res scanner.Result
+// Scan implements scan.Scanner.
+func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scan.Result, error) {
+	var res scan.Result
 	d, err := s.detector(ctx)
 	if err != nil {
 		return res, err

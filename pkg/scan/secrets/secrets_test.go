@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -24,7 +24,7 @@ const (
 	demoGitHubToken = "ghp_FakeDemoToken4SecopsScanTests0a1b2c3"
 )
 
-func scan(t *testing.T, s *Scanner, root string) scanner.Result {
+func runScan(t *testing.T, s *Scanner, root string) scan.Result {
 	t.Helper()
 	res, err := s.Scan(context.Background(), root, findings.LocalProvenance(testNow, "secops"))
 	if err != nil {
@@ -47,7 +47,7 @@ func summary(list []findings.Finding) []string {
 
 func TestScanDemoApp(t *testing.T) {
 	root := filepath.Join("..", "..", "..", "testdata", "demo-app")
-	res := scan(t, New(Options{}), root)
+	res := runScan(t, New(Options{}), root)
 	want := []string{
 		"config/settings.yaml 12 aws-access-token HIGH AKIA…REDACTED",
 		"config/settings.yaml 14 github-pat HIGH ghp_…REDACTED",
@@ -82,7 +82,7 @@ func TestScanDemoApp(t *testing.T) {
 		}
 	}
 	// Scanning again gives the same Ids: a re-scan updates, never duplicates.
-	again := scan(t, New(Options{}), root)
+	again := runScan(t, New(Options{}), root)
 	for i := range res.Findings {
 		if res.Findings[i].Id != again.Findings[i].Id && len(res.Findings) == len(again.Findings) {
 			ids := map[string]bool{}
@@ -126,7 +126,7 @@ func TestScanSkipsAndIgnores(t *testing.T) {
 	os.Symlink("missing", filepath.Join(root, "dangling"))
 	os.Symlink("app.env", filepath.Join(root, "link.env")) // a good link: not followed, not reported
 
-	res := scan(t, New(Options{MaxFileSize: 1024}), root)
+	res := runScan(t, New(Options{MaxFileSize: 1024}), root)
 	var paths []string
 	for _, f := range res.Findings {
 		paths = append(paths, f.ProductFields[findings.FieldPath])
@@ -160,7 +160,7 @@ func TestScanUnreadableDir(t *testing.T) {
 	write(t, filepath.Join(root, "locked", "a.txt"), "x")
 	os.Chmod(filepath.Join(root, "locked"), 0)
 	t.Cleanup(func() { os.Chmod(filepath.Join(root, "locked"), 0o755) })
-	res := scan(t, New(Options{}), root)
+	res := runScan(t, New(Options{}), root)
 	if len(res.Skipped) != 1 || res.Skipped[0].Path != "locked" {
 		t.Errorf("skipped = %v, want locked", res.Skipped)
 	}
@@ -208,10 +208,10 @@ func TestScanHistory(t *testing.T) {
 	write(t, filepath.Join(root, "deploy.sh"), "export AWS_ACCESS_KEY_ID=$FROM_VAULT\n")
 	gitRun("commit", "-q", "-am", "read the key from the environment")
 
-	if res := scan(t, New(Options{}), root); len(res.Findings) != 0 {
+	if res := runScan(t, New(Options{}), root); len(res.Findings) != 0 {
 		t.Fatalf("working tree scan found %d, want 0", len(res.Findings))
 	}
-	res := scan(t, New(Options{History: true}), root)
+	res := runScan(t, New(Options{History: true}), root)
 	if len(res.Findings) != 1 {
 		t.Fatalf("history scan found %v, want 1", summary(res.Findings))
 	}
@@ -228,7 +228,7 @@ func TestScanHistory(t *testing.T) {
 	write(t, filepath.Join(root, "release.sh"), "export AWS_ACCESS_KEY_ID="+demoAWSKey+"\n")
 	gitRun("add", ".")
 	gitRun("commit", "-q", "-m", "add release script")
-	res = scan(t, New(Options{History: true}), root)
+	res = runScan(t, New(Options{History: true}), root)
 	if got := summary(res.Findings); len(res.Findings) != 2 {
 		t.Fatalf("history scan with the secret still in release.sh found %v, want 2", got)
 	}
@@ -246,7 +246,7 @@ func TestScanHistory(t *testing.T) {
 	}
 
 	// Not a repository: the working tree still counts, the history part is a warning.
-	res = scan(t, New(Options{History: true}), t.TempDir())
+	res = runScan(t, New(Options{History: true}), t.TempDir())
 	if !res.Incomplete || len(res.Warnings) != 1 {
 		t.Errorf("non-repository: incomplete %v, warnings %v", res.Incomplete, res.Warnings)
 	}
@@ -278,7 +278,7 @@ func TestScanTrackedIgnoredFiles(t *testing.T) {
 	gitRun("add", "-f", ".env", "private/keys.txt")
 	gitRun("commit", "-q", "-m", "init")
 
-	res := scan(t, New(Options{}), root)
+	res := runScan(t, New(Options{}), root)
 	var paths []string
 	for _, f := range res.Findings {
 		paths = append(paths, f.ProductFields[findings.FieldPath])
@@ -288,7 +288,7 @@ func TestScanTrackedIgnoredFiles(t *testing.T) {
 		t.Errorf("findings in %s, want %s", got, want)
 	}
 	// Scanning a sub-directory of the repository: paths stay relative to it.
-	res = scan(t, New(Options{}), filepath.Join(root, "private"))
+	res = runScan(t, New(Options{}), filepath.Join(root, "private"))
 	if len(res.Findings) != 1 || res.Findings[0].ProductFields[findings.FieldPath] != "keys.txt" {
 		t.Errorf("sub-directory scan: %v, want keys.txt", summary(res.Findings))
 	}

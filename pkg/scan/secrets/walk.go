@@ -17,7 +17,7 @@ import (
 	"github.com/zricethezav/gitleaks/v8/detect"
 	"github.com/zricethezav/gitleaks/v8/report"
 
-	"github.com/secops-dev/secops/pkg/scanner"
+	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // sniffSize is how much of a file is read to tell text from binary, as git does.
@@ -32,7 +32,7 @@ const sniffSize = 8000
 // matches .gitignore but was committed anyway (git add -f) is scanned: it
 // is a committed credential. Elsewhere the .gitignore files under root are
 // read.
-func walk(ctx context.Context, root string, maxSize int64) (files []string, skipped []scanner.Skipped, err error) {
+func walk(ctx context.Context, root string, maxSize int64) (files []string, skipped []scan.Skipped, err error) {
 	var patterns []gitignore.Pattern
 	gitIgn, useGit := gitIgnored(ctx, root)
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, werr error) error {
@@ -45,7 +45,7 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 			if path == root {
 				return werr
 			}
-			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: "cannot read: " + reason(werr)})
+			skipped = append(skipped, scan.Skipped{Path: rel, Reason: "cannot read: " + reason(werr)})
 			if d != nil && d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -76,13 +76,13 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 			}
 			ps, err := readGitignore(path, parts, path == root)
 			if err != nil {
-				skipped = append(skipped, scanner.Skipped{Path: rel + "/.gitignore", Reason: "cannot read: " + reason(err)})
+				skipped = append(skipped, scan.Skipped{Path: rel + "/.gitignore", Reason: "cannot read: " + reason(err)})
 			}
 			patterns = append(patterns, ps...)
 			return nil
 		case d.Type()&fs.ModeSymlink != 0:
 			if _, err := os.Stat(path); err != nil {
-				skipped = append(skipped, scanner.Skipped{Path: rel, Reason: symlinkReason(err)})
+				skipped = append(skipped, scan.Skipped{Path: rel, Reason: symlinkReason(err)})
 			}
 			return nil
 		case !d.Type().IsRegular():
@@ -90,11 +90,11 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 		}
 		info, err := d.Info()
 		if err != nil {
-			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: "cannot read: " + reason(err)})
+			skipped = append(skipped, scan.Skipped{Path: rel, Reason: "cannot read: " + reason(err)})
 			return nil
 		}
 		if info.Size() > maxSize {
-			skipped = append(skipped, scanner.Skipped{Path: rel, Reason: "larger than " + formatSize(maxSize)})
+			skipped = append(skipped, scan.Skipped{Path: rel, Reason: "larger than " + formatSize(maxSize)})
 			return nil
 		}
 		if info.Size() == 0 {
@@ -186,11 +186,11 @@ func reason(err error) string {
 
 // scanFiles runs the detector over files with a few workers. Binary files
 // found on reading are reported as skipped.
-func scanFiles(ctx context.Context, d *detect.Detector, root string, files []string, workers int) ([]report.Finding, []scanner.Skipped) {
+func scanFiles(ctx context.Context, d *detect.Detector, root string, files []string, workers int) ([]report.Finding, []scan.Skipped) {
 	var (
 		mu      sync.Mutex
 		found   []report.Finding
-		skipped []scanner.Skipped
+		skipped []scan.Skipped
 		wg      sync.WaitGroup
 	)
 	jobs := make(chan string)
@@ -220,13 +220,13 @@ func scanFiles(ctx context.Context, d *detect.Detector, root string, files []str
 	return found, skipped
 }
 
-func scanFile(ctx context.Context, d *detect.Detector, root, rel string) ([]report.Finding, *scanner.Skipped) {
+func scanFile(ctx context.Context, d *detect.Detector, root, rel string) ([]report.Finding, *scan.Skipped) {
 	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(rel)))
 	if err != nil {
-		return nil, &scanner.Skipped{Path: rel, Reason: "cannot read: " + reason(err)}
+		return nil, &scan.Skipped{Path: rel, Reason: "cannot read: " + reason(err)}
 	}
 	if bytes.IndexByte(data[:min(len(data), sniffSize)], 0) >= 0 {
-		return nil, &scanner.Skipped{Path: rel, Reason: "binary file"}
+		return nil, &scan.Skipped{Path: rel, Reason: "binary file"}
 	}
 	return d.DetectContext(ctx, detect.Fragment{Raw: string(data), FilePath: rel, StartLine: 1}), nil
 }

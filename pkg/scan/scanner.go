@@ -1,7 +1,4 @@
-// Package scanner defines what every source scanner (SCA, secrets, SAST)
-// gives the scan orchestrator, so scanners and the orchestrator do not
-// depend on each other.
-package scanner
+package scan
 
 import (
 	"context"

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/secops-dev/secops/internal/sharedtest"
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/importer"
 )
@@ -323,7 +324,7 @@ func TestPullErrors(t *testing.T) {
 // place from ../shared/reports/sonarqube) page by page and checks that
 // pulling them gives exactly the findings importing the file gives.
 func TestPullMatchesImport(t *testing.T) {
-	dir := filepath.Join("..", "..", "..", "shared", "reports", "sonarqube")
+	dir := sharedtest.Dir(t, "reports", "sonarqube")
 	for _, file := range []string{"api-issues-dvpwa.json", "api-issues-analysis-model.json", "dd-findings_over_api_hotspots.json"} {
 		t.Run(file, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join(dir, file))

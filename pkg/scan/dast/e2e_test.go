@@ -32,7 +32,7 @@ type answerKey struct {
 
 func loadAnswerKey(t *testing.T) answerKey {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "dast", "answer-key.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "dast", "answer-key.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

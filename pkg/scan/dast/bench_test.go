@@ -13,7 +13,7 @@ import (
 
 // BenchmarkScanDemo is a full scan of the demo app with the defaults a
 // user gets for a loopback target (100 requests/s, concurrency 4). Run
-// with: go test ./pkg/dast -run '^$' -bench ScanDemo -benchtime 1x
+// with: go test ./pkg/scan/dast -run '^$' -bench ScanDemo -benchtime 1x
 func BenchmarkScanDemo(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		srv := httptest.NewUnstartedServer(demo.New().Handler())
