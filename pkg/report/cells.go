@@ -3,9 +3,9 @@ package report
 import (
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 // What the table and the single-finding view show for a finding. These only
@@ -109,34 +109,9 @@ func severityLabel(f *findings.Finding) string {
 
 const unknownSeverity = "UNKNOWN"
 
-// clean makes untrusted text safe to print on one line of a terminal:
-// newlines and tabs become spaces, and every other control character
-// (including ESC, which would start an escape sequence a scanned file
-// could use to rewrite the terminal) and every bidirectional override is
-// dropped.
-func clean(s string) string {
-	if strings.IndexFunc(s, needsCleaning) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case needsCleaning(r):
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// needsCleaning is true for control characters and for the bidirectional
-// overrides and isolates that can make text display in another order than
-// it is stored ("Trojan Source").
-func needsCleaning(r rune) bool {
-	return unicode.IsControl(r) || (r >= '\u202a' && r <= '\u202e') || (r >= '\u2066' && r <= '\u2069')
-}
+// clean makes untrusted text safe to print on one line of a terminal (see
+// tableprinter.Clean).
+func clean(s string) string { return tableprinter.Clean(s) }
 
 // cleanBlock is clean for multi-line text: newlines stay, tabs become
 // spaces, other control characters go.

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -423,5 +424,26 @@ func TestWriteUnknownFormat(t *testing.T) {
 	err := Write(&bytes.Buffer{}, Format("xml"), nil, Options{})
 	if err == nil || !strings.Contains(err.Error(), "table, json, csv, sarif, asff") {
 		t.Errorf("Write(xml) error = %v", err)
+	}
+}
+
+// A report can carry a title of any size; the table stays bounded and
+// says what it cut instead of padding every row to the longest value.
+func TestTableCapsHugeValues(t *testing.T) {
+	huge := scaFinding()
+	huge.Title = strings.Repeat("A", 1<<20)
+	list := []findings.Finding{huge}
+	for range 50 {
+		list = append(list, scaFinding())
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, Table, list, Options{Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 51*(tableprinter.MaxCellWidth+200) {
+		t.Errorf("table of 51 findings is %d bytes", buf.Len())
+	}
+	if !strings.Contains(buf.String(), "1 value cut at 1024 characters; -o json has them whole.") {
+		t.Errorf("no note about the cut value:\n%.300s", buf.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 // Summary is what `secops findings summary` shows: how many findings there
@@ -203,7 +204,6 @@ func writeSummaryTable(w io.Writer, s Summary, o Options) error {
 		_, err := w.Write(out.Bytes())
 		return err
 	}
-	productTable := newPlainTable(out) // fixes ambiguous widths before measuring
 	labels := summaryLabels(s)
 	heads, nameWidth := summaryColumns(s, labels, o)
 	name := func(n string) string {
@@ -212,43 +212,39 @@ func writeSummaryTable(w io.Writer, s Summary, o Options) error {
 		}
 		return clean(n)
 	}
-	countCells := func(c SeverityCounts, total int) []string {
-		cells := make([]string, 0, len(labels)+1)
+	addCounts := func(t *tableprinter.Printer, c SeverityCounts, total int) {
 		for _, l := range labels {
 			n := c.Get(l)
-			cell := strconv.Itoa(n)
 			if n > 0 {
-				cell = pal.severity(l, cell)
+				t.AddField(strconv.Itoa(n), func(cell string) string { return pal.severity(l, cell) })
+			} else {
+				t.AddField(strconv.Itoa(n))
 			}
-			cells = append(cells, cell)
 		}
-		return append(cells, strconv.Itoa(total))
+		t.AddField(strconv.Itoa(total))
+		t.EndRow()
 	}
-	header := func(first string) []string {
-		return append(append([]string{first}, heads...), "TOTAL")
+	newTable := func(first string) *tableprinter.Printer {
+		return tableprinter.New(out, tableprinter.Options{}, tableprinter.Plain(append(append([]string{first}, heads...), "TOTAL")...)...)
 	}
 
-	productTable.Header(header("PRODUCT"))
+	productTable := newTable("PRODUCT")
 	for _, p := range s.ByProduct {
-		if err := productTable.Append(append([]string{name(p.Product)}, countCells(p.BySeverity, p.Total)...)); err != nil {
-			return err
-		}
+		productTable.AddField(name(p.Product))
+		addCounts(productTable, p.BySeverity, p.Total)
 	}
-	if err := productTable.Append(append([]string{pal.strong("TOTAL")}, countCells(s.BySeverity, s.Total)...)); err != nil {
-		return err
-	}
+	productTable.AddField("TOTAL", pal.strong)
+	addCounts(productTable, s.BySeverity, s.Total)
 	if err := productTable.Render(); err != nil {
 		return err
 	}
 
 	if len(s.TopResources) > 0 {
 		out.WriteString("\n" + pal.strong("Top resources") + "\n")
-		resourceTable := newPlainTable(out)
-		resourceTable.Header(header("RESOURCE"))
+		resourceTable := newTable("RESOURCE")
 		for _, r := range s.TopResources {
-			if err := resourceTable.Append(append([]string{name(r.Id)}, countCells(r.BySeverity, r.Total)...)); err != nil {
-				return err
-			}
+			resourceTable.AddField(name(r.Id))
+			addCounts(resourceTable, r.BySeverity, r.Total)
 		}
 		if err := resourceTable.Render(); err != nil {
 			return err

@@ -6,12 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-	"github.com/rivo/uniseg"
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 // columnGap is the space between two table columns.
@@ -56,34 +52,37 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 		return err
 	}
 
-	// The table is made first: it fixes how wide ambiguous-width characters
-	// count, and layout must measure the way the table pads.
-	tbl := newPlainTable(&out)
 	rows := make([][numColumns]string, len(list))
 	labels := make([]string, len(list))
+	cut := 0
 	for i := range list {
 		f := &list[i]
 		labels[i] = severityLabel(f)
 		rows[i] = [numColumns]string{
 			labels[i],
-			clean(f.Title),
-			clean(resourceCell(f)),
-			clean(statusCell(f)),
-			clean(productLabel(f)),
-			clean(findings.ShortID(f.Id)),
+			f.Title,
+			resourceCell(f),
+			statusCell(f),
+			productLabel(f),
+			findings.ShortID(f.Id),
+		}
+		for c := range rows[i] {
+			var wasCut bool
+			if rows[i][c], wasCut = tableprinter.Cap(rows[i][c]); wasCut {
+				cut++
+			}
 		}
 	}
 	widths, shown := layout(rows, o)
 
-	header := make([]string, 0, numColumns)
+	var cols []tableprinter.Column
 	for c := range numColumns {
 		if shown[c] {
-			header = append(header, columnNames[c])
+			cols = append(cols, tableprinter.Column{Name: columnNames[c]})
 		}
 	}
-	tbl.Header(header)
+	tbl := tableprinter.New(&out, tableprinter.Options{}, cols...)
 	for i, r := range rows {
-		cells := make([]string, 0, numColumns)
 		for c := range numColumns {
 			if !shown[c] {
 				continue
@@ -96,46 +95,24 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 				cell = truncateRight(cell, widths[c])
 			}
 			if c == colSeverity {
-				cell = pal.severity(labels[i], cell)
+				label := labels[i]
+				tbl.AddField(cell, func(s string) string { return pal.severity(label, s) })
+				continue
 			}
-			cells = append(cells, cell)
+			tbl.AddField(cell)
 		}
-		if err := tbl.Append(cells); err != nil {
-			return err
-		}
+		tbl.EndRow()
 	}
 	if err := tbl.Render(); err != nil {
 		return err
 	}
 	out.WriteString("\n" + countLine(list, pal) + "\n")
+	if cut > 0 {
+		// Last, where a narrow terminal may wrap it.
+		out.WriteString(pal.faint(fmt.Sprintf("%s cut at %d characters; -o json has them whole.", plural(cut, "value"), tableprinter.MaxCellWidth)) + "\n")
+	}
 	_, err := w.Write(trimLines(out.Bytes()))
 	return err
-}
-
-// newPlainTable is a borderless tablewriter table: left-aligned columns two
-// spaces apart, no lines, cells used as given (no wrapping, no case change).
-// East Asian ambiguous-width handling is off so widths do not depend on the
-// user's locale.
-func newPlainTable(w io.Writer) *tablewriter.Table {
-	r := renderer.NewBlueprint(tw.Rendition{
-		Borders: tw.BorderNone,
-		Symbols: tw.NewSymbols(tw.StyleNone),
-		Settings: tw.Settings{
-			Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-			Lines:      tw.Lines{ShowHeaderLine: tw.Off, ShowTop: tw.Off, ShowBottom: tw.Off, ShowFooterLine: tw.Off},
-		},
-	})
-	return tablewriter.NewTable(w,
-		tablewriter.WithRenderer(r),
-		tablewriter.WithEastAsian(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithTrimSpace(tw.Off),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: strings.Repeat(" ", columnGap), Overwrite: true}),
-	)
 }
 
 // layout decides which columns show and how wide each may be. Off a
@@ -209,66 +186,11 @@ func shrinkToFit(natural [numColumns]int, shown [numColumns]bool, width int) ([n
 	return fitted, true
 }
 
-// displayWidth is how many terminal cells s takes, ignoring ANSI escapes
-// and counting wide (CJK, emoji) characters as two.
-func displayWidth(s string) int { return twwidth.Width(s) }
-
-// truncateRight shortens s to width cells, ending it with "…".
-func truncateRight(s string, width int) string {
-	if displayWidth(s) <= width {
-		return s
-	}
-	if width <= 0 {
-		return ""
-	}
-	if width == 1 {
-		return "…"
-	}
-	var b strings.Builder
-	used := 0
-	g := uniseg.NewGraphemes(s)
-	for g.Next() {
-		cluster := g.Str()
-		cw := displayWidth(cluster)
-		if used+cw > width-1 {
-			break
-		}
-		b.WriteString(cluster)
-		used += cw
-	}
-	return b.String() + "…"
-}
-
-// truncateLeft shortens s to width cells from the left, starting it with
-// "…": for paths, packages and ARNs the end (file:line, version, resource
-// name) says the most.
-func truncateLeft(s string, width int) string {
-	if displayWidth(s) <= width {
-		return s
-	}
-	if width <= 0 {
-		return ""
-	}
-	if width == 1 {
-		return "…"
-	}
-	var clusters []string
-	g := uniseg.NewGraphemes(s)
-	for g.Next() {
-		clusters = append(clusters, g.Str())
-	}
-	used := 0
-	start := len(clusters)
-	for start > 0 {
-		cw := displayWidth(clusters[start-1])
-		if used+cw > width-1 {
-			break
-		}
-		used += cw
-		start--
-	}
-	return "…" + strings.Join(clusters[start:], "")
-}
+// displayWidth, truncateRight and truncateLeft measure and cut cells as
+// every secops table does.
+func displayWidth(s string) int                { return tableprinter.DisplayWidth(s) }
+func truncateRight(s string, width int) string { return tableprinter.TruncateRight(s, width) }
+func truncateLeft(s string, width int) string  { return tableprinter.TruncateLeft(s, width) }
 
 // countLine is the footer: "12 findings: 2 CRITICAL, 5 HIGH, 5 LOW".
 func countLine(list []findings.Finding, pal palette) string {
@@ -304,10 +226,4 @@ func plural(n int, noun string) string {
 }
 
 // trimLines removes the spaces tablewriter pads the last column with.
-func trimLines(b []byte) []byte {
-	lines := bytes.Split(b, []byte("\n"))
-	for i, l := range lines {
-		lines[i] = bytes.TrimRight(l, " ")
-	}
-	return bytes.Join(lines, []byte("\n"))
-}
+func trimLines(b []byte) []byte { return tableprinter.TrimLines(b) }
