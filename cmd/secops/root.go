@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/secops-dev/secops/pkg/report"
 )
 
 const rootLong = `secops gives a team the DevSecOps reference architecture for AWS in one binary:
@@ -39,7 +41,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 			}
 			f.IO.SetColorDisabled(g.NoColor)
 			f.IO.SetQuiet(g.Quiet)
-			return nil
+			return checkOutputFor(cmd, g.Output)
 		},
 	}
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
@@ -103,15 +105,46 @@ func rejectUnknownSubcommands(cmd *cobra.Command) {
 	}
 }
 
+// outputsAnnotation lists the -o values a command accepts; the root
+// command checks -o against it before any command runs.
+const outputsAnnotation = "secops/outputs"
+
+// acceptsOutput declares the -o values cmd accepts.
+func acceptsOutput(cmd *cobra.Command, formats ...string) {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[outputsAnnotation] = strings.Join(formats, ",")
+}
+
+// findingFormats are the -o values of every command that lists findings.
+func findingFormats() []string {
+	var out []string
+	for _, f := range report.Formats() {
+		out = append(out, string(f))
+	}
+	return out
+}
+
+// checkOutputFor is the one check of -o: a command that declared its
+// formats (acceptsOutput) refuses others.
+func checkOutputFor(cmd *cobra.Command, value string) error {
+	allowed, ok := cmd.Annotations[outputsAnnotation]
+	if !ok || value == "" {
+		return nil
+	}
+	return checkOutput(value, strings.Split(allowed, ",")...)
+}
+
 // checkOutput rejects an -o value the command cannot write.
 func checkOutput(value string, allowed ...string) error {
 	if value == "" {
 		return nil
 	}
 	for _, a := range allowed {
-		if value == a {
+		if strings.EqualFold(value, a) {
 			return nil
 		}
 	}
-	return &usageError{err: fmt.Errorf("--output %q is not supported here; use one of %v", value, allowed)}
+	return &usageError{err: fmt.Errorf("--output %q is not supported here; use one of %s", value, strings.Join(allowed, ", "))}
 }

@@ -4,37 +4,20 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/iostreams"
-	"github.com/secops-dev/secops/pkg/progress"
-	"github.com/secops-dev/secops/pkg/report"
 	"github.com/secops-dev/secops/pkg/scan/dast"
 	"github.com/secops-dev/secops/pkg/scan/zap"
 )
 
-// dastStore is what scan dast needs from the findings store.
-type dastStore interface {
-	Backend() string
-	Import(ctx context.Context, list []findings.Finding, opts findings.ImportOptions) (findings.ImportResult, error)
-	Get(ctx context.Context, id string) (findings.Finding, error)
-	Close() error
-}
-
 // scanDastOptions are the flags and dependencies of `secops scan dast`.
 type scanDastOptions struct {
-	IO       *iostreams.IOStreams
-	Now      func() time.Time
-	Progress func() *progress.Reporter
-	Store    func(ctx context.Context) (dastStore, error)
-	Output   func() string
+	scanCommon
 
-	Target        string
+	URL           string
 	Include       []string
 	Exclude       []string
 	MaxDepth      int
@@ -51,21 +34,14 @@ type scanDastOptions struct {
 	SSRFCanary    bool
 	Insecure      bool
 	PassiveOnly   bool
-	NoStore       bool
-	FailOn        string
 
 	ZAP       string
 	ZAPAPIKey string
 	ZAPAjax   bool
 }
 
-func newCmdScanDast(f *Factory) *cobra.Command {
-	return newCmdScanDastWith(f, nil)
-}
-
-func newCmdScanDastWith(f *Factory, runF func(context.Context, *scanDastOptions) error) *cobra.Command {
-	opts := &scanDastOptions{IO: f.IO, Now: f.Now, Progress: f.Progress, Output: func() string { return f.Globals.Output }}
-	opts.Store = defaultDastStore(f)
+func newCmdScanDast(f *Factory, runF func(*scanDastOptions) error) *cobra.Command {
+	opts := &scanDastOptions{scanCommon: scanCommon{scanDeps: newScanDeps(f)}}
 	cmd := &cobra.Command{
 		Use:   "dast URL",
 		Short: "Scan a running web application: crawler, passive and active checks, or drive ZAP",
@@ -90,8 +66,10 @@ With --zap, secops drives a running OWASP ZAP daemon through its API instead
 uses its own scope, rate and limits: --include, --exclude, --rate and the
 other built-in scanner limits are refused with --zap; set them in ZAP.
 
-Findings go to the findings store; a complete scan archives findings of the
-same target that it no longer sees.`,
+Credentials given with --header or --login-data, and the session cookies a
+login returns, are redacted from every finding's evidence.
+
+` + scanCommonHelp,
 		Example: `  # try it on the deliberately vulnerable demo app
   secops demo serve &
   secops scan dast http://127.0.0.1:8080/
@@ -107,15 +85,8 @@ same target that it no longer sees.`,
   secops scan dast https://staging.example.com/ --zap http://127.0.0.1:8090 --zap-api-key "$ZAP_KEY"`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Target = args[0]
-			if opts.FailOn != "" {
-				label, err := findings.ParseSeverity(opts.FailOn)
-				if err != nil {
-					return &usageError{err: fmt.Errorf("--fail-on: %w", err)}
-				}
-				opts.FailOn = label
-			}
-			if err := checkOutput(opts.Output(), "table", "json", "csv", "sarif", "asff"); err != nil {
+			opts.URL = args[0]
+			if err := opts.parse(f); err != nil {
 				return err
 			}
 			if _, err := parseHeaders(opts.Headers); err != nil {
@@ -137,12 +108,14 @@ same target that it no longer sees.`,
 				}
 			}
 			if runF != nil {
-				return runF(cmd.Context(), opts)
+				return runF(opts)
 			}
 			return scanDastRun(cmd.Context(), opts)
 		},
 	}
+	acceptsOutput(cmd, findingFormats()...)
 	fl := cmd.Flags()
+	opts.scanFlags.register(fl, "./.secopsignore")
 	fl.StringArrayVar(&opts.Include, "include", nil, "only scan URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
 	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
 	fl.IntVar(&opts.MaxDepth, "max-depth", dast.DefaultMaxDepth, "how many links deep to crawl")
@@ -159,8 +132,6 @@ same target that it no longer sees.`,
 	fl.BoolVar(&opts.SSRFCanary, "ssrf-canary", false, "test SSRF toward a canary on 127.0.0.1 even when the target is not loopback")
 	fl.BoolVar(&opts.Insecure, "insecure", false, "skip TLS certificate verification (test systems only)")
 	fl.BoolVar(&opts.PassiveOnly, "passive-only", false, "crawl and run passive checks only; send no attack payloads")
-	fl.BoolVar(&opts.NoStore, "no-store", false, "print findings without saving them to the findings store")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL; findings SUPPRESSED or RESOLVED in the local store do not count")
 	fl.StringVar(&opts.ZAP, "zap", "", "drive the OWASP ZAP daemon at this API URL instead of the built-in scanner")
 	fl.StringVar(&opts.ZAPAPIKey, "zap-api-key", "", "ZAP API key (sent as X-ZAP-API-Key)")
 	fl.BoolVar(&opts.ZAPAjax, "zap-ajax", false, "also run ZAP's AJAX spider")
@@ -192,166 +163,20 @@ func redactHeader(r string) string {
 }
 
 func scanDastRun(ctx context.Context, opts *scanDastOptions) error {
-	format, err := report.ParseFormat(opts.Output())
-	if err != nil {
-		return &usageError{err: err}
-	}
-	prog := opts.Progress()
-	now := opts.Now()
-	prov := findings.LocalProvenance(now, "secops")
-
-	if opts.Wait > 0 {
-		prog.Step("waiting up to %s for %s", opts.Wait, opts.Target)
-		if err := dast.WaitForTarget(ctx, opts.Target, opts.Wait); err != nil {
-			prog.Done("")
-			return err
-		}
-	}
-	var list []findings.Finding
-	var scope *findings.Scope
-	var summary []string
 	if opts.ZAP != "" {
-		list, scope, summary, err = runZAP(ctx, opts, prog, prov)
-	} else {
-		list, scope, summary, err = runBuiltinDAST(ctx, opts, prog, prov)
-	}
-	if err != nil && list == nil {
-		prog.Done("")
-		return err
-	}
-	scanErr := err
-	prog.Done("")
-
-	backend := ""
-	var stored dastStore
-	if !opts.NoStore {
-		st, err := opts.Store(ctx)
+		c, err := zap.NewClient(opts.ZAP, opts.ZAPAPIKey, nil)
 		if err != nil {
-			return fmt.Errorf("open findings store: %w", err)
+			return &usageError{err: err}
 		}
-		defer st.Close()
-		stored = st
-		backend = st.Backend()
-		res, err := st.Import(ctx, list, findings.ImportOptions{Scope: scope})
-		if err != nil {
-			return fmt.Errorf("save %d findings: %w; rerun with --no-store to print them only", len(list), err)
-		}
-		if len(res.Failed) > 0 {
-			fmt.Fprintf(opts.IO.ErrOut, "%d findings were not saved: %s (%s)\n", len(res.Failed), res.Failed[0].ErrorMessage, res.Failed[0].ErrorCode)
-		}
-		opts.IO.Notef("Saved to %s: %d new, %d updated, %d archived.", backend, res.New, res.Updated, res.Archived)
+		return runScan(ctx, &opts.scanCommon, &zap.Source{Client: c, MaxDuration: opts.MaxDuration,
+			Options: zap.Options{Target: opts.URL, Ajax: opts.ZAPAjax, SkipActive: opts.PassiveOnly}})
 	}
-	for _, line := range summary {
-		opts.IO.Notef("%s", line)
-	}
-	var reader storedReader
-	if stored != nil {
-		reader = stored
-	}
-	gate, err := storedGate(ctx, reader, list, opts.FailOn)
-	if err != nil {
-		return err
-	}
-	findings.SortFindings(list, findings.SortSeverity)
-	header := "target: " + opts.Target
-	if backend != "" {
-		header = "backend: " + backend + " · " + header
-	}
-	if err := report.Write(opts.IO.Out, format, list, report.Options{
-		Color: opts.IO.ColorEnabled(), TTY: opts.IO.IsStdoutTTY(), Width: opts.IO.TerminalWidth(),
-		Header: header, ToolName: "secops-dast",
-	}); err != nil {
-		return fmt.Errorf("write report: %w", err)
-	}
-	if scanErr != nil {
-		return scanErr
-	}
-	if !opts.IO.Quiet() {
-		writeGateNote(opts.IO.ErrOut, opts.FailOn, gate)
-	}
-	if gate.Counted > 0 {
-		return failOnError(fmt.Sprintf("%d findings at or above %s (--fail-on %s)", gate.Counted, opts.FailOn, opts.FailOn))
-	}
-	return nil
-}
-
-func runBuiltinDAST(ctx context.Context, opts *scanDastOptions, prog *progress.Reporter, prov findings.Provenance) ([]findings.Finding, *findings.Scope, []string, error) {
 	headers, _ := parseHeaders(opts.Headers)
-	res, err := dast.Scan(ctx, dast.Options{
-		Target: opts.Target, Include: opts.Include, Exclude: opts.Exclude,
+	return runScan(ctx, &opts.scanCommon, &dast.Source{Wait: opts.Wait, Options: dast.Options{
+		Target: opts.URL, Include: opts.Include, Exclude: opts.Exclude,
 		MaxDepth: opts.MaxDepth, MaxRequests: opts.MaxRequests, Rate: opts.Rate, Concurrency: opts.Concurrency,
 		Timeout: opts.Timeout, MaxDuration: opts.MaxDuration, Header: headers, Insecure: opts.Insecure,
 		LoginURL: opts.LoginURL, LoginData: opts.LoginData, LoggedInRegex: opts.LoggedInRegex,
 		SSRFCanary: opts.SSRFCanary, PassiveOnly: opts.PassiveOnly,
-		Progress: func(format string, args ...any) { prog.Step(format, args...) },
-	})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	list, err := res.Findings(prov)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	for _, w := range res.Warnings {
-		opts.IO.Notef("warning: %s", w)
-	}
-	limit := fmt.Sprintf("limit %.0f/s", res.Stats.Rate)
-	if res.Stats.Rate <= 0 {
-		limit = "no rate limit"
-	}
-	summary := []string{fmt.Sprintf("Scanned %s: %d requests in %s (%s), %d pages, %d parameters, %d findings.",
-		res.Target, res.Stats.Requests, res.Stats.Duration.Round(100*time.Millisecond), limit, res.Stats.Pages, res.Stats.Parameters, len(list))}
-	summary = append(summary, perCheck(res.Stats.PerCheck)...)
-	var scope *findings.Scope
-	// Only a complete scan with active checks may archive older findings.
-	if !res.Incomplete && !opts.PassiveOnly && len(opts.Include) == 0 && len(opts.Exclude) == 0 {
-		scope = &findings.Scope{ProductArn: findings.DefaultProductArn(prov.Partition, prov.Region, prov.AwsAccountId), Target: res.Target, GeneratorIds: []string{dast.GeneratorID}}
-	}
-	if res.Incomplete {
-		summary = append(summary, "The scan is incomplete: older findings of this target were not archived.")
-	}
-	return list, scope, summary, nil
-}
-
-func perCheck(m map[string]int) []string {
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	var out []string
-	for _, id := range ids {
-		out = append(out, fmt.Sprintf("  %-32s %d", id, m[id]))
-	}
-	return out
-}
-
-func runZAP(ctx context.Context, opts *scanDastOptions, prog *progress.Reporter, prov findings.Provenance) ([]findings.Finding, *findings.Scope, []string, error) {
-	c, err := zap.NewClient(opts.ZAP, opts.ZAPAPIKey, nil)
-	if err != nil {
-		return nil, nil, nil, &usageError{err: err}
-	}
-	if opts.MaxDuration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, opts.MaxDuration)
-		defer cancel()
-	}
-	alerts, scanErr := zap.Scan(ctx, c, zap.Options{Target: opts.Target, Ajax: opts.ZAPAjax, SkipActive: opts.PassiveOnly,
-		Progress: func(format string, args ...any) { prog.Step(format, args...) }})
-	if scanErr != nil && alerts == nil {
-		return nil, nil, nil, scanErr
-	}
-	list, err := zap.ToFindings(alerts, opts.Target, prov)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("convert ZAP alerts: %w", err)
-	}
-	summary := []string{fmt.Sprintf("ZAP reported %d alerts on %s: %d findings after de-duplication.", len(alerts), opts.Target, len(list))}
-	var scope *findings.Scope
-	if scanErr == nil && !opts.PassiveOnly {
-		scope = &findings.Scope{ProductArn: findings.DefaultProductArn(prov.Partition, prov.Region, prov.AwsAccountId), Target: opts.Target, GeneratorIds: []string{zap.GeneratorID}}
-	}
-	if scanErr != nil {
-		return list, nil, summary, fmt.Errorf("ZAP scan stopped: %w; the alerts fetched so far are shown and kept", scanErr)
-	}
-	return list, scope, summary, nil
+	}})
 }

@@ -30,7 +30,7 @@ func TestScanDastFlags(t *testing.T) {
 		check   func(t *testing.T, o *scanDastOptions)
 	}{
 		{name: "defaults", args: []string{"http://127.0.0.1:8080/"}, check: func(t *testing.T, o *scanDastOptions) {
-			if o.Target != "http://127.0.0.1:8080/" || o.MaxDepth != dast.DefaultMaxDepth || o.Rate != 0 || o.Timeout != dast.DefaultTimeout || o.MaxDuration != dast.DefaultMaxDuration {
+			if o.URL != "http://127.0.0.1:8080/" || o.MaxDepth != dast.DefaultMaxDepth || o.Rate != 0 || o.Timeout != dast.DefaultTimeout || o.MaxDuration != dast.DefaultMaxDuration {
 				t.Errorf("%+v", o)
 			}
 		}},
@@ -69,7 +69,7 @@ func TestScanDastFlags(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
 			f := newFactory(ios)
 			var got *scanDastOptions
-			cmd := newCmdScanDastWith(f, func(_ context.Context, o *scanDastOptions) error { got = o; return nil })
+			cmd := newCmdScanDast(f, func(o *scanDastOptions) error { got = o; return nil })
 			cmd.SetArgs(tt.args)
 			cmd.SetOut(io.Discard)
 			cmd.SetErr(io.Discard)
@@ -118,12 +118,13 @@ func TestScanDastRunAgainstDemo(t *testing.T) {
 	ios, _, out, errOut := iostreams.Test()
 	st := &dastRecorder{}
 	opts := &scanDastOptions{
-		IO: ios, Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
-		Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, true) },
-		Store:    func(context.Context) (dastStore, error) { return st, nil },
-		Output:   func() string { return "json" },
-		Target:   srv.URL, Rate: -1, Concurrency: 4, MaxDepth: 5, Timeout: 10 * time.Second, MaxDuration: time.Minute,
-		FailOn: findings.SeverityHigh,
+		scanCommon: scanCommon{scanDeps: scanDeps{
+			IO: ios, Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) },
+			Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, true) },
+			Store:    func(context.Context) (scanStore, error) { return st, nil },
+			Output:   "json",
+		}, scanFlags: scanFlags{FailOn: findings.SeverityHigh}},
+		URL: srv.URL, Rate: -1, Concurrency: 4, MaxDepth: 5, Timeout: 10 * time.Second, MaxDuration: time.Minute,
 	}
 	err := scanDastRun(context.Background(), opts)
 	var ce *codedError
@@ -141,7 +142,7 @@ func TestScanDastRunAgainstDemo(t *testing.T) {
 	if sc == nil || sc.Target != srv.URL+"/" || sc.GeneratorIds[0] != dast.GeneratorID {
 		t.Errorf("scope = %+v, want the target and %s so fixed findings are archived", sc, dast.GeneratorID)
 	}
-	for _, want := range []string{"Scanned " + srv.URL, "requests in", "sqli-time", "Saved to memory: 28 new"} {
+	for _, want := range []string{"Scanned " + srv.URL, "requests in", "sqli-time", "Stored: 28 new"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 		}
@@ -154,9 +155,11 @@ func TestScanDastIncompleteDoesNotArchive(t *testing.T) {
 	ios, _, _, errOut := iostreams.Test()
 	st := &dastRecorder{}
 	opts := &scanDastOptions{
-		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
-		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
-		Target: srv.URL, Rate: -1, MaxRequests: 30, MaxDuration: time.Minute,
+		scanCommon: scanCommon{scanDeps: scanDeps{
+			IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+			Store: func(context.Context) (scanStore, error) { return st, nil }, Output: "json",
+		}},
+		URL: srv.URL, Rate: -1, MaxRequests: 30, MaxDuration: time.Minute,
 	}
 	if err := scanDastRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -172,9 +175,11 @@ func TestScanDastIncompleteDoesNotArchive(t *testing.T) {
 func TestScanDastUnreachable(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	opts := &scanDastOptions{
-		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
-		Store:  func(context.Context) (dastStore, error) { t.Fatal("store opened for a failed scan"); return nil, nil },
-		Output: func() string { return "" }, Target: "http://127.0.0.1:1/", MaxDuration: 5 * time.Second,
+		scanCommon: scanCommon{scanDeps: scanDeps{
+			IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+			Store: func(context.Context) (scanStore, error) { t.Fatal("store opened for a failed scan"); return nil, nil },
+		}},
+		URL: "http://127.0.0.1:1/", MaxDuration: 5 * time.Second,
 	}
 	err := scanDastRun(context.Background(), opts)
 	if err == nil || !strings.Contains(err.Error(), "cannot connect") {
@@ -223,9 +228,11 @@ func TestScanDastRescanArchivesFixed(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "findings.db")
 	ios, _, _, errOut := iostreams.Test()
 	opts := &scanDastOptions{
-		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
-		Store:  func(ctx context.Context) (dastStore, error) { return localstore.Open(ctx, path) },
-		Output: func() string { return "json" }, Target: srv.URL, Rate: -1, MaxDuration: time.Minute, Timeout: 10 * time.Second,
+		scanCommon: scanCommon{scanDeps: scanDeps{
+			IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+			Store: func(ctx context.Context) (scanStore, error) { return localstore.Open(ctx, path) }, Output: "json",
+		}},
+		URL: srv.URL, Rate: -1, MaxDuration: time.Minute, Timeout: 10 * time.Second,
 	}
 	if err := scanDastRun(ctx, opts); err != nil {
 		t.Fatal(err)
@@ -294,9 +301,11 @@ func TestScanDastDrivesZAP(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	st := &dastRecorder{}
 	opts := &scanDastOptions{
-		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
-		Store: func(context.Context) (dastStore, error) { return st, nil }, Output: func() string { return "json" },
-		Target: "http://app.test/", ZAP: zapSrv.URL, ZAPAPIKey: "k3y", MaxDuration: time.Minute, FailOn: findings.SeverityCritical,
+		scanCommon: scanCommon{scanDeps: scanDeps{
+			IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+			Store: func(context.Context) (scanStore, error) { return st, nil }, Output: "json",
+		}, scanFlags: scanFlags{FailOn: findings.SeverityCritical}},
+		URL: "http://app.test/", ZAP: zapSrv.URL, ZAPAPIKey: "k3y", MaxDuration: time.Minute,
 	}
 	if err := scanDastRun(context.Background(), opts); err != nil {
 		t.Fatal(err)
@@ -326,10 +335,11 @@ func TestScanDastGateUsesStoredStatus(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "findings.db")
 	ios, _, out, errOut := iostreams.Test()
 	opts := &scanDastOptions{
-		IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
-		Store:  func(ctx context.Context) (dastStore, error) { return localstore.Open(ctx, path) },
-		Output: func() string { return "json" }, Target: "http://app.test/", ZAP: zapSrv.URL, ZAPAPIKey: "k3y",
-		MaxDuration: time.Minute, FailOn: findings.SeverityHigh,
+		scanCommon: scanCommon{scanDeps: scanDeps{
+			IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, false, false) },
+			Store: func(ctx context.Context) (scanStore, error) { return localstore.Open(ctx, path) }, Output: "json",
+		}, scanFlags: scanFlags{FailOn: findings.SeverityHigh}},
+		URL: "http://app.test/", ZAP: zapSrv.URL, ZAPAPIKey: "k3y", MaxDuration: time.Minute,
 	}
 	var ce *codedError
 	if err := scanDastRun(ctx, opts); !errors.As(err, &ce) || ce.code != exitFindings {
@@ -373,9 +383,11 @@ func TestScanDastCredentialsInNoFormat(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			ios, _, out, errOut := iostreams.Test()
 			opts := &scanDastOptions{
-				IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, true, true) },
-				Output: func() string { return format }, NoStore: true,
-				Target: srv.URL, Rate: -1, Concurrency: 2, MaxDepth: 2, Timeout: 5 * time.Second, MaxDuration: time.Minute,
+				scanCommon: scanCommon{scanDeps: scanDeps{
+					IO: ios, Now: time.Now, Progress: func() *progress.Reporter { return progress.New(ios.ErrOut, true, true) },
+					Output: format,
+				}, scanFlags: scanFlags{NoStore: true}},
+				URL: srv.URL, Rate: -1, Concurrency: 2, MaxDepth: 2, Timeout: 5 * time.Second, MaxDuration: time.Minute,
 				Headers: []string{"Authorization: " + secret},
 			}
 			if err := scanDastRun(context.Background(), opts); err != nil {

@@ -24,16 +24,20 @@ import (
 func TestScanImageFlags(t *testing.T) {
 	io, _, _, _ := iostreams.Test()
 	var got *scanImageOptions
-	cmd := newCmdScanImageWith(newFactory(io), func(_ context.Context, o *scanImageOptions) error { got = o; return nil })
+	cmd := newCmdScanImage(newFactory(io), func(o *scanImageOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"app.tar", "--db", "d", "--offline", "--fail-on", "high", "--no-store"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	want := scanImageOptions{Ref: "app.tar", DBDir: "d", Offline: true, FailOn: "high", NoStore: true}
-	if *got != want {
+	// --fail-on is read as every scan command reads it: as a label.
+	want := struct {
+		Ref, DBDir, FailOn string
+		Offline, NoStore   bool
+	}{Ref: "app.tar", DBDir: "d", Offline: true, FailOn: "HIGH", NoStore: true}
+	if got.Ref != want.Ref || got.DBDir != want.DBDir || got.Offline != want.Offline || got.FailOn != want.FailOn || got.NoStore != want.NoStore {
 		t.Errorf("options = %+v, want %+v", *got, want)
 	}
-	cmd = newCmdScanImageWith(newFactory(io), func(context.Context, *scanImageOptions) error { return nil })
+	cmd = newCmdScanImage(newFactory(io), func(*scanImageOptions) error { return nil })
 	cmd.SetArgs([]string{})
 	cmd.SetErr(io.ErrOut)
 	cmd.SetOut(io.Out)
@@ -74,6 +78,15 @@ func imageTarball(t *testing.T) string {
 	return path
 }
 
+// imageOpts are the options of `secops scan image REF --db DB --offline
+// [--fail-on F]` with the factory's streams and store.
+func imageOpts(f *Factory, ref, db, failOn string) *scanImageOptions {
+	o := &scanImageOptions{scanCommon: scanCommon{scanDeps: newScanDeps(f)}, Ref: ref}
+	o.DBDir, o.Offline, o.FailOn = db, true, failOn
+	o.Output, o.Verbose = f.Globals.Output, f.Globals.Verbose
+	return o
+}
+
 func TestScanImageRun(t *testing.T) {
 	path := imageTarball(t)
 	io, _, out, errOut := iostreams.Test()
@@ -82,7 +95,7 @@ func TestScanImageRun(t *testing.T) {
 	f.Globals.StorePath = filepath.Join(t.TempDir(), "findings.db")
 	f.Globals.Output = "json"
 	db := filepath.Join(repoRoot(t), "pkg", "scan", "image", "testdata", "db")
-	err := scanImageRun(context.Background(), f, &scanImageOptions{Ref: path, DBDir: db, Offline: true, FailOn: "HIGH"})
+	err := scanImageRun(context.Background(), imageOpts(f, path, db, "HIGH"))
 	var ce *codedError
 	if !errors.As(err, &ce) || ce.code != exitFindings {
 		t.Fatalf("err = %v, want the --fail-on exit", err)
@@ -96,7 +109,7 @@ func TestScanImageRun(t *testing.T) {
 	// A second scan updates the same finding.
 	out.Reset()
 	errOut.Reset()
-	if err := scanImageRun(context.Background(), f, &scanImageOptions{Ref: path, DBDir: db, Offline: true}); err != nil {
+	if err := scanImageRun(context.Background(), imageOpts(f, path, db, "")); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(errOut.String(), "0 new, 1 updated, 0 archived") {
@@ -118,7 +131,7 @@ func TestScanImageRun(t *testing.T) {
 	st.Close()
 	out.Reset()
 	errOut.Reset()
-	if err := scanImageRun(context.Background(), f, &scanImageOptions{Ref: path, DBDir: db, Offline: true, FailOn: "HIGH"}); err != nil {
+	if err := scanImageRun(context.Background(), imageOpts(f, path, db, "HIGH")); err != nil {
 		t.Fatalf("suppressed finding failed the gate: %v", err)
 	}
 	if !strings.Contains(out.String(), `"Status": "SUPPRESSED"`) {

@@ -8,26 +8,18 @@ import (
 	"os"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/secops-dev/secops/pkg/findings"
-	"github.com/secops-dev/secops/pkg/importer"
 	"github.com/secops-dev/secops/pkg/importer/sonarqube"
-	"github.com/secops-dev/secops/pkg/iostreams"
-	"github.com/secops-dev/secops/pkg/progress"
-	"github.com/secops-dev/secops/pkg/report"
 )
 
-// scanSonarqubeOptions is everything `secops scan sonarqube` needs.
+// scanSonarqubeOptions are the flags and dependencies of `secops scan sonarqube`.
 type scanSonarqubeOptions struct {
-	IO       *iostreams.IOStreams
-	Now      func() time.Time
-	Getenv   func(string) string
-	Progress func() *progress.Reporter
-	Store    func(ctx context.Context) (findings.Store, error)
-	Pull     func(ctx context.Context, o sonarqube.Options) ([]findings.Finding, error)
+	scanCommon
+	Getenv func(string) string
+	Pull   func(ctx context.Context, o sonarqube.Options) ([]findings.Finding, error)
 
 	URL           string
 	Project       string
@@ -40,8 +32,6 @@ type scanSonarqubeOptions struct {
 	Hotspots      bool
 	HotspotStatus string
 	PageSize      int
-	Output        string
-	FailOn        string
 }
 
 const scanSonarqubeLong = `Pull the open issues and security hotspots of one SonarQube (or SonarCloud)
@@ -59,20 +49,17 @@ MAJOR is MEDIUM, MINOR is LOW, INFO is INFORMATIONAL (hotspots: their review
 priority HIGH, MEDIUM, LOW). The original word stays in Severity.Original.
 
 SonarQube returns at most 10,000 results per search; a larger project is
-pulled up to that limit with a warning saying how to pull the rest.`
+pulled up to that limit with a warning saying how to pull the rest, and the
+pull is incomplete: it archives nothing. A pull narrowed by --types,
+--statuses, --no-hotspots or --hotspot-status archives nothing either.
 
-func newCmdScanSonarqube(f *Factory) *cobra.Command {
-	return newCmdScanSonarqubeRun(f, nil)
-}
+` + scanCommonHelp
 
-func newCmdScanSonarqubeRun(f *Factory, runF func(*scanSonarqubeOptions) error) *cobra.Command {
+func newCmdScanSonarqube(f *Factory, runF func(*scanSonarqubeOptions) error) *cobra.Command {
 	opts := &scanSonarqubeOptions{
-		IO:       f.IO,
-		Now:      f.Now,
-		Getenv:   os.Getenv,
-		Progress: f.Progress,
-		Store:    f.ScanStore,
-		Pull:     sonarqube.Pull,
+		scanCommon: scanCommon{scanDeps: newScanDeps(f)},
+		Getenv:     os.Getenv,
+		Pull:       sonarqube.Pull,
 	}
 	cmd := &cobra.Command{
 		Use:   "sonarqube --url URL --project KEY",
@@ -84,9 +71,11 @@ func newCmdScanSonarqubeRun(f *Factory, runF func(*scanSonarqubeOptions) error) 
   secops scan sonarqube --url https://sonar.example.com --project shop-api --no-hotspots -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Output = f.Globals.Output
 			noHotspots, _ := cmd.Flags().GetBool("no-hotspots")
 			opts.Hotspots = !noHotspots
+			if err := opts.parse(f); err != nil {
+				return err
+			}
 			if err := opts.validate(); err != nil {
 				return &usageError{err: err}
 			}
@@ -96,7 +85,9 @@ func newCmdScanSonarqubeRun(f *Factory, runF func(*scanSonarqubeOptions) error) 
 			return scanSonarqubeRun(cmd.Context(), opts)
 		},
 	}
+	acceptsOutput(cmd, findingFormats()...)
 	fl := cmd.Flags()
+	opts.scanFlags.register(fl, "./.secopsignore")
 	fl.StringVar(&opts.URL, "url", "", "SonarQube server URL, e.g. https://sonar.example.com (required)")
 	fl.StringVar(&opts.Project, "project", "", "project key (required)")
 	fl.StringVar(&opts.Organization, "organization", "", "SonarCloud organization key")
@@ -108,7 +99,6 @@ func newCmdScanSonarqubeRun(f *Factory, runF func(*scanSonarqubeOptions) error) 
 	fl.Bool("no-hotspots", false, "do not pull security hotspots")
 	fl.StringVar(&opts.HotspotStatus, "hotspot-status", "TO_REVIEW", "hotspots to pull: TO_REVIEW, REVIEWED or ALL")
 	fl.IntVar(&opts.PageSize, "page-size", sonarqube.MaxPageSize, "results per request (1-500)")
-	fl.StringVar(&opts.FailOn, "fail-on", "", "exit 1 when a new or notified finding is at or above this severity (LOW, MEDIUM, HIGH, CRITICAL)")
 	_ = cmd.MarkFlagRequired("url")
 	_ = cmd.MarkFlagRequired("project")
 	return cmd
@@ -133,16 +123,6 @@ func (o *scanSonarqubeOptions) validate() error {
 	if o.PageSize < 1 || o.PageSize > sonarqube.MaxPageSize {
 		return fmt.Errorf("--page-size %d: use 1 to %d", o.PageSize, sonarqube.MaxPageSize)
 	}
-	if o.FailOn != "" {
-		label, err := findings.ParseSeverity(o.FailOn)
-		if err != nil {
-			return fmt.Errorf("--fail-on: %w", err)
-		}
-		o.FailOn = label
-	}
-	if _, err := report.ParseFormat(o.Output); err != nil {
-		return err
-	}
 	if u, err := url.Parse(o.URL); err == nil && u.User != nil {
 		return errors.New("--url: put the token in $SONAR_TOKEN (or --token-env), not in the URL")
 	}
@@ -160,106 +140,9 @@ func scanSonarqubeRun(ctx context.Context, o *scanSonarqubeOptions) error {
 	if token == "" {
 		o.IO.Notef("No token in $%s: reading %s anonymously (only public projects are readable).", o.TokenEnv, o.Project)
 	}
-	var warnings []string
-	what := "issues"
-	if o.Hotspots {
-		what = "issues and security hotspots"
-	}
-	pr := o.Progress()
-	pr.Step("Pulling %s of %s from %s", what, o.Project, o.URL)
-	prov := findings.LocalProvenance(o.Now(), "SonarQube")
-	list, err := o.Pull(ctx, sonarqube.Options{
+	return runScan(ctx, &o.scanCommon, &sonarqube.Source{Pull: o.Pull, Options: sonarqube.Options{
 		URL: o.URL, ProjectKey: o.Project, Organization: o.Organization, Branch: o.Branch, PullRequest: o.PullRequest,
 		Token: token, PageSize: o.PageSize,
 		Types: o.Types, Statuses: o.Statuses, Hotspots: o.Hotspots, HotspotStatus: o.HotspotStatus,
-		Provenance: prov,
-		Warn:       func(msg string) { warnings = append(warnings, msg) },
-	})
-	if err != nil {
-		pr.Done("")
-		return err
-	}
-	pr.Done("Pulled %d findings from SonarQube project %s", len(list), o.Project)
-	for _, w := range warnings {
-		fmt.Fprintln(o.IO.ErrOut, "Warning: "+w)
-	}
-
-	store, err := o.Store(ctx)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	var scope *findings.Scope
-	// Only a pull of everything that is open replaces the project's earlier
-	// findings: a narrowed or capped pull must not archive what it did not ask for.
-	complete := len(warnings) == 0 && sameSet(o.Types, sonarqube.DefaultTypes) && sameSet(o.Statuses, sonarqube.DefaultStatuses) &&
-		o.Hotspots && strings.EqualFold(o.HotspotStatus, "TO_REVIEW")
-	if complete {
-		scope = &findings.Scope{
-			ProductArn:   findings.DefaultProductArn(prov.Partition, prov.Region, prov.AwsAccountId),
-			Target:       importer.SonarTarget(o.Project, o.Branch, o.PullRequest),
-			GeneratorIds: []string{importer.Generator(importer.FormatSonarQube)},
-		}
-	}
-	res, err := store.Import(ctx, list, findings.ImportOptions{Scope: scope})
-	if err != nil {
-		return fmt.Errorf("store SonarQube findings: %w", err)
-	}
-	o.IO.Notef("Stored in %s: %d new, %d updated, %d archived.", store.Backend(), res.New, res.Updated, res.Archived)
-	for _, ff := range res.Failed {
-		fmt.Fprintf(o.IO.ErrOut, "Warning: finding %s was not stored: %s %s\n", ff.Id, ff.ErrorCode, ff.ErrorMessage)
-	}
-
-	findings.SortFindings(list, findings.SortSeverity)
-	format, _ := report.ParseFormat(o.Output)
-	err = report.Write(o.IO.Out, format, list, report.Options{
-		Color: o.IO.ColorEnabled(), TTY: o.IO.IsStdoutTTY(), Width: o.IO.TerminalWidth(),
-		Header:   fmt.Sprintf("backend: %s · sonarqube: %s %s", store.Backend(), o.URL, o.Project),
-		ToolName: "secops",
-	})
-	if err != nil {
-		return err
-	}
-	if len(res.Failed) > 0 {
-		return fmt.Errorf("%d of %d findings could not be stored (see the warnings above)", len(res.Failed), len(list))
-	}
-	if o.FailOn != "" {
-		// Gate on the stored findings, so that what a user suppressed or
-		// resolved in secops does not fail the build again.
-		stored, err := store.Query(ctx, findings.Query{
-			Product:     "SonarQube",
-			Severities:  findings.LabelsAtOrAbove(o.FailOn),
-			Statuses:    []string{findings.WorkflowNew, findings.WorkflowNotified},
-			RecordState: findings.RecordActive,
-		})
-		if err != nil {
-			return fmt.Errorf("check --fail-on: %w", err)
-		}
-		pulled := make(map[string]bool, len(list))
-		for i := range list {
-			pulled[list[i].Id] = true
-		}
-		n := 0
-		for i := range stored {
-			if pulled[stored[i].Id] {
-				n++
-			}
-		}
-		if n > 0 {
-			return failOnError(fmt.Sprintf("%d SonarQube findings at or above %s", n, o.FailOn))
-		}
-	}
-	return nil
-}
-
-func sameSet(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.Contains(b, strings.ToUpper(strings.TrimSpace(x))) {
-			return false
-		}
-	}
-	return true
+	}})
 }

@@ -57,7 +57,7 @@ func TestScanSonarqubeFlags(t *testing.T) {
 			ios, _, _, _ := iostreams.Test()
 			f := &Factory{IO: ios, Globals: &globalOptions{}, Now: time.Now}
 			var got *scanSonarqubeOptions
-			cmd := newCmdScanSonarqubeRun(f, func(o *scanSonarqubeOptions) error { got = o; return nil })
+			cmd := newCmdScanSonarqube(f, func(o *scanSonarqubeOptions) error { got = o; return nil })
 			cmd.SetArgs(strings.Fields(tt.args))
 			cmd.SetOut(ios.ErrOut)
 			cmd.SetErr(ios.ErrOut)
@@ -131,11 +131,11 @@ func TestScanSonarqubeRun(t *testing.T) {
 		wantOut    []string
 		wantErrOut []string
 	}{
-		{name: "empty complete pull is scoped", pulled: []findings.Finding{}, wantScope: true, wantErrOut: []string{"Stored in memory: 0 new"}},
-		{name: "stores and lists", wantScope: true, wantOut: []string{"t HIGH"}, wantErrOut: []string{"Stored in memory: 2 new, 0 updated, 0 archived."}},
+		{name: "empty complete pull is scoped", pulled: []findings.Finding{}, wantScope: true, wantOut: []string{"backend: memory", "Stored: 0 new"}},
+		{name: "stores and lists", wantScope: true, wantOut: []string{"t HIGH", "backend: memory", "Stored: 2 new, 0 updated, 0 archived."}},
 		{name: "narrowed pull is not scoped", opts: func(o *scanSonarqubeOptions) { o.Types = []string{"VULNERABILITY"} }, wantScope: false},
-		{name: "capped pull is not scoped", warn: "SonarQube returns at most 10000 issues", wantScope: false, wantErrOut: []string{"Warning: SonarQube returns at most 10000 issues"}},
-		{name: "fail-on reached", opts: func(o *scanSonarqubeOptions) { o.FailOn = "HIGH" }, wantErr: "1 SonarQube findings at or above HIGH", wantScope: true},
+		{name: "capped pull is not scoped", warn: "SonarQube returns at most 10000 issues", wantScope: false, wantErrOut: []string{"sonarqube: warning: SonarQube returns at most 10000 issues"}},
+		{name: "fail-on reached", opts: func(o *scanSonarqubeOptions) { o.FailOn = "HIGH" }, wantErr: "1 findings at or above HIGH", wantScope: true},
 		{name: "fail-on ignores suppressed", opts: func(o *scanSonarqubeOptions) { o.FailOn = "CRITICAL" }, wantScope: true},
 		{name: "pull error", pullErr: errors.New("sonarqube: the server refused the token (401)"), wantErr: "refused the token"},
 		{name: "pull request scope", opts: func(o *scanSonarqubeOptions) { o.PullRequest = "42" }, wantScope: true, wantTarget: "shop#42"},
@@ -151,10 +151,12 @@ func TestScanSonarqubeRun(t *testing.T) {
 			}
 			var gotPull sonarqube.Options
 			o := &scanSonarqubeOptions{
-				IO: ios, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) },
-				Getenv:   func(k string) string { return map[string]string{"SONAR_TOKEN": "squ_secret"}[k] },
-				Progress: func() *progress.Reporter { return progress.New(errOut, false, true) },
-				Store:    func(context.Context) (findings.Store, error) { return store, nil },
+				scanCommon: scanCommon{scanDeps: scanDeps{
+					IO: ios, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) },
+					Progress: func() *progress.Reporter { return progress.New(errOut, false, true) },
+					Store:    func(context.Context) (scanStore, error) { return store, nil },
+				}},
+				Getenv: func(k string) string { return map[string]string{"SONAR_TOKEN": "squ_secret"}[k] },
 				Pull: func(_ context.Context, po sonarqube.Options) ([]findings.Finding, error) {
 					gotPull = po
 					if tt.warn != "" {
@@ -232,14 +234,18 @@ func TestScanSonarqubeAgainstServer(t *testing.T) {
 	defer srv.Close()
 	ios, _, out, errOut := iostreams.Test()
 	store := &sonarRecorder{}
-	o := &scanSonarqubeOptions{IO: ios, Now: time.Now, Getenv: func(k string) string { return map[string]string{"CI_SONAR": "squ_ci"}[k] },
-		Progress: func() *progress.Reporter { return progress.New(errOut, false, true) },
-		Store:    func(context.Context) (findings.Store, error) { return store, nil },
-		Pull:     sonarqube.Pull,
-		URL:      srv.URL, Project: "shop", TokenEnv: "CI_SONAR", Hotspots: true, HotspotStatus: "TO_REVIEW",
-		Types: sonarqube.DefaultTypes, Statuses: sonarqube.DefaultStatuses, PageSize: 500, Output: "json", FailOn: "HIGH"}
+	o := &scanSonarqubeOptions{
+		scanCommon: scanCommon{scanDeps: scanDeps{IO: ios, Now: time.Now,
+			Progress: func() *progress.Reporter { return progress.New(errOut, false, true) },
+			Store:    func(context.Context) (scanStore, error) { return store, nil },
+			Output:   "json",
+		}, scanFlags: scanFlags{FailOn: "HIGH"}},
+		Getenv: func(k string) string { return map[string]string{"CI_SONAR": "squ_ci"}[k] },
+		Pull:   sonarqube.Pull,
+		URL:    srv.URL, Project: "shop", TokenEnv: "CI_SONAR", Hotspots: true, HotspotStatus: "TO_REVIEW",
+		Types: sonarqube.DefaultTypes, Statuses: sonarqube.DefaultStatuses, PageSize: 500}
 	err := scanSonarqubeRun(context.Background(), o)
-	if err == nil || !strings.Contains(err.Error(), "1 SonarQube findings at or above HIGH") {
+	if err == nil || !strings.Contains(err.Error(), "1 findings at or above HIGH") {
 		t.Fatalf("err = %v, want the --fail-on gate", err)
 	}
 	if len(auth) != 2 || auth[0] != "squ_ci" {
@@ -270,15 +276,19 @@ func TestScanSonarqubeFailOnKeepsTriage(t *testing.T) {
 	pulled := []findings.Finding{high, critical}
 	run := func() (error, string) {
 		ios, _, _, errOut := iostreams.Test()
-		o := &scanSonarqubeOptions{IO: ios, Now: time.Now, Getenv: func(string) string { return "" },
-			Progress: func() *progress.Reporter { return progress.New(errOut, false, false) },
-			Store:    func(context.Context) (findings.Store, error) { return nopClose{st}, nil },
-			Pull:     func(context.Context, sonarqube.Options) ([]findings.Finding, error) { return pulled, nil },
-			URL:      "https://sonar.example.com", Project: "shop", TokenEnv: "SONAR_TOKEN", Hotspots: true, HotspotStatus: "TO_REVIEW",
-			Types: sonarqube.DefaultTypes, Statuses: sonarqube.DefaultStatuses, PageSize: 500, Output: "json", FailOn: "HIGH"}
+		o := &scanSonarqubeOptions{
+			scanCommon: scanCommon{scanDeps: scanDeps{IO: ios, Now: time.Now,
+				Progress: func() *progress.Reporter { return progress.New(errOut, false, false) },
+				Store:    func(context.Context) (scanStore, error) { return nopClose{st}, nil },
+				Output:   "json",
+			}, scanFlags: scanFlags{FailOn: "HIGH"}},
+			Getenv: func(string) string { return "" },
+			Pull:   func(context.Context, sonarqube.Options) ([]findings.Finding, error) { return pulled, nil },
+			URL:    "https://sonar.example.com", Project: "shop", TokenEnv: "SONAR_TOKEN", Hotspots: true, HotspotStatus: "TO_REVIEW",
+			Types: sonarqube.DefaultTypes, Statuses: sonarqube.DefaultStatuses, PageSize: 500}
 		return scanSonarqubeRun(ctx, o), errOut.String()
 	}
-	if err, _ := run(); err == nil || !strings.Contains(err.Error(), "2 SonarQube findings at or above HIGH") {
+	if err, _ := run(); err == nil || !strings.Contains(err.Error(), "2 findings at or above HIGH") {
 		t.Fatalf("first pull: err = %v", err)
 	}
 	if _, err := st.Update(ctx, findings.Update{Ids: []string{high.Id, critical.Id}, Status: findings.WorkflowSuppressed}); err != nil {

@@ -156,10 +156,12 @@ func canned(gen, rule, sev string) findings.Finding {
 func scanOpts(t *testing.T, store *memStore, scanners ...scan.Scanner) (*ScanOptions, *iostreams.IOStreams) {
 	io, _, _, _ := iostreams.Test()
 	return &ScanOptions{
-		IO:       io,
-		Now:      func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) },
-		Progress: func() *progress.Reporter { return progress.New(io.ErrOut, false, false) },
-		Store:    func(context.Context) (findings.Store, error) { return store, nil },
+		scanCommon: scanCommon{scanDeps: scanDeps{
+			IO:       io,
+			Now:      func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) },
+			Progress: func() *progress.Reporter { return progress.New(io.ErrOut, false, false) },
+			Store:    func(context.Context) (scanStore, error) { return store, nil },
+		}},
 		Scanners: func(*ScanOptions) []scan.Scanner { return scanners },
 		Path:     t.TempDir(),
 	}, io

@@ -1,6 +1,7 @@
-// Package scan runs the source scanners (SCA, secrets, SAST) over a
-// directory, applies the ignore file and decides the CI gate. It knows the
-// scanners only through Scanner, and nothing about the command line.
+// Package scan is the one pipeline every scan goes through: a Source
+// (directory, image, DAST, ZAP, SonarQube) finds, the ignore file
+// accepts, the findings store keeps, and the gate decides on what the
+// store holds.
 package scan
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,22 +24,34 @@ import (
 
 // Options is one scan.
 type Options struct {
-	// Root is the directory to scan.
-	Root string
-	// Scanners are the scanners available; Only picks some of them by name
-	// (empty: all).
+	// Source is what is scanned. Nil means the directory Root with
+	// Scanners (the sources of `secops scan`), of which Only picks some by
+	// name (empty: all).
+	Source   Source
+	Root     string
 	Scanners []Scanner
 	Only     []string
 	// Target names what is scanned, for matching findings across scans;
-	// empty means DescribeTarget of the root.
+	// empty means the source's own name for it (DescribeTarget of a
+	// directory, an image reference, a URL).
 	Target string
-	// IgnoreFile is the ignore file; empty means Root/.secopsignore if it
-	// exists.
+	// IgnoreFile is the ignore file; empty means .secopsignore in the
+	// source's IgnoreDir, if it exists.
 	IgnoreFile string
 	// Provenance stamps the findings; its Now is also the clock that
 	// decides whether ignore entries have expired.
 	Provenance findings.Provenance
 	Progress   *progress.Reporter
+	// Store keeps the findings (see Outcome.Keep); nil keeps nothing.
+	Store Store
+}
+
+// Store is what the pipeline needs of a findings store: the local store
+// and Security Hub both are one.
+type Store interface {
+	Backend() string
+	Import(ctx context.Context, list []findings.Finding, opts findings.ImportOptions) (findings.ImportResult, error)
+	Get(ctx context.Context, id string) (findings.Finding, error)
 }
 
 // ScannerResult is what one scanner did.
@@ -47,16 +61,44 @@ type ScannerResult struct {
 	// Found counts active findings, Ignored those an ignore entry covers.
 	Found      int
 	Ignored    int
+	Coverage   Coverage
 	Skipped    []Skipped
 	Warnings   []string
 	Incomplete bool
-	Err        error
-	Duration   time.Duration
+	// Narrowed says why a complete result may still not archive (see Part).
+	Narrowed string
+	Err      error
+	Duration time.Duration
 }
 
-// Complete reports whether the scanner's result may archive findings it no
-// longer reports.
+// Complete reports whether the scanner examined everything it was meant
+// to, without error.
 func (r ScannerResult) Complete() bool { return r.Err == nil && !r.Incomplete }
+
+// Archives reports whether the result may archive findings it no longer
+// reports: complete, and not narrowed by the user.
+func (r ScannerResult) Archives() bool { return r.Complete() && r.Narrowed == "" }
+
+// Examined reports whether the scanner looked at anything at all.
+func (r ScannerResult) Examined() bool {
+	return r.Coverage.Examined() || r.Found > 0 || r.Ignored > 0
+}
+
+// Status is the word the summary shows: failed, incomplete, "nothing to
+// scan", partial (narrowed by the user) or ok.
+func (r ScannerResult) Status() string {
+	switch {
+	case r.Err != nil:
+		return "failed"
+	case r.Incomplete:
+		return "incomplete"
+	case !r.Examined():
+		return "nothing to scan"
+	case r.Narrowed != "":
+		return "partial"
+	}
+	return "ok"
+}
 
 // Outcome is the result of a scan.
 type Outcome struct {
@@ -79,6 +121,30 @@ type Outcome struct {
 	// Scope covers the scanners that completed without error; nil when
 	// none did. Imports of partial results must not archive.
 	Scope *findings.Scope
+	// Notes are further summary lines from the source.
+	Notes []string
+
+	// Stored is true when the findings went to a store (Options.Store):
+	// then Findings show what the store keeps of each (see UseStored),
+	// Fresh the scan's own findings (what an upload sends), Imported what
+	// the import did and Backend names the store.
+	Stored   bool
+	Backend  string
+	Fresh    []findings.Finding
+	Imported findings.ImportResult
+	// StoreErr is set when the store could not take the findings at all;
+	// they are still in Findings, for the report.
+	StoreErr error
+}
+
+// Incomplete reports whether any scanner failed or was incomplete.
+func (o *Outcome) Incomplete() bool {
+	for _, r := range o.Results {
+		if !r.Complete() {
+			return true
+		}
+	}
+	return false
 }
 
 // FailOn reports whether the gate counts a finding at or above the
@@ -205,29 +271,24 @@ func Names(list []Scanner) []string {
 	return out
 }
 
-// Run scans opts.Root with the selected scanners concurrently. A scanner
-// that fails does not stop the others: its error is in its result and in
-// Outcome.Err. The error returned is only for problems that stop the whole
-// scan (no such directory, an invalid ignore file, an unknown scanner).
+// Run scans with opts.Source (by default the directory opts.Root), applies
+// the ignore file, stores the findings and gives them what the store kept
+// (a user's workflow, the first sighting). A scanner that fails does not
+// stop the others: its error is in its result and in Outcome.Err. The
+// error returned is only for problems that stop the whole scan (nothing
+// to scan there, an invalid ignore file, an unknown scanner).
 func Run(ctx context.Context, opts Options) (*Outcome, error) {
-	selected, err := Select(opts.Scanners, opts.Only)
-	if err != nil {
-		return nil, err
-	}
-	absRoot, err := filepath.Abs(opts.Root)
-	if err != nil {
-		return nil, fmt.Errorf("scan %s: %w", opts.Root, err)
-	}
-	if err := checkDir(absRoot); err != nil {
-		return nil, err
-	}
-	target := opts.Target
-	if target == "" {
-		target = DescribeTarget(absRoot)
+	src := opts.Source
+	if src == nil {
+		d, err := NewDirectory(opts.Root, opts.Scanners, opts.Only)
+		if err != nil {
+			return nil, err
+		}
+		src = d
 	}
 	ignorePath, optional := opts.IgnoreFile, false
 	if ignorePath == "" {
-		ignorePath, optional = filepath.Join(absRoot, ignore.DefaultName), true
+		ignorePath, optional = filepath.Join(src.IgnoreDir(), ignore.DefaultName), true
 	}
 	ign, err := ignore.Load(ignorePath, optional)
 	if err != nil {
@@ -239,91 +300,181 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	}
 	activeIgnores, expired := ign.Split(now)
 
-	out := &Outcome{Root: opts.Root, Target: target, ExpiredIgnores: expired, IgnoredBy: map[string]ignore.Entry{}}
-	out.Results = make([]ScannerResult, len(selected))
-	raw := make([][]findings.Finding, len(selected))
-
-	var mu sync.Mutex // serialises progress lines
-	step := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		opts.Progress.Step(format, args...)
+	scanned, err := src.Scan(ctx, Env{Provenance: opts.Provenance, Progress: opts.Progress, Target: opts.Target})
+	if err != nil {
+		return nil, err
 	}
-	step("scanning %s with %s", opts.Root, strings.Join(Names(selected), ", "))
-	var wg sync.WaitGroup
-	for i, s := range selected {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			start := time.Now()
-			res, err := runOne(ctx, s, absRoot, opts.Provenance)
-			r := ScannerResult{
-				Name:         s.Name(),
-				GeneratorIds: s.GeneratorIds(),
-				Skipped:      res.Skipped,
-				Warnings:     res.Warnings,
-				Incomplete:   res.Incomplete,
-				Err:          err,
-			}
-			list, invalid := prepare(res.Findings, target, opts.Provenance)
-			if invalid != nil {
-				r.Err = errors.Join(r.Err, invalid)
-			}
-			r.Duration = time.Since(start)
-			out.Results[i], raw[i] = r, list
-			if r.Err != nil {
-				step("%s failed after %.1fs", s.Name(), r.Duration.Seconds())
-			} else {
-				step("%s: %d findings, %d skipped (%.1fs)", s.Name(), len(list), len(r.Skipped), r.Duration.Seconds())
-			}
-		}()
-	}
-	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	out := &Outcome{Root: opts.Root, Target: scanned.Target, Notes: scanned.Notes, ExpiredIgnores: expired, IgnoredBy: map[string]ignore.Entry{}}
+	out.collect(scanned.Parts, activeIgnores, opts.Provenance)
+	if opts.Store != nil {
+		out.Keep(ctx, opts.Store)
+	}
+	return out, nil
+}
 
+// collect keeps each finding once, applies the ignore entries, counts per
+// scanner and scopes the archive to the scanners that may archive.
+func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Provenance) {
 	seen := map[string]bool{}
-	var complete []string
-	for i := range out.Results {
-		r := &out.Results[i]
-		var mine []findings.Finding
-		for _, f := range raw[i] {
+	var archiving []string
+	o.Results = make([]ScannerResult, len(parts))
+	for i := range parts {
+		p := &parts[i]
+		r := ScannerResult{
+			Name: p.Name, GeneratorIds: p.GeneratorIds, Coverage: p.Coverage, Skipped: p.Skipped, Warnings: p.Warnings,
+			Incomplete: p.Incomplete, Narrowed: p.Narrowed, Err: p.Err, Duration: p.Duration,
+		}
+		mine := make([]findings.Finding, 0, len(p.Findings))
+		for _, f := range p.Findings {
 			if seen[f.Id] {
 				continue
 			}
 			seen[f.Id] = true
 			mine = append(mine, f)
 		}
-		kept, ignored := ignore.Apply(mine, activeIgnores)
+		kept, ignored := ignore.Apply(mine, entries)
 		for i := range ignored {
-			out.IgnoredBy[ignored[i].Id], _ = ignore.Match(&ignored[i], activeIgnores)
+			o.IgnoredBy[ignored[i].Id], _ = ignore.Match(&ignored[i], entries)
 		}
 		r.Found, r.Ignored = len(kept), len(ignored)
-		out.Findings = append(out.Findings, kept...)
-		out.Ignored = append(out.Ignored, ignored...)
-		if r.Complete() {
-			complete = append(complete, r.GeneratorIds...)
+		o.Findings = append(o.Findings, kept...)
+		o.Ignored = append(o.Ignored, ignored...)
+		if r.Archives() {
+			archiving = append(archiving, r.GeneratorIds...)
 		}
+		o.Results[i] = r
 	}
-	Sort(out.Findings)
-	Sort(out.Ignored)
-	if len(complete) > 0 {
-		p := opts.Provenance
-		region, account := p.Region, p.AwsAccountId
+	Sort(o.Findings)
+	Sort(o.Ignored)
+	if len(archiving) > 0 {
+		region, account := prov.Region, prov.AwsAccountId
 		if region == "" {
 			region = findings.LocalRegion
 		}
 		if account == "" {
 			account = findings.LocalAccountID
 		}
-		out.Scope = &findings.Scope{
-			ProductArn:   findings.DefaultProductArn(p.Partition, region, account),
-			Target:       target,
-			GeneratorIds: complete,
+		o.Scope = &findings.Scope{
+			ProductArn:   findings.DefaultProductArn(prov.Partition, region, account),
+			Target:       o.Target,
+			GeneratorIds: archiving,
 		}
 	}
+}
+
+// Keep imports the findings into st, then gives each what the store kept
+// of it (see UseStored); a store that fails is recorded in StoreErr.
+func (o *Outcome) Keep(ctx context.Context, st Store) {
+	o.Stored, o.Backend = true, st.Backend()
+	// What is uploaded is the scan's own findings: Security Hub keeps the
+	// workflow and first sighting it holds, as the local store does.
+	o.Fresh = slices.Clone(o.Findings)
+	res, err := st.Import(ctx, o.Findings, findings.ImportOptions{Scope: o.Scope})
+	if err != nil {
+		o.StoreErr = fmt.Errorf("store findings: %w", err)
+		return
+	}
+	o.Imported = res
+	stored, err := Lookup(ctx, st, o.Findings)
+	if err != nil {
+		o.StoreErr = fmt.Errorf("read back the stored findings: %w", err)
+		return
+	}
+	o.UseStored(stored)
+}
+
+// Lookup returns the store's copies of list's findings; a finding the
+// store does not hold is left out. A store that can read many findings at
+// once (the local store) is asked once.
+func Lookup(ctx context.Context, st Store, list []findings.Finding) ([]findings.Finding, error) {
+	if l, ok := st.(interface {
+		Lookup(ctx context.Context, list []findings.Finding) ([]findings.Finding, error)
+	}); ok {
+		return l.Lookup(ctx, list)
+	}
+	var out []findings.Finding
+	for i := range list {
+		f, err := st.Get(ctx, list[i].Id)
+		if errors.Is(err, findings.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
 	return out, nil
+}
+
+// Directory is the source of `secops scan`: a directory tree scanned by
+// the source scanners (SCA, secrets, SAST) at once.
+type Directory struct {
+	root     string
+	abs      string
+	scanners []Scanner
+}
+
+// NewDirectory checks that root is a directory and picks the scanners
+// named in only (all when empty).
+func NewDirectory(root string, available []Scanner, only []string) (*Directory, error) {
+	selected, err := Select(available, only)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", root, err)
+	}
+	if err := checkDir(abs); err != nil {
+		return nil, err
+	}
+	return &Directory{root: root, abs: abs, scanners: selected}, nil
+}
+
+// IgnoreDir is the scan root.
+func (d *Directory) IgnoreDir() string { return d.abs }
+
+// Scan runs the scanners concurrently.
+func (d *Directory) Scan(ctx context.Context, env Env) (*Scanned, error) {
+	target := env.Target
+	if target == "" {
+		target = DescribeTarget(d.abs)
+	}
+	parts := make([]Part, len(d.scanners))
+	var mu sync.Mutex // serialises progress lines
+	step := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		env.Progress.Step(format, args...)
+	}
+	step("scanning %s with %s", d.root, strings.Join(Names(d.scanners), ", "))
+	var wg sync.WaitGroup
+	for i, s := range d.scanners {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			res, err := runOne(ctx, s, d.abs, env.Provenance)
+			p := Part{Name: s.Name(), GeneratorIds: s.GeneratorIds(), Result: res, Err: err}
+			list, invalid := prepare(res.Findings, target, env.Provenance)
+			if invalid != nil {
+				p.Err = errors.Join(p.Err, invalid)
+			}
+			p.Findings = list
+			p.Duration = time.Since(start)
+			parts[i] = p
+			if p.Err != nil {
+				step("%s failed after %.1fs", s.Name(), p.Duration.Seconds())
+			} else {
+				step("%s: %d findings, %d skipped (%.1fs)", s.Name(), len(list), len(p.Skipped), p.Duration.Seconds())
+			}
+		}()
+	}
+	wg.Wait()
+	return &Scanned{Target: target, Parts: parts}, nil
 }
 
 // runOne runs a scanner and turns a panic into an error, so one broken

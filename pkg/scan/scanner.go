@@ -2,6 +2,8 @@ package scan
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
@@ -22,6 +24,10 @@ type Scanner interface {
 // Result is what one scanner found.
 type Result struct {
 	Findings []findings.Finding
+	// Coverage says what the scanner examined. A scanner that examined
+	// nothing (and found nothing) is reported as "nothing to scan", never
+	// as "ok".
+	Coverage Coverage
 	// Skipped lists what the scanner passed over and why: malformed
 	// lockfiles, binary or huge files, symlink loops, unreadable dirs.
 	Skipped []Skipped
@@ -37,4 +43,70 @@ type Result struct {
 type Skipped struct {
 	Path   string
 	Reason string
+}
+
+// Coverage is what a scanner examined: counts of things ("3 lockfiles",
+// "1,204 packages"), and when it examined nothing, why and what to do.
+type Coverage struct {
+	Counts []Count
+	// Hint explains an empty or partial coverage and what to do about it,
+	// e.g. "gosec covers Go; add --semgrep-config for other languages".
+	Hint string
+}
+
+// Count is one line item of a Coverage.
+type Count struct {
+	N    int
+	Noun string // singular: "lockfile", "package", "page"
+}
+
+// Add appends n of noun.
+func (c *Coverage) Add(n int, noun string) {
+	c.Counts = append(c.Counts, Count{N: n, Noun: noun})
+}
+
+// Examined reports whether anything was examined.
+func (c Coverage) Examined() bool {
+	for _, n := range c.Counts {
+		if n.N > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// String is "3 lockfiles, 1,204 packages".
+func (c Coverage) String() string {
+	parts := make([]string, 0, len(c.Counts))
+	for _, n := range c.Counts {
+		parts = append(parts, Plural(n.N, n.Noun))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// Plural is "1 file", "2 files", "1,204 packages".
+func Plural(n int, noun string) string {
+	if n != 1 {
+		switch {
+		case strings.HasSuffix(noun, "y") && !strings.HasSuffix(noun, "ey"):
+			noun = noun[:len(noun)-1] + "ies"
+		case strings.HasSuffix(noun, "s"), strings.HasSuffix(noun, "sh"), strings.HasSuffix(noun, "ch"):
+			noun += "es"
+		default:
+			noun += "s"
+		}
+	}
+	return Thousands(n) + " " + noun
+}
+
+// Thousands writes n with comma separators: 1,204.
+func Thousands(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + Thousands(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -41,6 +41,8 @@ type Options struct {
 	Progress   *progress.Reporter
 	// Provenance stamps the findings.
 	Provenance findings.Provenance
+	// Target names the image in findings (secops/Target); empty means ref.
+	Target string
 	// RemoteOptions are added to registry pulls (transport, platform).
 	RemoteOptions []remote.Option
 }
@@ -89,6 +91,12 @@ func Scan(ctx context.Context, ref string, opts Options) (scan.Result, error) {
 		return res, err
 	}
 	res.Skipped = skipped
+	// Layers alone are not coverage: an image without a package database
+	// gave nothing to match, and says so.
+	if layers, err := src.img.Layers(); err == nil && len(pkgs) > 0 {
+		res.Coverage.Add(len(layers), "layer")
+	}
+	res.Coverage.Add(len(pkgs), "package")
 	for i := range pkgs {
 		pkgs[i].LayerHash = layerOf[pkgs[i].Path]
 		if f, ok := files[pkgs[i].Path]; ok && f.link == "" && isPackageDB(pkgs[i].Path) {
@@ -98,6 +106,7 @@ func Scan(ctx context.Context, ref string, opts Options) (scan.Result, error) {
 	}
 	if len(pkgs) == 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("image %s: no OS package database or lockfile found", ref))
+		res.Coverage.Hint = "no dpkg, apk or rpm database and no lockfile in the image: nothing to match against advisories"
 		return res, nil
 	}
 	advisories, warnings, closeSrc, err := s.AdvisorySource()
@@ -117,6 +126,9 @@ func Scan(ctx context.Context, ref string, opts Options) (scan.Result, error) {
 	imageID := src.repo + "@" + digest.String()
 	resource := findings.Resource{Type: "Container", Id: imageID}
 	target := ref
+	if opts.Target != "" {
+		target = opts.Target
+	}
 	if src.kind == "registry" {
 		host := strings.SplitN(src.repo, "/", 2)[0]
 		if m := ecrHost.FindStringSubmatch(host); m != nil {

@@ -106,6 +106,11 @@ func scanGo(ctx context.Context, root string, lookPath func(string) (string, err
 	if err != nil {
 		return err
 	}
+	pkgs := 0
+	for _, m := range mods {
+		pkgs += len(m.packages)
+	}
+	res.Coverage.Add(pkgs, "Go package")
 	if len(mods) == 0 {
 		return nil
 	}

@@ -63,5 +63,8 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 		return res, err
 	}
 	scanSemgrep(ctx, root, s.opts, &res)
+	if s.opts.SemgrepConfig == "" && !res.Coverage.Examined() {
+		res.Coverage.Hint = "gosec covers Go only; for other languages add --semgrep-config with a local Semgrep rules file"
+	}
 	return res, ctx.Err()
 }

@@ -50,6 +50,7 @@ func scanSemgrep(ctx context.Context, root string, opts Options, res *scan.Resul
 		return
 	}
 	res.Findings = append(res.Findings, list...)
+	res.Coverage.Add(1, "Semgrep rule set")
 }
 
 func lastLine(s string) string {

@@ -162,12 +162,19 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 		return res, fmt.Errorf("sca: %s is not a directory", root)
 	}
 	s.opts.Progress.Step("sca: reading lockfiles under %s", root)
-	pkgs, skipped, err := s.Packages(ctx, absRoot)
+	inv, err := s.Inventory(ctx, absRoot)
 	if err != nil {
 		return res, err
 	}
-	res.Skipped = skipped
+	pkgs := inv.Packages
+	res.Skipped = inv.Skipped
+	res.Coverage.Add(inv.Manifests, "lockfile")
+	res.Coverage.Add(len(pkgs), "package")
+	res.Coverage.Hint = unlockedHint(inv.Unlocked)
 	if len(pkgs) == 0 {
+		if res.Coverage.Hint == "" && inv.Manifests == 0 {
+			res.Coverage.Hint = "no lockfile or manifest found (Go, npm, yarn, pnpm, Maven, Gradle, PyPI, RubyGems, Cargo, Composer, NuGet)"
+		}
 		return res, nil
 	}
 	src, warnings, closeSrc, err := s.AdvisorySource()
@@ -196,6 +203,22 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 		res.Warnings = append(res.Warnings, problemWarnings(db.Problems())...)
 	}
 	return res, nil
+}
+
+// unlockedHint says which manifests have no lockfile and how to make one.
+func unlockedHint(list []Unlocked) string {
+	if len(list) == 0 {
+		return ""
+	}
+	names := make([]string, 0, 3)
+	for _, u := range list[:min(3, len(list))] {
+		names = append(names, u.Path)
+	}
+	more := ""
+	if len(list) > 3 {
+		more = fmt.Sprintf(" and %d more", len(list)-3)
+	}
+	return fmt.Sprintf("%s%s without a lockfile: versions are ranges, not checked; %s", strings.Join(names, ", "), more, list[0].Fix)
 }
 
 func problemWarnings(ps []vulndb.Problem) []string {
@@ -242,11 +265,29 @@ func (s *Scanner) AdvisorySource() (Source, []string, func(), error) {
 // Packages extracts the dependencies of every manifest under root. Files
 // that cannot be read or parsed are returned as skipped.
 func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []scan.Skipped, error) {
+	inv, err := s.Inventory(ctx, absRoot)
+	return inv.Packages, inv.Skipped, err
+}
+
+// Inventory is what the manifests under a root hold.
+type Inventory struct {
+	Packages []Package
+	// Skipped are the files that could not be read or parsed.
+	Skipped []scan.Skipped
+	// Manifests counts the lockfiles and manifests read.
+	Manifests int
+	// Unlocked are manifests without a lockfile: version ranges, which
+	// SCA cannot match exactly.
+	Unlocked []Unlocked
+}
+
+// Inventory extracts the dependencies of every manifest under root.
+func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, error) {
 	exts := s.opts.Extractors
 	if exts == nil {
 		var err error
 		if exts, err = LockfileExtractors(); err != nil {
-			return nil, nil, fmt.Errorf("sca: set up extractors: %w", err)
+			return Inventory{}, fmt.Errorf("sca: set up extractors: %w", err)
 		}
 	}
 	w := &walker{root: absRoot, exts: exts, readDir: s.opts.readDir, maxSize: s.opts.MaxFileSize, visited: map[fileKey]bool{}}
@@ -257,7 +298,7 @@ func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []sc
 	}
 	w.walk(absRoot, "")
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return Inventory{}, err
 	}
 	fsys := scalibrfs.DirFS(absRoot)
 	results := make([][]Package, len(w.jobs))
@@ -282,18 +323,20 @@ func (s *Scanner) Packages(ctx context.Context, absRoot string) ([]Package, []sc
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return Inventory{}, err
 	}
-	var pkgs []Package
-	skipped := w.skipped
+	inv := Inventory{Skipped: w.skipped, Unlocked: unlocked(w.names)}
 	for i := range w.jobs {
-		pkgs = append(pkgs, results[i]...)
+		inv.Packages = append(inv.Packages, results[i]...)
+		if len(skips[i]) == 0 {
+			inv.Manifests++
+		}
 		for _, reason := range skips[i] {
-			skipped = append(skipped, scan.Skipped{Path: w.jobs[i].rel, Reason: reason})
+			inv.Skipped = append(inv.Skipped, scan.Skipped{Path: w.jobs[i].rel, Reason: reason})
 		}
 	}
-	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].Path < skipped[j].Path })
-	return pkgs, skipped, nil
+	sort.SliceStable(inv.Skipped, func(i, j int) bool { return inv.Skipped[i].Path < inv.Skipped[j].Path })
+	return inv, nil
 }
 
 // extractOne runs the extractors that want one file. It returns the

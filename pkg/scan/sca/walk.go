@@ -37,6 +37,9 @@ type walker struct {
 	jobs    []job
 	skipped []scan.Skipped
 	visited map[fileKey]bool
+	// names maps each directory (slash, relative) to the file names in it
+	// that matter for unlocked manifests.
+	names map[string][]string
 }
 
 type fileKey struct{ dev, ino uint64 }
@@ -102,6 +105,12 @@ func (w *walker) walk(abs, rel string) {
 		}
 		if !mode.IsRegular() && mode&fs.ModeSymlink == 0 {
 			continue
+		}
+		if lockRelevant[name] {
+			if w.names == nil {
+				w.names = map[string][]string{}
+			}
+			w.names[rel] = append(w.names[rel], name)
 		}
 		api := &fileAPI{path: childRel, abs: childAbs, info: info, entry: e}
 		var want []filesystem.Extractor

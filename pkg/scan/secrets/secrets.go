@@ -120,6 +120,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	res.Skipped = skipped
 	found, more := scanFiles(ctx, d, root, files, s.opts.Workers)
 	res.Skipped = append(res.Skipped, more...)
+	res.Coverage.Add(len(files)-len(more), "file")
 	for _, f := range found {
 		res.Findings = append(res.Findings, toFinding(f))
 	}
