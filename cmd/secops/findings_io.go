@@ -194,12 +194,15 @@ func scopeOf(list []findings.Finding) (*findings.Scope, error) {
 // reportImport says what an import did; findings the backend refused are
 // listed and make the command fail, since they were not stored.
 func reportImport(f *Factory, backend string, res findings.ImportResult) error {
-	f.IO.Notef("Imported into %s: %d new, %d updated, %d archived.", backend, res.New, res.Updated, res.Archived)
+	f.IO.Notef("backend: %s", backend)
+	if !f.IO.Quiet() {
+		writeStored(f.IO.ErrOut, res)
+	}
 	for _, fail := range res.Failed {
-		fmt.Fprintf(f.IO.ErrOut, "failed: %s: %s: %s\n", fail.Id, fail.ErrorCode, fail.ErrorMessage)
+		fmt.Fprintf(f.IO.ErrOut, "not stored: %s: %s %s\n", findings.ShortID(fail.Id), fail.ErrorCode, fail.ErrorMessage)
 	}
 	if len(res.Failed) > 0 {
-		return &codedError{code: exitFailure, err: fmt.Errorf("%d finding(s) were not imported", len(res.Failed))}
+		return &codedError{code: exitFailure, err: fmt.Errorf("the findings store refused %d finding(s) (listed above)", len(res.Failed))}
 	}
 	return nil
 }

@@ -396,7 +396,7 @@ func writeSkipped(w io.Writer, r scan.ScannerResult, verbose bool) {
 	})
 	parts := make([]string, len(reasons))
 	for i, k := range reasons {
-		parts[i] = fmt.Sprintf("%d %s", byReason[k], k)
+		parts[i] = fmt.Sprintf("%s: %d", k, byReason[k])
 	}
 	fmt.Fprintf(w, "%s: skipped %s (%s); -v lists them\n", r.Name, scan.Plural(len(r.Skipped), "file"), strings.Join(parts, ", "))
 }

@@ -80,6 +80,17 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// debimage FILE OPENSSL_VERSION: write a one-layer Debian 12
+			// image with libssl3 from that openssl version to FILE, as
+			// 'docker save' does (the image package's test database in
+			// pkg/scan/image/testdata/db marks 3.0.9-1 vulnerable, fixed in
+			// 3.0.11-1~deb12u2).
+			"debimage": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: debimage FILE OPENSSL_VERSION")
+				}
+				ts.Check(writeImage(ts.MkAbs(args[0]), debianImage(args[1])))
+			},
 			// hubcount N: the fake Security Hub holds N findings.
 			"hubcount": func(ts *testscript.TestScript, neg bool, args []string) {
 				if len(args) != 1 {

@@ -64,13 +64,20 @@ func (f *Factory) ReadStore(ctx context.Context) (findings.Store, error) {
 }
 
 func (f *Factory) store(ctx context.Context, local ...localstore.Option) (findings.Store, error) {
+	// A store path given on purpose (--store, SECOPS_STORE or the config
+	// file) is a choice of the local backend, whatever AWS credentials the
+	// environment happens to hold.
+	explicitStore := f.Globals.StorePath != ""
 	switch f.Globals.Backend {
 	case backendLocal:
 		return f.openLocalStore(ctx, local...)
 	case backendSecurityHub:
+		if explicitStore {
+			return nil, &usageError{err: fmt.Errorf("--store %s names a local store, but --backend securityhub reads and writes Security Hub: drop one of them", f.Globals.StorePath)}
+		}
 		return f.openSecurityHub(ctx)
 	case backendAuto, "":
-		if f.awsDetected(ctx) {
+		if !explicitStore && f.awsDetected(ctx) {
 			return f.openSecurityHub(ctx)
 		}
 		return f.openLocalStore(ctx, local...)
