@@ -6,19 +6,31 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secops-dev/secops/pkg/iostreams"
+	"github.com/secops-dev/secops/pkg/progress"
+	"github.com/secops-dev/secops/pkg/tableprinter"
 	"github.com/secops-dev/secops/pkg/vulndb"
 )
 
-// dbOptions are the flags of `secops db update` and `secops db status`.
+// dbOptions are the flags and dependencies of `secops db update` and
+// `secops db status`.
 type dbOptions struct {
+	IO       *iostreams.IOStreams
+	Now      func() time.Time
+	Progress func() *progress.Reporter
+	Output   string
+
 	Dir        string
 	Ecosystems []string
 	Mirror     string
+}
+
+func newDBOptions(f *Factory) *dbOptions {
+	return &dbOptions{IO: f.IO, Now: f.Now, Progress: f.Progress}
 }
 
 func (o *dbOptions) dir() (string, error) {
@@ -44,8 +56,8 @@ Scans warn when an ecosystem is more than 7 days old.`,
 	return cmd
 }
 
-func newCmdDBUpdate(f *Factory, runF func(context.Context, *dbOptions) error) *cobra.Command {
-	opts := &dbOptions{}
+func newCmdDBUpdate(f *Factory, runF func(*dbOptions) error) *cobra.Command {
+	opts := newDBOptions(f)
 	cmd := &cobra.Command{
 		Use:   "update",
 		Short: "Download OSV's advisories for offline scans",
@@ -70,42 +82,41 @@ image needs.`,
   secops db update --ecosystems 'Debian,Ubuntu,Alpine,Red Hat'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output = f.Globals.Output
 			if runF != nil {
-				return runF(cmd.Context(), opts)
+				return runF(opts)
 			}
-			return dbUpdateRun(cmd.Context(), f, opts)
+			return dbUpdateRun(cmd.Context(), opts)
 		},
 	}
+	acceptsOutput(cmd, "table", "json")
 	cmd.Flags().StringVar(&opts.Dir, "db", "", "database directory (default $XDG_CACHE_HOME/secops/osv)")
 	cmd.Flags().StringSliceVar(&opts.Ecosystems, "ecosystems", nil, "OSV ecosystems to download, comma-separated (default Go,npm,PyPI,Maven,RubyGems,crates.io,Packagist,NuGet: no OS ecosystems; add Debian,Ubuntu,Alpine,Red Hat for image scans)")
 	cmd.Flags().StringVar(&opts.Mirror, "mirror", vulndb.DefaultExportURL, "base URL of the OSV exports (<URL>/<Ecosystem>/all.zip), e.g. an internal mirror")
 	return cmd
 }
 
-func dbUpdateRun(ctx context.Context, f *Factory, opts *dbOptions) error {
-	if err := checkOutput(f.Globals.Output, "table", "json"); err != nil {
-		return err
-	}
+func dbUpdateRun(ctx context.Context, opts *dbOptions) error {
 	dir, err := opts.dir()
 	if err != nil {
 		return err
 	}
-	rep := f.Progress()
-	u := &vulndb.Updater{Dir: dir, BaseURL: opts.Mirror, Now: f.Now, Progress: rep}
+	rep := opts.Progress()
+	u := &vulndb.Updater{Dir: dir, BaseURL: opts.Mirror, Now: opts.Now, Progress: rep}
 	done, err := u.Update(ctx, opts.Ecosystems)
 	rep.Done("")
 	for _, m := range done {
-		f.IO.Notef("Updated %s: %d advisories.", m.Ecosystem, m.Count)
+		opts.IO.Notef("Updated %s: %d advisories.", m.Ecosystem, m.Count)
 	}
 	if err != nil {
 		return fmt.Errorf("db update: %w", err)
 	}
-	f.IO.Notef("Database: %s", dir)
+	opts.IO.Notef("Database: %s", dir)
 	return nil
 }
 
-func newCmdDBStatus(f *Factory, runF func(context.Context, *dbOptions) error) *cobra.Command {
-	opts := &dbOptions{}
+func newCmdDBStatus(f *Factory, runF func(*dbOptions) error) *cobra.Command {
+	opts := newDBOptions(f)
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show each ecosystem's advisory count and age",
@@ -113,12 +124,14 @@ func newCmdDBStatus(f *Factory, runF func(context.Context, *dbOptions) error) *c
   secops db status --db ./osv-db -o json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Output = f.Globals.Output
 			if runF != nil {
-				return runF(cmd.Context(), opts)
+				return runF(opts)
 			}
-			return dbStatusRun(cmd.Context(), f, opts)
+			return dbStatusRun(cmd.Context(), opts)
 		},
 	}
+	acceptsOutput(cmd, "table", "json")
 	cmd.Flags().StringVar(&opts.Dir, "db", "", "database directory (default $XDG_CACHE_HOME/secops/osv)")
 	return cmd
 }
@@ -134,22 +147,19 @@ type dbStatusJSON struct {
 	Problem    string `json:"problem,omitempty"`
 }
 
-func dbStatusRun(_ context.Context, f *Factory, opts *dbOptions) error {
-	if err := checkOutput(f.Globals.Output, "table", "json"); err != nil {
-		return err
-	}
+func dbStatusRun(_ context.Context, opts *dbOptions) error {
 	dir, err := opts.dir()
 	if err != nil {
 		return err
 	}
-	st, err := vulndb.ReadStatus(dir, f.Now())
+	st, err := vulndb.ReadStatus(dir, opts.Now())
 	if err != nil {
 		return fmt.Errorf("db status: %w", err)
 	}
 	if len(st) == 0 {
 		return fmt.Errorf("db status: no vulnerability database in %s: run `secops db update` (or pass --db DIR)", dir)
 	}
-	if f.Globals.Output == "json" {
+	if opts.Output == "json" {
 		out := make([]dbStatusJSON, 0, len(st))
 		for _, s := range st {
 			updated := ""
@@ -158,20 +168,20 @@ func dbStatusRun(_ context.Context, f *Factory, opts *dbOptions) error {
 			}
 			out = append(out, dbStatusJSON{s.Ecosystem, s.Count, updated, int64(s.Age.Seconds()), s.Stale, s.Path, s.Problem})
 		}
-		enc := json.NewEncoder(f.IO.Out)
+		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(out); err != nil {
 			return err
 		}
 		return damagedError(st)
 	}
-	fmt.Fprintf(f.IO.Out, "Database: %s\n", dir)
-	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ECOSYSTEM\tADVISORIES\tUPDATED\tAGE\tSTATE")
+	fmt.Fprintf(opts.IO.Out, "Database: %s\n", dir)
+	tw := tableprinter.New(opts.IO.Out, tableprinter.Options{TTY: opts.IO.IsStdoutTTY(), Width: opts.IO.TerminalWidth()},
+		tableprinter.Plain("ECOSYSTEM", "ADVISORIES", "UPDATED", "AGE", "STATE")...)
 	stale := 0
 	for _, s := range st {
 		if s.Problem != "" {
-			fmt.Fprintf(tw, "%s\t%d\t-\t-\tunreadable\n", s.Ecosystem, s.Count)
+			tw.Row(s.Ecosystem, fmt.Sprint(s.Count), "-", "-", "unreadable")
 			continue
 		}
 		state := "ok"
@@ -179,13 +189,13 @@ func dbStatusRun(_ context.Context, f *Factory, opts *dbOptions) error {
 			state = "stale"
 			stale++
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\n", s.Ecosystem, s.Count, s.Updated.UTC().Format("2006-01-02 15:04"), vulndb.FormatAge(s.Age), state)
+		tw.Row(s.Ecosystem, fmt.Sprint(s.Count), s.Updated.UTC().Format("2006-01-02 15:04"), vulndb.FormatAge(s.Age), state)
 	}
-	if err := tw.Flush(); err != nil {
+	if err := tw.Render(); err != nil {
 		return err
 	}
 	if stale > 0 {
-		f.IO.Notef("%d ecosystem(s) older than 7 days: run `secops db update`.", stale)
+		opts.IO.Notef("%d ecosystem(s) older than 7 days: run `secops db update`.", stale)
 	}
 	return damagedError(st)
 }

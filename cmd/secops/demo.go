@@ -30,7 +30,7 @@ type demoServeOptions struct {
 	AddrFile    string
 }
 
-func newCmdDemoServe(f *Factory, runF func(context.Context, *demoServeOptions) error) *cobra.Command {
+func newCmdDemoServe(f *Factory, runF func(*demoServeOptions) error) *cobra.Command {
 	opts := &demoServeOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -56,7 +56,7 @@ unless you pass --allow-remote. Stop it with Ctrl-C.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
-				return runF(cmd.Context(), opts)
+				return runF(opts)
 			}
 			return demoServeRun(cmd.Context(), opts)
 		},

@@ -14,17 +14,20 @@ import (
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/importer"
+	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/report"
 )
 
+// importOptions are the flags and dependencies of `secops findings import`.
 type importOptions struct {
+	findingsDeps
 	Source   string
 	Format   string
 	Complete bool
 }
 
-func newCmdFindingsImport(f *Factory) *cobra.Command {
-	opts := &importOptions{}
+func newCmdFindingsImport(f *Factory, runF func(*importOptions) error) *cobra.Command {
+	opts := &importOptions{findingsDeps: newFindingsDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import findings from ASFF or another tool's report",
@@ -48,8 +51,12 @@ and the field.`,
   aws securityhub get-findings --output json | secops findings import -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.parse(f)
 			opts.Source = args[0]
-			return importRun(cmd.Context(), f, opts)
+			if runF != nil {
+				return runF(opts)
+			}
+			return importRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "", "report format: "+formatNamesList()+" (detected when not given)")
@@ -57,15 +64,15 @@ and the field.`,
 	return cmd
 }
 
-func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
-	prog := f.Progress()
+func importRun(ctx context.Context, opts *importOptions) error {
+	prog := opts.Progress()
 	defer prog.Done("")
 	name := opts.Source
 	if name == "-" {
 		name = "standard input"
 	}
 	prog.Step("reading %s", name)
-	list, err := readFindings(ctx, f, opts)
+	list, err := readFindings(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -77,7 +84,7 @@ func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
 		}
 		importOpts.Scope = scope
 	}
-	store, err := f.Store(ctx)
+	store, err := opts.Store(ctx)
 	if err != nil {
 		return err
 	}
@@ -88,17 +95,17 @@ func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
 	if err != nil {
 		return fmt.Errorf("import %s: %w", opts.Source, err)
 	}
-	return reportImport(f, store.Backend(), res)
+	return reportImport(opts.IO, store.Backend(), res)
 }
 
 // readFindings reads the input and turns it into findings: ASFF as is
 // (lossless, validated), any other tool's report through its importer.
-func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findings.Finding, error) {
+func readFindings(ctx context.Context, opts *importOptions) ([]findings.Finding, error) {
 	name := opts.Source
 	if name == "-" {
 		name = "standard input"
 	}
-	data, err := readInput(f, opts.Source)
+	data, err := readInput(opts.IO.In, opts.Source)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
@@ -119,7 +126,7 @@ func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findi
 		}
 	} else if format, err = importer.Detect(data); err != nil {
 		if errors.Is(err, importer.ErrEmptyReport) {
-			f.IO.Notef("%s holds no findings.", name)
+			opts.IO.Notef("%s holds no findings.", name)
 			return nil, nil
 		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
@@ -129,28 +136,28 @@ func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findi
 		list, err = findings.DecodeBytes(data)
 	} else {
 		var rep importer.Report
-		rep, err = importer.ParseReport(ctx, format, data, findings.LocalProvenance(f.Now(), "secops"))
+		rep, err = importer.ParseReport(ctx, format, data, findings.LocalProvenance(opts.Now(), "secops"))
 		list = rep.Findings
 		if err == nil {
 			for _, n := range rep.Notes() {
-				f.IO.Notef("%s: %s", name, n)
+				opts.IO.Notef("%s: %s", name, n)
 			}
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s (%s): %w", name, format, err)
 	}
-	if f.Globals.Verbose {
-		f.IO.Notef("%s: %s report, %d finding(s)", name, format, len(list))
+	if opts.Verbose {
+		opts.IO.Notef("%s: %s report, %d finding(s)", name, format, len(list))
 	}
 	return list, nil
 }
 
 // readInput reads a report file or standard input, refusing directories
 // and anything over the importer's size cap before reading it.
-func readInput(f *Factory, path string) ([]byte, error) {
+func readInput(stdin io.Reader, path string) ([]byte, error) {
 	if path == "-" {
-		return importer.ReadAll(f.IO.In)
+		return importer.ReadAll(stdin)
 	}
 	st, err := os.Stat(path)
 	if err != nil {
@@ -193,13 +200,13 @@ func scopeOf(list []findings.Finding) (*findings.Scope, error) {
 
 // reportImport says what an import did; findings the backend refused are
 // listed and make the command fail, since they were not stored.
-func reportImport(f *Factory, backend string, res findings.ImportResult) error {
-	f.IO.Notef("backend: %s", backend)
-	if !f.IO.Quiet() {
-		writeStored(f.IO.ErrOut, res)
+func reportImport(ios *iostreams.IOStreams, backend string, res findings.ImportResult) error {
+	ios.Notef("backend: %s", backend)
+	if !ios.Quiet() {
+		writeStored(ios.ErrOut, res)
 	}
 	for _, fail := range res.Failed {
-		fmt.Fprintf(f.IO.ErrOut, "not stored: %s: %s %s\n", findings.ShortID(fail.Id), fail.ErrorCode, fail.ErrorMessage)
+		fmt.Fprintf(ios.ErrOut, "not stored: %s: %s %s\n", findings.ShortID(fail.Id), fail.ErrorCode, fail.ErrorMessage)
 	}
 	if len(res.Failed) > 0 {
 		return &codedError{code: exitFailure, err: fmt.Errorf("the findings store refused %d finding(s) (listed above)", len(res.Failed))}
@@ -207,13 +214,15 @@ func reportImport(f *Factory, backend string, res findings.ImportResult) error {
 	return nil
 }
 
+// exportOptions are the flags and dependencies of `secops findings export`.
 type exportOptions struct {
+	findingsDeps
 	Query      queryFlags
 	OutputFile string
 }
 
-func newCmdFindingsExport(f *Factory) *cobra.Command {
-	opts := &exportOptions{}
+func newCmdFindingsExport(f *Factory, runF func(*exportOptions) error) *cobra.Command {
+	opts := &exportOptions{findingsDeps: newFindingsDeps(f)}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Write findings for other tools (ASFF by default)",
@@ -225,38 +234,49 @@ exported unless --record-state says otherwise.`,
   secops findings export -o sarif --min-severity HIGH > secops.sarif`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			format, err := outputFormat(f, report.ASFF)
-			if err != nil {
-				return err
+			opts.parse(f)
+			if runF != nil {
+				return runF(opts)
 			}
-			if format == report.Table {
-				return &usageError{err: errors.New("export writes machine formats: use -o asff, json, csv or sarif, or 'secops findings' for a table")}
-			}
-			store, list, _, err := f.queryStore(cmd.Context(), &opts.Query, true)
-			if err != nil {
-				return err
-			}
-			defer store.Close()
-			var w io.Writer = f.IO.Out
-			if opts.OutputFile != "" {
-				file, err := createOutputFile(opts.OutputFile)
-				if err != nil {
-					return err
-				}
-				defer file.Close()
-				w = file
-			}
-			v, _, _ := buildVersion()
-			if err := report.Write(w, format, list, report.Options{ToolName: "secops", ToolVersion: v}); err != nil {
-				return fmt.Errorf("export findings: %w", err)
-			}
-			f.IO.Notef("Exported %d finding(s) from %s.", len(list), store.Backend())
-			return nil
+			return exportRun(cmd.Context(), opts)
 		},
 	}
+	// table is accepted here only to be refused with a pointer to the
+	// command that prints one.
+	acceptsOutput(cmd, "asff", "json", "csv", "sarif", "table")
 	opts.Query.register(cmd, "ALL")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write to this file instead of standard output")
 	return cmd
+}
+
+func exportRun(ctx context.Context, opts *exportOptions) error {
+	format, err := opts.format(report.ASFF)
+	if err != nil {
+		return err
+	}
+	if format == report.Table {
+		return &usageError{err: errors.New("export writes machine formats: use -o asff, json, csv or sarif, or 'secops findings' for a table")}
+	}
+	store, list, _, err := opts.queryStore(ctx, &opts.Query, true)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	var w io.Writer = opts.IO.Out
+	if opts.OutputFile != "" {
+		file, err := createOutputFile(opts.OutputFile)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		w = file
+	}
+	v, _, _ := buildVersion()
+	if err := report.Write(w, format, list, report.Options{ToolName: "secops", ToolVersion: v}); err != nil {
+		return fmt.Errorf("export findings: %w", err)
+	}
+	opts.IO.Notef("Exported %d finding(s) from %s.", len(list), store.Backend())
+	return nil
 }
 
 func formatNamesList() string {

@@ -30,7 +30,7 @@ func TestReadInputRefusesOversizedFilesUnread(t *testing.T) {
 	}
 	io, _, _, _ := iostreams.Test()
 	f := newFactory(io)
-	_, err = readInput(f, path)
+	_, err = readInput(f.IO.In, path)
 	if err == nil || !strings.Contains(err.Error(), "600 MiB, larger than the 512 MiB limit") {
 		t.Fatalf("readInput = %v, want the size refusal", err)
 	}

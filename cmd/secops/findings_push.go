@@ -7,15 +7,31 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/iostreams"
+	"github.com/secops-dev/secops/pkg/localstore"
+	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/securityhub"
 )
 
+// pushOptions are the flags and dependencies of `secops findings push`.
 type pushOptions struct {
+	IO       *iostreams.IOStreams
+	Progress func() *progress.Reporter
+	// Local opens the local store the findings come from, Remote the
+	// Security Hub backend they go to.
+	Local  func(ctx context.Context) (*localstore.Store, error)
+	Remote func(ctx context.Context) (*securityhub.Store, error)
+
 	RetryFailed bool
 }
 
-func newCmdFindingsPush(f *Factory) *cobra.Command {
-	opts := &pushOptions{}
+func newCmdFindingsPush(f *Factory, runF func(*pushOptions) error) *cobra.Command {
+	opts := &pushOptions{
+		IO:       f.IO,
+		Progress: f.Progress,
+		Local:    func(ctx context.Context) (*localstore.Store, error) { return f.openLocalStore(ctx) },
+		Remote:   f.openSecurityHub,
+	}
 	cmd := &cobra.Command{
 		Use:   "push",
 		Short: "Send local findings to AWS Security Hub",
@@ -30,35 +46,37 @@ with the error code and message; --retry-failed sends those again.`,
   secops findings push --retry-failed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return pushToSecurityHub(cmd.Context(), f, securityhub.PushOptions{RetryFailed: opts.RetryFailed})
+			if runF != nil {
+				return runF(opts)
+			}
+			return pushRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.RetryFailed, "retry-failed", false, "send only the findings an earlier push left pending")
 	return cmd
 }
 
-// pushToSecurityHub pushes local findings and reports what happened; any
-// finding left pending makes the command fail (exit 2) after saying how to
-// resend it.
-func pushToSecurityHub(ctx context.Context, f *Factory, opts securityhub.PushOptions) error {
-	local, err := f.openLocalStore(ctx)
+// pushRun pushes local findings and reports what happened; any finding
+// left pending makes the command fail (exit 2) after saying how to resend
+// it.
+func pushRun(ctx context.Context, opts *pushOptions) error {
+	local, err := opts.Local(ctx)
 	if err != nil {
 		return err
 	}
 	defer local.Close()
-	remote, err := f.openSecurityHub(ctx)
+	remote, err := opts.Remote(ctx)
 	if err != nil {
 		return err
 	}
-	prog := f.Progress()
+	prog := opts.Progress()
 	prog.Step("sending findings to %s", remote.Backend())
-	opts.Progress = func(done, total int) { prog.Step("sent %d of %d findings", done, total) }
-	res, err := securityhub.Push(ctx, local, remote, opts)
+	res, err := securityhub.Push(ctx, local, remote, securityhub.PushOptions{RetryFailed: opts.RetryFailed, Progress: prog})
 	prog.Done("")
 	for _, fail := range res.Failed {
-		fmt.Fprintf(f.IO.ErrOut, "not sent: %s: %s: %s\n", findings.ShortID(fail.Id), fail.ErrorCode, fail.ErrorMessage)
+		fmt.Fprintf(opts.IO.ErrOut, "not sent: %s: %s: %s\n", findings.ShortID(fail.Id), fail.ErrorCode, fail.ErrorMessage)
 	}
-	f.IO.Notef("Pushed %d of %d finding(s) from %s to %s.", res.Sent, res.Total, local.Backend(), remote.Backend())
+	opts.IO.Notef("Pushed %d of %d finding(s) from %s to %s.", res.Sent, res.Total, local.Backend(), remote.Backend())
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func TestQueryFlagsCase(t *testing.T) {
 		{flags: queryFlags{Sort: "newest"}, wantErr: `--sort "newest": use severity, updated or title`},
 	}
 	for _, tt := range tests {
-		q, err := tt.flags.query(f)
+		q, err := tt.flags.query(f.Now())
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("--sort %q: error %v, want %q", tt.flags.Sort, err, tt.wantErr)

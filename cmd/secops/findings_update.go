@@ -26,7 +26,7 @@ type updateOptions struct {
 	UpdatedBy string
 }
 
-func newCmdFindingsUpdate(f *Factory) *cobra.Command {
+func newCmdFindingsUpdate(f *Factory, runF func(*updateOptions) error) *cobra.Command {
 	opts := &updateOptions{IO: f.IO, Store: f.Store}
 	cmd := &cobra.Command{
 		Use:   "update ID...",
@@ -56,6 +56,9 @@ listed with the reason, the others are updated all the same.`,
 				default:
 					return &usageError{err: fmt.Errorf("--status %q: use NEW, NOTIFIED, SUPPRESSED or RESOLVED", opts.Status)}
 				}
+			}
+			if runF != nil {
+				return runF(opts)
 			}
 			return findingsUpdateRun(cmd.Context(), opts)
 		},
@@ -92,7 +95,7 @@ func findingsUpdateRun(ctx context.Context, opts *updateOptions) error {
 	}
 	if len(res.Unprocessed) > 0 {
 		for _, fail := range res.Unprocessed {
-			if fail.ErrorCode == "FindingNotFound" {
+			if fail.ErrorCode == findings.ErrorCodeNotFound {
 				fmt.Fprintln(opts.IO.ErrOut, "List finding ids with 'secops findings --record-state ALL'.")
 				break
 			}

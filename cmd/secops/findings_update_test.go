@@ -140,7 +140,7 @@ func TestCheckNote(t *testing.T) {
 func TestFindingsUpdateEmptyNote(t *testing.T) {
 	ios, _, _, stderr := iostreams.Test()
 	f := newFactory(ios)
-	cmd := newCmdFindingsUpdate(f)
+	cmd := newCmdFindingsUpdate(f, nil)
 	cmd.SetArgs([]string{"3f9c2a1b7d4e", "--status", "SUPPRESSED", "--note", ""})
 	cmd.SetOut(ios.ErrOut)
 	cmd.SetErr(ios.ErrOut)

@@ -61,9 +61,9 @@ func newRootCmd(f *Factory) *cobra.Command {
 	pf.StringVar(&g.Backend, "backend", backendAuto, "findings backend: local, securityhub, or auto (Security Hub when AWS credentials and a Region resolve)")
 
 	cmd.AddCommand(
-		newCmdFindings(f),
+		newCmdFindings(f, nil),
 		newCmdDB(f),
-		newVersionCmd(f),
+		newCmdVersion(f, nil),
 		newCmdScan(f),
 		newCmdDemo(f),
 		newComplianceCmd(f, nil),

@@ -194,7 +194,7 @@ func TestDemoServeFlags(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	f := newFactory(ios)
 	var got *demoServeOptions
-	cmd := newCmdDemoServe(f, func(_ context.Context, o *demoServeOptions) error { got = o; return nil })
+	cmd := newCmdDemoServe(f, func(o *demoServeOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--addr", "127.0.0.1:0", "--addr-file", "x.url"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/secops-dev/secops/pkg/suggest"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
@@ -167,37 +168,13 @@ func closestFlag(key string, known map[string]bool) string {
 	if known[norm] {
 		return norm
 	}
-	best, bestDist := "", 3
+	names := make([]string, 0, len(known))
 	for name := range known {
-		d := editDistance(norm, name)
-		if d < bestDist || d == bestDist && name < best {
-			best, bestDist = name, d
-		}
+		names = append(names, name)
 	}
-	if best == "" || 2*bestDist >= len(norm) {
+	best, dist := suggest.Closest(norm, names)
+	if best == "" || dist > 2 || 2*dist >= len(norm) {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance of a and b (bytes; flag names
-// are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -6,30 +6,45 @@ import (
 	"runtime"
 	"runtime/debug"
 
+	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/spf13/cobra"
 )
 
-func newVersionCmd(f *Factory) *cobra.Command {
-	return &cobra.Command{
+// versionOptions are the flags and dependencies of `secops version`.
+type versionOptions struct {
+	IO     *iostreams.IOStreams
+	Output string
+}
+
+func newCmdVersion(f *Factory, runF func(*versionOptions) error) *cobra.Command {
+	opts := &versionOptions{IO: f.IO}
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the secops version, commit and build date",
 		Long: `Print the secops version, commit and build date, and the Go version and
 platform it was built with; -o json prints them as one JSON object.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput(f.Globals.Output, "table", "json"); err != nil {
-				return err
+			opts.Output = f.Globals.Output
+			if runF != nil {
+				return runF(opts)
 			}
-			v, c, d := buildVersion()
-			if f.Globals.Output == "json" {
-				enc := json.NewEncoder(f.IO.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(versionJSON{v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH})
-			}
-			fmt.Fprintf(f.IO.Out, "secops %s (commit %s, built %s, %s %s/%s)\n", v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return nil
+			return versionRun(opts)
 		},
 	}
+	acceptsOutput(cmd, "table", "json")
+	return cmd
+}
+
+func versionRun(opts *versionOptions) error {
+	v, c, d := buildVersion()
+	if opts.Output == "json" {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(versionJSON{v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH})
+	}
+	fmt.Fprintf(opts.IO.Out, "secops %s (commit %s, built %s, %s %s/%s)\n", v, c, d, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
 }
 
 // versionJSON is the stable -o json shape of `secops version`.

@@ -55,6 +55,15 @@ type ImportResult struct {
 	Failed   []FailedFinding
 }
 
+// Codes of FailedFinding and Unprocessed entries that both stores set
+// themselves, named as Security Hub names the same cases where it has a
+// name for them.
+const (
+	ErrorCodeInvalidInput = "InvalidInput"
+	ErrorCodeNotFound     = "FindingNotFound"
+	ErrorCodeAmbiguous    = "AmbiguousId"
+)
+
 // FailedFinding is a finding a backend refused, with its reason.
 type FailedFinding struct {
 	Id           string

@@ -12,10 +12,6 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
-// ErrorCodeInvalidInput is the FailedFinding code for a finding that is not
-// valid ASFF, the code Security Hub uses for the same case.
-const ErrorCodeInvalidInput = "InvalidInput"
-
 // Import upserts list by (ProductArn, Id) in one transaction: a finding the
 // store has never seen is stored as findings.Prepare makes it, one it has is
 // replaced by findings.Merge of the two, so the first sighting and the
@@ -42,7 +38,7 @@ func (s *Store) Import(ctx context.Context, list []findings.Finding, opts findin
 		imported := make(map[key]bool, len(list))
 		created := make(map[key]bool, len(list))
 		fail := func(id string, err error) {
-			res.Failed = append(res.Failed, findings.FailedFinding{Id: id, ErrorCode: ErrorCodeInvalidInput, ErrorMessage: err.Error()})
+			res.Failed = append(res.Failed, findings.FailedFinding{Id: id, ErrorCode: findings.ErrorCodeInvalidInput, ErrorMessage: err.Error()})
 		}
 		for chunk := range chunks {
 			stored, err := w.lookupChunk(ctx, chunk)

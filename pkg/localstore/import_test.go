@@ -158,7 +158,7 @@ func TestImportInvalidFindingsFail(t *testing.T) {
 	}
 	for i, want := range []struct{ id, msg string }{{bad.Id, "Title: required"}, {badSeverity.Id, `"SEVERE" is not one of`}} {
 		fl := res.Failed[i]
-		if fl.Id != want.id || fl.ErrorCode != ErrorCodeInvalidInput || !strings.Contains(fl.ErrorMessage, want.msg) {
+		if fl.Id != want.id || fl.ErrorCode != findings.ErrorCodeInvalidInput || !strings.Contains(fl.ErrorMessage, want.msg) {
 			t.Errorf("Failed[%d] = %+v, want %s InvalidInput %q", i, fl, want.id, want.msg)
 		}
 	}

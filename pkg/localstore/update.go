@@ -10,13 +10,6 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
-// Unprocessed error codes of Update, as BatchUpdateFindings names them
-// where it has a name for the case.
-const (
-	ErrorCodeNotFound  = "FindingNotFound"
-	ErrorCodeAmbiguous = "AmbiguousId"
-)
-
 // Update applies a user's triage to the findings u names (full Ids or
 // unique short-Id prefixes, as Get takes them) in one transaction, with
 // BatchUpdateFindings semantics (findings.ApplyUpdate): the note gets the
@@ -40,10 +33,10 @@ func (s *Store) Update(ctx context.Context, u findings.Update) (findings.UpdateR
 			f, pk, err := s.resolve(ctx, tx, id)
 			switch {
 			case errors.Is(err, findings.ErrNotFound):
-				res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: ErrorCodeNotFound, ErrorMessage: "no finding has this Id"})
+				res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: findings.ErrorCodeNotFound, ErrorMessage: "no finding has this Id"})
 				continue
 			case errors.Is(err, findings.ErrAmbiguous):
-				res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: ErrorCodeAmbiguous, ErrorMessage: "several findings start with this Id: give more of it"})
+				res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: findings.ErrorCodeAmbiguous, ErrorMessage: "several findings start with this Id: give more of it"})
 				continue
 			case err != nil:
 				return err

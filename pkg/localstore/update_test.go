@@ -29,7 +29,7 @@ func TestUpdate(t *testing.T) {
 	if got := strings.Join(res.Processed, ","); got != a.Id+","+b.Id {
 		t.Errorf("Processed = %v, want [%s %s]", res.Processed, a.Id, b.Id)
 	}
-	if len(res.Unprocessed) != 1 || res.Unprocessed[0].Id != "deadbeef" || res.Unprocessed[0].ErrorCode != ErrorCodeNotFound {
+	if len(res.Unprocessed) != 1 || res.Unprocessed[0].Id != "deadbeef" || res.Unprocessed[0].ErrorCode != findings.ErrorCodeNotFound {
 		t.Errorf("Unprocessed = %+v, want deadbeef FindingNotFound", res.Unprocessed)
 	}
 	stamp := findings.FormatTime(clk.t)

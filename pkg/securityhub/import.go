@@ -23,11 +23,9 @@ const (
 	requestBudget    = maxRequestBytes - 256*1024
 )
 
-// Error codes of FailedFindings that secops sets itself, before sending.
-const (
-	ErrorCodeInvalidInput    = "InvalidInput"
-	ErrorCodeFindingTooLarge = "FindingTooLarge"
-)
+// ErrorCodeFindingTooLarge is the FailedFinding code for a finding over
+// BatchImportFindings' 240 KB, refused before sending.
+const ErrorCodeFindingTooLarge = "FindingTooLarge"
 
 // Import sends list with BatchImportFindings, in requests of at most 100
 // findings and 6 MB. Findings stamped with the local account are restamped
@@ -129,12 +127,12 @@ func (s *Store) batches(list []findings.Finding, account, partition string) ([]b
 	for _, f := range list {
 		f = Restamp(f, account, s.region, partition)
 		if err := f.Validate(); err != nil {
-			failed = append(failed, findings.FailedFinding{Id: f.Id, ErrorCode: ErrorCodeInvalidInput, ErrorMessage: err.Error()})
+			failed = append(failed, findings.FailedFinding{Id: f.Id, ErrorCode: findings.ErrorCodeInvalidInput, ErrorMessage: err.Error()})
 			continue
 		}
 		doc, err := json.Marshal(f)
 		if err != nil {
-			failed = append(failed, findings.FailedFinding{Id: f.Id, ErrorCode: ErrorCodeInvalidInput, ErrorMessage: err.Error()})
+			failed = append(failed, findings.FailedFinding{Id: f.Id, ErrorCode: findings.ErrorCodeInvalidInput, ErrorMessage: err.Error()})
 			continue
 		}
 		if len(doc) > maxFindingBytes {
@@ -144,7 +142,7 @@ func (s *Store) batches(list []findings.Finding, account, partition string) ([]b
 		}
 		sdk, err := findings.ToSDK(f)
 		if err != nil {
-			failed = append(failed, findings.FailedFinding{Id: f.Id, ErrorCode: ErrorCodeInvalidInput, ErrorMessage: err.Error()})
+			failed = append(failed, findings.FailedFinding{Id: f.Id, ErrorCode: findings.ErrorCodeInvalidInput, ErrorMessage: err.Error()})
 			continue
 		}
 		if len(cur.ids) == maxBatchFindings || cur.bytes+len(doc)+1 > requestBudget {

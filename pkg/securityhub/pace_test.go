@@ -2,10 +2,11 @@ package securityhub
 
 import (
 	"context"
-	"github.com/secops-dev/secops/internal/fakehub"
-	"github.com/secops-dev/secops/pkg/wait"
 	"testing"
 	"time"
+
+	"github.com/secops-dev/secops/internal/fakehub"
+	"github.com/secops-dev/secops/pkg/wait"
 )
 
 func TestTokenBucket(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/localstore"
+	"github.com/secops-dev/secops/pkg/progress"
 )
 
 // PushOptions tunes Push.
@@ -15,7 +16,7 @@ type PushOptions struct {
 	RetryFailed bool
 	// Progress, when set, is told after each request how many of the
 	// findings have been dealt with.
-	Progress func(done, total int)
+	Progress *progress.Reporter
 }
 
 // PushResult counts what a push did.
@@ -78,7 +79,7 @@ func Push(ctx context.Context, local *localstore.Store, remote *Store, opts Push
 		res.Sent += len(accepted)
 		res.Failed = append(res.Failed, failed...)
 		if opts.Progress != nil {
-			opts.Progress(min(start+len(chunk), len(list)), len(list))
+			opts.Progress.Step("sent %d of %d findings", min(start+len(chunk), len(list)), len(list))
 		}
 		if importErr != nil {
 			return res, fmt.Errorf("push findings: %w (%d findings kept pending: run `secops findings push --retry-failed` when it is fixed)", importErr, len(res.Failed))

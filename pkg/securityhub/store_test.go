@@ -190,7 +190,7 @@ func TestGetAndUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameSet(res.Processed, []string{a.Id, b.Id}) || len(res.Unprocessed) != 1 || res.Unprocessed[0].Id != "nope" || res.Unprocessed[0].ErrorCode != ErrorCodeNotFound {
+	if !sameSet(res.Processed, []string{a.Id, b.Id}) || len(res.Unprocessed) != 1 || res.Unprocessed[0].Id != "nope" || res.Unprocessed[0].ErrorCode != findings.ErrorCodeNotFound {
 		t.Errorf("Update = %+v", res)
 	}
 	// One GetFindings for the whole Ids together, then one per short id
@@ -256,7 +256,7 @@ func TestImportLimitsAndFailures(t *testing.T) {
 	if res.New != 369 {
 		t.Errorf("New = %d, want 369", res.New)
 	}
-	wantFailed := map[string]string{refused: "InvalidInput", huge.Id: ErrorCodeFindingTooLarge, invalid.Id: ErrorCodeInvalidInput}
+	wantFailed := map[string]string{refused: "InvalidInput", huge.Id: ErrorCodeFindingTooLarge, invalid.Id: findings.ErrorCodeInvalidInput}
 	if len(res.Failed) != 3 {
 		t.Errorf("Failed = %+v", res.Failed)
 	}

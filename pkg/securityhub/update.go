@@ -13,12 +13,6 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
-// Codes of Unprocessed entries that secops sets itself.
-const (
-	ErrorCodeNotFound  = "FindingNotFound"
-	ErrorCodeAmbiguous = "AmbiguousId"
-)
-
 // Update applies a user's triage with BatchUpdateFindings: Workflow.Status,
 // Note (Text, UpdatedBy) and Severity.Label. Ids may be full Ids or short
 // prefixes as Get takes them; each is resolved to its (ProductArn, Id) with
@@ -44,10 +38,10 @@ func (s *Store) Update(ctx context.Context, u findings.Update) (findings.UpdateR
 		}
 		switch {
 		case errors.Is(err, findings.ErrNotFound):
-			res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: ErrorCodeNotFound, ErrorMessage: "no finding has this Id in Security Hub"})
+			res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: findings.ErrorCodeNotFound, ErrorMessage: "no finding has this Id in Security Hub"})
 			continue
 		case errors.Is(err, findings.ErrAmbiguous):
-			res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: ErrorCodeAmbiguous, ErrorMessage: "several findings start with this Id: give more of it"})
+			res.Unprocessed = append(res.Unprocessed, findings.FailedFinding{Id: id, ErrorCode: findings.ErrorCodeAmbiguous, ErrorMessage: "several findings start with this Id: give more of it"})
 			continue
 		case err != nil:
 			return res, fmt.Errorf("update findings: %w", err)

@@ -2,6 +2,8 @@ package vulndb
 
 import (
 	"strings"
+
+	"github.com/secops-dev/secops/pkg/suggest"
 )
 
 // knownEcosystems are the ecosystem names of OSV's exports
@@ -35,7 +37,7 @@ func SuggestEcosystem(eco string) string {
 		if kk == key || strings.TrimSuffix(kk, "io") == key {
 			return k + suffix
 		}
-		if d := editDistance(kk, key); d < bestDist {
+		if d := suggest.Distance(kk, key); d < bestDist {
 			best, bestDist = k, d
 		}
 	}
@@ -56,24 +58,4 @@ func squash(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -235,8 +235,8 @@ func gosecFinding(root string, is *issue.Issue) findings.Finding {
 		Id:          findings.NewID(GeneratorGosec, path, is.Line+":"+is.Col, is.RuleID),
 		GeneratorId: GeneratorGosec,
 		Types:       []string{"Software and Configuration Checks/Vulnerabilities"},
-		Title:       truncate(title, 256),
-		Description: truncate(desc, 1024),
+		Title:       findings.Truncate(title, 256),
+		Description: findings.Truncate(desc, 1024),
 		Severity:    findings.NewSeverity(sev, sev),
 		Confidence:  &conf,
 		Resources:   []findings.Resource{{Type: "Other", Id: path}},
@@ -252,7 +252,7 @@ func gosecFinding(root string, is *issue.Issue) findings.Finding {
 	if cweID != "" {
 		f.ProductFields["secops/CWE"] = cweID
 		f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{
-			Text: truncate("See "+cweID+" and the gosec rule "+is.RuleID+" for the safe pattern.", 512),
+			Text: findings.Truncate("See "+cweID+" and the gosec rule "+is.RuleID+" for the safe pattern.", 512),
 			Url:  is.Cwe.SprintURL(),
 		}}
 	}
@@ -265,11 +265,4 @@ func lineRange(s string) (start, end string) {
 		return a, b
 	}
 	return s, s
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

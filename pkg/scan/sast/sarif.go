@@ -127,8 +127,8 @@ func sarifFinding(r sarifResult, rule sarifRule) findings.Finding {
 		Id:          findings.NewID(GeneratorSemgrep, file, strconv.Itoa(line)+":"+strconv.Itoa(col), ruleID),
 		GeneratorId: GeneratorSemgrep,
 		Types:       []string{"Software and Configuration Checks/Vulnerabilities"},
-		Title:       truncate(ruleID+": "+title, 256),
-		Description: truncate(fmt.Sprintf("Semgrep rule %s at %s line %d: %s", ruleID, file, line, msg), 1024),
+		Title:       findings.Truncate(ruleID+": "+title, 256),
+		Description: findings.Truncate(fmt.Sprintf("Semgrep rule %s at %s line %d: %s", ruleID, file, line, msg), 1024),
 		Severity:    findings.NewSeverity(sev, level),
 		Resources:   []findings.Resource{{Type: "Other", Id: file}},
 		ProductFields: map[string]string{
@@ -149,7 +149,7 @@ func sarifFinding(r sarifResult, rule sarifRule) findings.Finding {
 		}
 	}
 	if rule.HelpURI != "" {
-		f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{Text: truncate("See the rule's documentation: "+ruleID, 512), Url: rule.HelpURI}}
+		f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{Text: findings.Truncate("See the rule's documentation: "+ruleID, 512), Url: rule.HelpURI}}
 	}
 	return f
 }

@@ -134,8 +134,8 @@ func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 		Id:          findings.NewID(fc.Generator, fc.Subject(p), p.Version, v.ID),
 		GeneratorId: fc.Generator,
 		Types:       []string{VulnerabilityType},
-		Title:       truncate(fmt.Sprintf("%s: %s %s (%s)", shown, shortName(p), p.Version, fix), 256),
-		Description: truncate(description(v, p), 1024),
+		Title:       findings.Truncate(fmt.Sprintf("%s: %s %s (%s)", shown, shortName(p), p.Version, fix), 256),
+		Description: findings.Truncate(description(v, p), 1024),
 		SourceUrl:   osvURL(v.ID),
 		Severity: &findings.Severity{
 			Label:      rating.Label,
@@ -157,7 +157,7 @@ func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 	if m.Fixed == "" {
 		rec = "No fixed version of " + p.Name + " is published: remove or replace it, or suppress " + v.ID + " with a reason and an expiry date."
 	}
-	f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{Text: truncate(rec, 512), Url: osvURL(v.ID)}}
+	f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{Text: findings.Truncate(rec, 512), Url: osvURL(v.ID)}}
 
 	fixAvail := "NO"
 	if m.Fixed != "" {
@@ -283,18 +283,5 @@ func asffTime(s string) string {
 	}
 	return s
 }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8Start(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 func ptr[T any](v T) *T { return &v }
