@@ -1,5 +1,5 @@
-// Package awstest builds SDK configurations for tests that point real SDK
-// clients at local endpoints.
+// Package awstest builds SDK configurations that point real AWS SDK clients
+// at local test endpoints.
 package awstest
 
 import (

@@ -1,6 +1,5 @@
-// Package benchgen generates a deterministic monorepo of lockfiles and an
-// offline OSV database in osv-scanner's layout, for benchmarking the SCA
-// scanner against osv-scanner on the same input and the same data.
+// Package benchgen generates a deterministic tree of lockfiles and an
+// offline OSV database for benchmarks.
 package benchgen
 
 import (

@@ -1,7 +1,5 @@
-// Package fakehub is an in-process AWS Security Hub for tests: it speaks
-// the restJson1 protocol as the AWS SDK for Go v2 sends it, and STS
-// GetCallerIdentity, keeps what it is sent, evaluates the filters secops
-// uses, and records every request so tests can assert on them.
+// Package fakehub is an in-process AWS Security Hub that speaks restJson1
+// as the Go SDK sends it, for tests.
 package fakehub
 
 import (

@@ -1,7 +1,5 @@
 // Package fakessm is an in-process AWS Systems Manager Run Command endpoint
-// for tests: it speaks awsJson1_1 (POST /, X-Amz-Target: AmazonSSM.<Op>) as
-// the AWS SDK for Go v2 sends it, keeps every SendCommand it is sent, and
-// answers GetCommandInvocation with a scripted sequence of replies.
+// (awsJson1_1), for tests.
 package fakessm
 
 import (

@@ -1,5 +1,5 @@
-// Package motoserver starts moto, an independent AWS emulator, for interop
-// tests: on a free loopback port, for the life of one test.
+// Package motoserver starts moto, an independent AWS emulator, on a free
+// loopback port for one test.
 package motoserver
 
 import (

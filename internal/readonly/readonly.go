@@ -1,6 +1,5 @@
-// Package readonly makes files impossible to write for the test process,
-// root included, so tests can check how code treats a store it may only
-// read.
+// Package readonly makes files impossible for the test process to write,
+// root included.
 package readonly
 
 import (

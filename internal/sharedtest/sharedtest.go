@@ -1,6 +1,5 @@
 // Package sharedtest finds the real-world test data kept beside the
-// repository in ../shared (OSV advisories with an answer key, other tools'
-// reports). A user's clone does not have it: tests that need it skip.
+// repository in ../shared, or skips the test.
 package sharedtest
 
 import (

@@ -1,5 +1,5 @@
-// Package awsconfig resolves the AWS SDK configuration from secops's global
-// flags (--profile, --region, --endpoint-url) and the SDK's usual sources.
+// Package awsconfig resolves the AWS SDK configuration from the global
+// flags and the SDK's usual sources.
 package awsconfig
 
 import (

@@ -1,6 +1,5 @@
-// Package findings holds the security finding model used everywhere in secops:
-// the AWS Security Finding Format (ASFF), the Store interface that keeps
-// findings, and the query and update types the stores understand.
+// Package findings holds the AWS Security Finding Format (ASFF) model, its
+// lifecycle and the Store interface every backend implements.
 package findings
 
 import (

@@ -1,6 +1,5 @@
-// Package iostreams owns a command's standard streams and what is known
-// about the terminal behind them: whether stdout is a TTY, how wide it is,
-// and whether colour is wanted.
+// Package iostreams holds a command's standard streams and what is known of
+// the terminal behind them.
 package iostreams
 
 import (

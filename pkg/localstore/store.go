@@ -1,13 +1,5 @@
-// Package localstore is the embedded default findings store: one SQLite file
-// (pure Go, no cgo) in the user's data directory, with Security Hub's
-// semantics (upsert by ProductArn and Id, user workflow kept on re-import,
-// complete scans archive what they no longer report).
-//
-// Every finding is kept as its full ASFF JSON document, so what comes out is
-// exactly what went in; the columns and side tables next to it exist only to
-// filter and sort in SQL. Two secops processes may use one file at once: the
-// database runs in WAL mode, writers take the lock at BEGIN and wait for each
-// other (busy_timeout) instead of failing.
+// Package localstore is the embedded default findings store: one SQLite
+// file with Security Hub's semantics.
 package localstore
 
 import (
@@ -40,6 +32,13 @@ const hint = "use --store PATH or SECOPS_STORE to put the findings store elsewhe
 
 // Store is the local findings store. It implements findings.Store and is
 // safe for concurrent use.
+//
+// Every finding is kept as its full ASFF JSON document (pure Go SQLite, no
+// cgo), so what comes out is exactly what went in; the columns and side
+// tables next to it exist only to filter and sort in SQL. Two secops
+// processes may use one file at once: the database runs in WAL mode,
+// writers take the lock at BEGIN and wait for each other (busy_timeout)
+// instead of failing.
 type Store struct {
 	db   *sql.DB
 	path string

@@ -1,7 +1,5 @@
-// Package progress shows that long work is moving: a spinner on a terminal,
-// one line per step otherwise, and off a terminal a line at least every
-// few seconds during a long step, so a CI log never looks hung. It writes
-// to stderr only, so stdout stays clean for -o json.
+// Package progress shows on stderr that long work is moving: a spinner on a
+// terminal, timed lines otherwise.
 package progress
 
 import (

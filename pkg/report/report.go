@@ -1,6 +1,5 @@
-// Package report renders lists of findings for people and machines. There is
-// one model (findings.Finding, ASFF) and one writer per output format; a
-// writer only formats what it is given and never filters, merges or scores.
+// Package report writes lists of findings as a table, JSON, CSV, SARIF or
+// ASFF.
 package report
 
 import (

@@ -1,7 +1,5 @@
-// Package scan is the one pipeline every scan goes through: a Source
-// (directory, image, DAST, ZAP, SonarQube) finds, the ignore file
-// accepts, the findings store keeps, and the gate decides on what the
-// store holds.
+// Package scan is the one pipeline every scan goes through, from a Source's
+// findings to the stored, gated outcome.
 package scan
 
 import (

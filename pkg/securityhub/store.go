@@ -1,7 +1,5 @@
-// Package securityhub keeps findings in AWS Security Hub (the ASFF APIs,
-// "Security Hub CSPM"): the same findings.Store as the local store, backed
-// by GetFindings, BatchImportFindings and BatchUpdateFindings, paced under
-// the account's quotas and retried when throttled.
+// Package securityhub keeps findings in AWS Security Hub, behind the same
+// findings.Store as the local store.
 package securityhub
 
 import (
@@ -60,7 +58,9 @@ type Options struct {
 	Account string
 }
 
-// Store is Security Hub as a findings.Store, for one account and Region.
+// Store is Security Hub as a findings.Store, for one account and Region:
+// GetFindings, BatchImportFindings and BatchUpdateFindings, paced under the
+// account's quotas and retried when throttled.
 type Store struct {
 	api    securityHubAPI
 	sts    stsAPI

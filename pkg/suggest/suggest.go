@@ -1,5 +1,4 @@
-// Package suggest finds the name a user most likely meant ("did you
-// mean"): for a misspelt config key, OSV ecosystem or similar.
+// Package suggest finds the name a user most likely meant ("did you mean").
 package suggest
 
 // Distance is the Levenshtein edit distance of a and b, counted in bytes

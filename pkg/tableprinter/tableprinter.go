@@ -1,7 +1,5 @@
-// Package tableprinter draws the borderless, left-aligned tables that every
-// secops command prints: columns two spaces apart, control characters
-// removed, each cell capped so that no input can blow a table up, and on a
-// terminal the flexible columns shrunk to fit its width.
+// Package tableprinter draws the borderless, width-fitted tables every
+// secops command prints.
 package tableprinter
 
 import (

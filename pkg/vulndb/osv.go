@@ -1,7 +1,5 @@
 // Package vulndb holds OSV advisories: the record model, the offline
-// database (a directory of OSV JSON files or osv-scanner's per-ecosystem
-// zips), matching of package versions against advisories, the download of
-// OSV's exports, and a client of the OSV API.
+// database, the OSV API client and version matching.
 package vulndb
 
 import (

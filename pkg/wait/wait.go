@@ -1,4 +1,5 @@
-// Package wait holds the pause every poll, retry and pacer uses.
+// Package wait holds the context-aware pause every poll, retry and pacer
+// uses.
 package wait
 
 import (

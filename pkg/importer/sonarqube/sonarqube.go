@@ -1,7 +1,5 @@
-// Package sonarqube pulls issues and security hotspots of one project from
-// a SonarQube (or SonarCloud) server through its Web API and turns them
-// into ASFF findings, with the same mapping as importing the API's answers
-// from files (pkg/importer).
+// Package sonarqube pulls one project's issues and security hotspots from a
+// SonarQube Web API as findings.
 package sonarqube
 
 import (

@@ -1,19 +1,5 @@
-// Package ignore reads the .secopsignore file: the findings a team has
-// decided to accept, each with a reason and, usually, an expiry date after
-// which the finding counts again.
-//
-// The file is a YAML list. Each entry names what it ignores with exactly one
-// of id (a finding Id or its short form) or rule (a gosec rule such as G101,
-// a gitleaks rule id, an advisory id such as GHSA-… or GO-…, or a CVE that
-// an advisory lists as an alias), may narrow it to paths (globs, "**"
-// matches any number of directories), must give a reason, and may expire:
-//
-//   - rule: GHSA-jfh8-c2jp-5v3q
-//     paths: ["services/billing/**"]
-//     reason: log4j is not reachable, JNDI lookups disabled (SEC-42)
-//     expires: 2026-12-31
-//   - id: 3f2a9c0d1e4b
-//     reason: test fixture, not a real credential
+// Package ignore reads the .secopsignore file: accepted findings, each with
+// a reason and usually an expiry date.
 package ignore
 
 import (
@@ -50,6 +36,20 @@ type Entry struct {
 }
 
 // File is a parsed ignore file.
+//
+// The file is a YAML list. Each entry names what it ignores with exactly one
+// of id (a finding Id or its short form) or rule (a gosec rule such as G101,
+// a gitleaks rule id, an advisory id such as GHSA-… or GO-…, or a CVE that
+// an advisory lists as an alias), may narrow it to paths (globs, "**"
+// matches any number of directories), must give a reason, and may expire,
+// after which the finding counts again:
+//
+//   - rule: GHSA-jfh8-c2jp-5v3q
+//     paths: ["services/billing/**"]
+//     reason: log4j is not reachable, JNDI lookups disabled (SEC-42)
+//     expires: 2026-12-31
+//   - id: 3f2a9c0d1e4b
+//     reason: test fixture, not a real credential
 type File struct {
 	Path    string
 	Entries []Entry

@@ -1,8 +1,5 @@
-// Package image scans container images for vulnerable OS and language
-// packages: a `docker save` tarball, an OCI image layout, or an image in a
-// registry (Amazon ECR included). Packages are read with osv-scalibr's
-// extractors (dpkg, apk, rpm, lockfiles) from the image's flattened layers and
-// matched against OSV advisories like the SCA scanner's.
+// Package image scans container images (tarballs, OCI layouts, registries)
+// for vulnerable OS and language packages.
 package image
 
 import (

@@ -1,7 +1,5 @@
-// Package remote runs secops on the scanner host of the bootstrap scanner
-// stack through AWS Systems Manager Run Command: SendCommand with the
-// AWS-RunShellScript document, then GetCommandInvocation polling that
-// streams the output back. The host has no SSH and no inbound ports.
+// Package remote runs secops on the bootstrap scanner host through AWS
+// Systems Manager Run Command.
 package remote
 
 import (
@@ -69,6 +67,10 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'"'"'`) + "'"
 }
 
+// Run uses SendCommand with the AWS-RunShellScript document, then polls
+// GetCommandInvocation, streaming the output back: the host has no SSH and
+// no inbound ports.
+//
 // Run sends commands to the instance and copies their stdout and stderr
 // to the writers as they arrive, polling until the command finishes.
 func (r *Runner) Run(ctx context.Context, instanceID string, commands []string, stdout, stderr io.Writer) (*Result, error) {

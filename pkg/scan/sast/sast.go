@@ -1,5 +1,5 @@
-// Package sast finds insecure code: gosec on every Go module under the scan
-// root, and Semgrep when it is installed and given a local rules config.
+// Package sast finds insecure code with gosec on Go modules and, when
+// configured, Semgrep.
 package sast
 
 import (

@@ -1,7 +1,5 @@
-// Package sca is secops's software composition analysis: it reads
-// dependency lockfiles and manifests with osv-scalibr's extractors and
-// matches every package version against OSV advisories, from the offline
-// database (pkg/vulndb) or the OSV API.
+// Package sca matches the packages of lockfiles and manifests against OSV
+// advisories (software composition analysis).
 package sca
 
 import (

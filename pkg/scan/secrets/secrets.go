@@ -1,7 +1,5 @@
 // Package secrets finds credentials committed to a source tree with the
-// gitleaks detector and its default rules. The secret itself never leaves
-// this package: findings carry a redacted prefix and a hash, so the same
-// secret is recognisable across files without being stored.
+// gitleaks detector, never keeping the secret.
 package secrets
 
 import (
@@ -41,7 +39,10 @@ type Options struct {
 	Workers int
 }
 
-// Scanner is the secrets scanner.
+// Scanner is the secrets scanner: gitleaks' detector with its default
+// rules. The secret itself never leaves this package: findings carry a
+// redacted prefix and a hash, so the same secret is recognisable across
+// files without being stored.
 type Scanner struct {
 	opts Options
 

@@ -1,6 +1,5 @@
-// Package zap drives a running OWASP ZAP daemon through its JSON API
-// (https://www.zaproxy.org/docs/api/): spider, optional AJAX spider,
-// active scan, then the alerts, converted to ASFF findings.
+// Package zap drives a running OWASP ZAP daemon through its JSON API and
+// converts its alerts to findings.
 package zap
 
 import (

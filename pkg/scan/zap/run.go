@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/wait"
 )
 
@@ -17,8 +18,8 @@ type Options struct {
 	SkipActive bool
 	// Poll is the status polling interval (default 2s).
 	Poll time.Duration
-	// Progress receives one line per poll.
-	Progress func(format string, args ...any)
+	// Progress shows one line per poll; nil shows nothing.
+	Progress *progress.Reporter
 }
 
 // Scan runs spider, optional AJAX spider, passive-scan drain and active
@@ -28,10 +29,7 @@ func Scan(ctx context.Context, c *Client, opts Options) ([]Alert, error) {
 	if opts.Poll <= 0 {
 		opts.Poll = 2 * time.Second
 	}
-	say := opts.Progress
-	if say == nil {
-		say = func(string, ...any) {}
-	}
+	say := opts.Progress.Step
 	if v, err := c.Version(ctx); err != nil {
 		return nil, err
 	} else {

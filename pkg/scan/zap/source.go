@@ -31,7 +31,7 @@ func (s *Source) Scan(ctx context.Context, env scan.Env) (*scan.Scanned, error) 
 		defer cancel()
 	}
 	opts := s.Options
-	opts.Progress = func(format string, args ...any) { env.Progress.Step(format, args...) }
+	opts.Progress = env.Progress
 	start := time.Now()
 	alerts, scanErr := Scan(ctx, s.Client, opts)
 	if scanErr != nil && alerts == nil {

@@ -1,6 +1,7 @@
 package zap
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/progress"
 )
 
 // fakeZAP answers the ZAP JSON API (https://www.zaproxy.org/docs/api/)
@@ -109,9 +111,12 @@ func TestScanDrivesZAP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var lines []string
+	var out bytes.Buffer
+	prog := progress.New(&out, false, true).WithHeartbeat(time.Hour)
 	alerts, err := Scan(context.Background(), c, Options{Target: "http://127.0.0.1:8080/", Ajax: true, Poll: time.Millisecond,
-		Progress: func(f string, a ...any) { lines = append(lines, f) }})
+		Progress: prog})
+	prog.Done("")
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if err != nil {
 		t.Fatal(err)
 	}
