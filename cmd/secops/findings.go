@@ -29,6 +29,7 @@ type queryFlags struct {
 	Since       string
 	Limit       int
 	Sort        string
+	Target      string
 }
 
 func (q *queryFlags) register(cmd *cobra.Command, defaultRecordState string) {
@@ -43,6 +44,7 @@ func (q *queryFlags) register(cmd *cobra.Command, defaultRecordState string) {
 	fl.StringVar(&q.Since, "since", "", "updated since a duration ago (24h, 7d) or a date (2026-11-01)")
 	fl.IntVar(&q.Limit, "limit", 0, "show at most N findings (0: all)")
 	fl.StringVar(&q.Sort, "sort", findings.SortSeverity, "order: severity, updated or title")
+	fl.StringVar(&q.Target, "target", "", "scan target, exactly as scans name it (the repository, image or URL; the TARGET column)")
 }
 
 // query turns the flags into a findings.Query, rejecting what the store
@@ -96,7 +98,7 @@ func (q *queryFlags) query(now time.Time) (findings.Query, error) {
 		return out, &usageError{err: errors.New("--limit must be 0 or more")}
 	}
 	out.Since, out.Product, out.TypePrefix, out.Resource = since, q.Product, q.Type, q.Resource
-	out.Limit, out.Sort = q.Limit, sortBy
+	out.Limit, out.Sort, out.Target = q.Limit, sortBy, q.Target
 	return out, nil
 }
 

@@ -324,6 +324,9 @@ func writeScanNotes(io *iostreams.IOStreams, out *scan.Outcome, verbose bool) {
 			continue
 		}
 		writeSkipped(w, r, verbose)
+		if r.Kept > 0 {
+			fmt.Fprintf(w, "%s: %s of earlier scans in skipped files kept (not re-examined, so not archived)\n", r.Name, scan.Plural(r.Kept, "finding"))
+		}
 		for _, msg := range r.Warnings {
 			fmt.Fprintf(w, "%s: warning: %s\n", r.Name, msg)
 		}

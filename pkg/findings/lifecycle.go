@@ -101,12 +101,52 @@ func ApplyUpdate(f Finding, u Update, now time.Time) Finding {
 	return f
 }
 
-// InScope reports whether a complete import described by s covers f.
+// InScope reports whether a complete import described by s covers f: same
+// product, target and a generator of the scope, and not located in a path
+// the scope keeps.
 func (s *Scope) InScope(f *Finding) bool {
 	if f.ProductArn != s.ProductArn || f.ProductFields[FieldTarget] != s.Target {
 		return false
 	}
-	return oneOf(f.GeneratorId, s.GeneratorIds...)
+	if !oneOf(f.GeneratorId, s.GeneratorIds...) {
+		return false
+	}
+	return !s.Keeps(f)
+}
+
+// Keeps reports whether f is located in one of s.Keep: the file itself or
+// a directory above it.
+func (s *Scope) Keeps(f *Finding) bool {
+	if len(s.Keep) == 0 {
+		return false
+	}
+	for _, p := range Paths(f) {
+		p = strings.TrimPrefix(p, "/")
+		for _, k := range s.Keep {
+			k = strings.TrimSuffix(strings.TrimPrefix(k, "/"), "/")
+			if p == k || strings.HasPrefix(p, k+"/") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Paths lists the files a finding is located in: its secops/Path and the
+// files of its vulnerable packages, relative to the scan root.
+func Paths(f *Finding) []string {
+	var out []string
+	if p := f.ProductFields[FieldPath]; p != "" {
+		out = append(out, p)
+	}
+	for _, v := range f.Vulnerabilities {
+		for _, pkg := range v.VulnerablePackages {
+			if pkg.FilePath != "" {
+				out = append(out, pkg.FilePath)
+			}
+		}
+	}
+	return out
 }
 
 func firstNonEmpty(values ...string) string {

@@ -25,6 +25,8 @@ type Query struct {
 	Since time.Time
 	// GeneratorPrefix matches GeneratorId by prefix.
 	GeneratorPrefix string
+	// Target is the scan target (ProductFields secops/Target), exactly.
+	Target string
 	// Limit caps the result; 0 means no cap.
 	Limit int
 	// Sort is severity (default), updated or title.
@@ -67,6 +69,9 @@ func (q Query) Matches(f *Finding) bool {
 		}
 	}
 	if q.GeneratorPrefix != "" && !strings.HasPrefix(f.GeneratorId, q.GeneratorPrefix) {
+		return false
+	}
+	if q.Target != "" && f.ProductFields[FieldTarget] != q.Target {
 		return false
 	}
 	return true

@@ -49,6 +49,7 @@ func (q Query) Describe() string {
 		add("since", FormatTime(q.Since))
 	}
 	add("generator", q.GeneratorPrefix)
+	add("target", q.Target)
 	if q.Limit > 0 {
 		add("limit", fmt.Sprint(q.Limit))
 	}

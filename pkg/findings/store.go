@@ -45,6 +45,10 @@ type Scope struct {
 	ProductArn   string
 	Target       string
 	GeneratorIds []string
+	// Keep lists paths (files, or directories and all below) that the scan
+	// could not read: findings located there stay as they are, since the
+	// scan cannot tell whether they are fixed.
+	Keep []string `json:",omitempty"`
 }
 
 // ImportResult counts what an import did.

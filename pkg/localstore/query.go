@@ -121,6 +121,10 @@ func buildQuery(q findings.Query) (string, []any) {
 		where = append(where, "f.generator_id >= ? AND f.generator_id < ?")
 		args = append(args, q.GeneratorPrefix, prefixUpper(q.GeneratorPrefix))
 	}
+	if q.Target != "" {
+		where = append(where, "f.target = ?")
+		args = append(args, q.Target)
+	}
 
 	var b strings.Builder
 	b.WriteString("SELECT f.pk FROM findings f")

@@ -65,6 +65,9 @@ type ScannerResult struct {
 	Incomplete bool
 	// Narrowed says why a complete result may still not archive (see Part).
 	Narrowed string
+	// Kept counts active findings of earlier scans located in files this
+	// scan skipped: they stay, and are shown and gated with the others.
+	Kept     int
 	Err      error
 	Duration time.Duration
 }
@@ -317,7 +320,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 // scanner and scopes the archive to the scanners that may archive.
 func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Provenance) {
 	seen := map[string]bool{}
-	var archiving []string
+	var archiving, keep []string
 	o.Results = make([]ScannerResult, len(parts))
 	for i := range parts {
 		p := &parts[i]
@@ -342,6 +345,11 @@ func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Pr
 		o.Ignored = append(o.Ignored, ignored...)
 		if r.Archives() {
 			archiving = append(archiving, r.GeneratorIds...)
+			// What the scanner could not read may still hold what it found
+			// there before: keep those findings.
+			for _, sk := range r.Skipped {
+				keep = append(keep, sk.Path)
+			}
 		}
 		o.Results[i] = r
 	}
@@ -359,6 +367,7 @@ func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Pr
 			ProductArn:   findings.DefaultProductArn(prov.Partition, region, account),
 			Target:       o.Target,
 			GeneratorIds: archiving,
+			Keep:         keep,
 		}
 	}
 }
@@ -382,6 +391,44 @@ func (o *Outcome) Keep(ctx context.Context, st Store) {
 		return
 	}
 	o.UseStored(stored)
+	if err := o.addKept(ctx, st); err != nil {
+		o.StoreErr = fmt.Errorf("read the findings of skipped files: %w", err)
+	}
+}
+
+// addKept adds to the outcome the active findings of earlier scans that
+// sit in files this scan skipped: the scan could not tell whether they are
+// fixed, so they are shown and gated as if found again.
+func (o *Outcome) addKept(ctx context.Context, st Store) error {
+	q, ok := st.(interface {
+		Query(ctx context.Context, q findings.Query) ([]findings.Finding, error)
+	})
+	if !ok || o.Scope == nil || len(o.Scope.Keep) == 0 {
+		return nil
+	}
+	list, err := q.Query(ctx, findings.Query{Target: o.Target, RecordState: findings.RecordActive})
+	if err != nil {
+		return err
+	}
+	present := make(map[string]bool, len(o.Findings))
+	for i := range o.Findings {
+		present[o.Findings[i].Id] = true
+	}
+	for i := range list {
+		f := &list[i]
+		if present[f.Id] || f.ProductArn != o.Scope.ProductArn || !slices.Contains(o.Scope.GeneratorIds, f.GeneratorId) || !o.Scope.Keeps(f) {
+			continue
+		}
+		o.Findings = append(o.Findings, *f)
+		for j := range o.Results {
+			if slices.Contains(o.Results[j].GeneratorIds, f.GeneratorId) {
+				o.Results[j].Kept++
+				break
+			}
+		}
+	}
+	Sort(o.Findings)
+	return nil
 }
 
 // Lookup returns the store's copies of list's findings; a finding the
@@ -536,15 +583,8 @@ func Sort(list []findings.Finding) {
 }
 
 func location(f *findings.Finding) string {
-	if p := f.ProductFields[findings.FieldPath]; p != "" {
-		return p
-	}
-	for _, v := range f.Vulnerabilities {
-		for _, p := range v.VulnerablePackages {
-			if p.FilePath != "" {
-				return p.FilePath
-			}
-		}
+	if p := findings.Paths(f); len(p) > 0 {
+		return p[0]
 	}
 	return ""
 }

@@ -62,6 +62,9 @@ func Filters(q findings.Query, now time.Time) *types.AwsSecurityFindingFilters {
 	if q.GeneratorPrefix != "" {
 		f.GeneratorId = stringFilters(types.StringFilterComparisonPrefix, q.GeneratorPrefix)
 	}
+	if q.Target != "" {
+		f.ProductFields = []types.MapFilter{{Key: aws.String(findings.FieldTarget), Value: aws.String(q.Target), Comparison: types.MapFilterComparisonEquals}}
+	}
 	return f
 }
 

@@ -236,7 +236,7 @@ func (e Entry) Matches(f *findings.Finding) bool {
 	if len(e.Paths) == 0 {
 		return true
 	}
-	for _, p := range findingPaths(f) {
+	for _, p := range findings.Paths(f) {
 		for _, g := range e.Paths {
 			if matchGlob(g, p) {
 				return true
@@ -263,22 +263,6 @@ func hasRule(f *findings.Finding, rule string) bool {
 		}
 	}
 	return false
-}
-
-// findingPaths lists the files a finding is about, relative to the scan root.
-func findingPaths(f *findings.Finding) []string {
-	var out []string
-	if p := f.ProductFields[findings.FieldPath]; p != "" {
-		out = append(out, p)
-	}
-	for _, v := range f.Vulnerabilities {
-		for _, pkg := range v.VulnerablePackages {
-			if pkg.FilePath != "" {
-				out = append(out, pkg.FilePath)
-			}
-		}
-	}
-	return out
 }
 
 // Apply splits list into the findings no entry covers and the ones an

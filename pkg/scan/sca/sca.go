@@ -288,10 +288,14 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 			return Inventory{}, fmt.Errorf("sca: set up extractors: %w", err)
 		}
 	}
-	w := &walker{root: absRoot, exts: exts, readDir: s.opts.readDir, maxSize: s.opts.MaxFileSize, visited: map[fileKey]bool{}}
+	w := &walker{root: absRoot, exts: exts, readDir: s.opts.readDir, maxSize: s.opts.MaxFileSize,
+		visited: map[fileKey]string{}, walking: map[fileKey]bool{}}
+	if real, err := filepath.EvalSymlinks(absRoot); err == nil {
+		w.realRoot = real
+	}
 	if st, err := os.Stat(absRoot); err == nil {
 		if k, ok := keyOf(st); ok {
-			w.visited[k] = true
+			w.visited[k], w.walking[k] = "", true
 		}
 	}
 	w.walk(absRoot, "")

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/google/osv-scalibr/extractor/filesystem"
@@ -36,7 +37,15 @@ type walker struct {
 	maxSize int64
 	jobs    []job
 	skipped []scan.Skipped
-	visited map[fileKey]bool
+	// visited maps each directory walked to the path it was walked as;
+	// walking holds those on the way down from the root (a link to one of
+	// them is a loop).
+	visited map[fileKey]string
+	walking map[fileKey]bool
+	// realRoot is the root with symlinks resolved: links that lead out of
+	// it are not followed, so a scan never reads (or reports) files
+	// outside the tree it was given.
+	realRoot string
 	// names maps each directory (slash, relative) to the file names in it
 	// that matter for unlocked manifests.
 	names map[string][]string
@@ -80,6 +89,10 @@ func (w *walker) walk(abs, rel string) {
 				}
 				continue
 			}
+			if dest, ok := w.outside(childAbs); ok {
+				w.skip(childRel, "symlink to %s, outside the scan root: not followed", dest)
+				continue
+			}
 			info = fi
 			mode = fi.Mode().Type()
 		}
@@ -94,11 +107,19 @@ func (w *walker) walk(abs, rel string) {
 				}
 			}
 			if k, ok := keyOf(info); ok {
-				if w.visited[k] {
-					w.skip(childRel, "symlink loop: directory already scanned")
+				if seen, done := w.visited[k]; done {
+					if w.walking[k] {
+						w.skip(childRel, "symlink loop: directory already scanned")
+					} else {
+						w.skip(childRel, "symlink to %s, a directory scanned already", displayRel(seen))
+					}
 					continue
 				}
-				w.visited[k] = true
+				w.visited[k] = childRel
+				w.walking[k] = true
+				w.walk(childAbs, childRel)
+				delete(w.walking, k)
+				continue
 			}
 			w.walk(childAbs, childRel)
 			continue
@@ -133,6 +154,23 @@ func (w *walker) walk(abs, rel string) {
 		}
 		w.jobs = append(w.jobs, job{rel: childRel, abs: childAbs, info: fi, exts: want})
 	}
+}
+
+// outside reports whether the symlink at abs leads out of the scan root,
+// and where to.
+func (w *walker) outside(abs string) (string, bool) {
+	if w.realRoot == "" {
+		return "", false
+	}
+	dest, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return "", false
+	}
+	rel, err := filepath.Rel(w.realRoot, dest)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return dest, true
+	}
+	return "", false
 }
 
 func displayRel(rel string) string {
