@@ -356,6 +356,9 @@ func writeScanNotes(io *iostreams.IOStreams, out *scan.Outcome, verbose bool) {
 	if quiet {
 		return
 	}
+	for _, msg := range out.Warnings {
+		fmt.Fprintf(w, "warning: %s\n", msg)
+	}
 	if verbose {
 		for _, f := range out.Ignored {
 			e := out.IgnoredBy[f.Id]

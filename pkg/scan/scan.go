@@ -136,6 +136,8 @@ type Outcome struct {
 	// StoreErr is set when the store could not take the findings at all;
 	// they are still in Findings, for the report.
 	StoreErr error
+	// Warnings are problems of the pipeline itself the user should know.
+	Warnings []string
 }
 
 // Incomplete reports whether any scanner failed or was incomplete.
@@ -392,7 +394,7 @@ func (o *Outcome) Keep(ctx context.Context, st Store) {
 	}
 	o.UseStored(stored)
 	if err := o.addKept(ctx, st); err != nil {
-		o.StoreErr = fmt.Errorf("read the findings of skipped files: %w", err)
+		o.Warnings = append(o.Warnings, fmt.Sprintf("could not read the earlier findings of the skipped files (%v): they are kept in the store but not shown or gated", err))
 	}
 }
 
