@@ -145,6 +145,10 @@ type dbStatusJSON struct {
 	Stale      bool   `json:"stale"`
 	Path       string `json:"path"`
 	Problem    string `json:"problem,omitempty"`
+	// Invalid counts records that are not OSV records (e.g. Git LFS
+	// pointers); an ecosystem with any is not ok.
+	Invalid      int    `json:"invalid,omitempty"`
+	FirstInvalid string `json:"first_invalid,omitempty"`
 }
 
 func dbStatusRun(_ context.Context, opts *dbOptions) error {
@@ -166,7 +170,7 @@ func dbStatusRun(_ context.Context, opts *dbOptions) error {
 			if s.Problem == "" {
 				updated = s.Updated.UTC().Format(time.RFC3339)
 			}
-			out = append(out, dbStatusJSON{s.Ecosystem, s.Count, updated, int64(s.Age.Seconds()), s.Stale, s.Path, s.Problem})
+			out = append(out, dbStatusJSON{s.Ecosystem, s.Count, updated, int64(s.Age.Seconds()), s.Stale, s.Path, s.Problem, s.Invalid, s.FirstInvalid})
 		}
 		enc := json.NewEncoder(opts.IO.Out)
 		enc.SetIndent("", "  ")
@@ -185,7 +189,9 @@ func dbStatusRun(_ context.Context, opts *dbOptions) error {
 			continue
 		}
 		state := "ok"
-		if s.Stale {
+		if s.Invalid > 0 {
+			state = fmt.Sprintf("%d invalid", s.Invalid)
+		} else if s.Stale {
 			state = "stale"
 			stale++
 		}
@@ -205,12 +211,15 @@ func dbStatusRun(_ context.Context, opts *dbOptions) error {
 func damagedError(st []vulndb.EcosystemStatus) error {
 	var errs []error
 	for _, s := range st {
-		if s.Problem != "" {
-			eco := s.Ecosystem
-			if strings.ContainsAny(eco, " '") {
-				eco = "'" + strings.ReplaceAll(eco, "'", `'\''`) + "'"
-			}
+		eco := s.Ecosystem
+		if strings.ContainsAny(eco, " '") {
+			eco = "'" + strings.ReplaceAll(eco, "'", `'\''`) + "'"
+		}
+		switch {
+		case s.Problem != "":
 			errs = append(errs, fmt.Errorf("%s: %s is unreadable (%s): run `secops db update --ecosystems %s`", s.Ecosystem, s.Path, s.Problem, eco))
+		case s.Invalid > 0:
+			errs = append(errs, fmt.Errorf("%s: %d of %d records in %s are not OSV records (first: %s): scans against it are incomplete; fetch the real files or run `secops db update --ecosystems %s`", s.Ecosystem, s.Invalid, s.Count+s.Invalid, s.Path, s.FirstInvalid, eco))
 		}
 	}
 	if len(errs) == 0 {

@@ -417,6 +417,12 @@ func readEntry(ref recordRef, base string, want map[string]bool) (*entry, error)
 	if err != nil {
 		return nil, unreadableError{err}
 	}
+	// A record that is not JSON at all would pass for "about another
+	// package" below and vanish without a word: a database of Git LFS
+	// pointers must read as broken, not as free of advisories.
+	if err := checkJSONObject(data); err != nil {
+		return nil, err
+	}
 	if want != nil && !mayName(data, base, want) {
 		return nil, nil
 	}
@@ -476,6 +482,25 @@ func mayName(data []byte, base string, want map[string]bool) bool {
 		}
 		rest = rest[j+end:]
 	}
+}
+
+// lfsPointer starts a Git LFS pointer file, what a clone without git-lfs
+// holds in place of large files.
+var lfsPointer = []byte("version https://git-lfs.github.com/spec/")
+
+// checkJSONObject refuses data that cannot be an OSV record: anything but
+// a JSON object, naming the usual cause.
+func checkJSONObject(data []byte) error {
+	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	switch {
+	case bytes.HasPrefix(trimmed, lfsPointer):
+		return errors.New("not an OSV record: a Git LFS pointer (run `git lfs pull` where the database was cloned)")
+	case len(trimmed) == 0:
+		return errors.New("not an OSV record: empty file")
+	case trimmed[0] != '{':
+		return errors.New("not an OSV record: not a JSON object")
+	}
+	return nil
 }
 
 func parseEntry(data []byte, ref recordRef) (*entry, error) {

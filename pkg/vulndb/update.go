@@ -347,6 +347,12 @@ type EcosystemStatus struct {
 	// Problem says why the ecosystem cannot be read (a damaged all.zip);
 	// Count and Updated are then zero and Stale false.
 	Problem string `json:"problem,omitempty"`
+	// Invalid counts the records that do not read as OSV records (Git LFS
+	// pointers, truncated files); FirstInvalid names one and why. An
+	// ecosystem with any is not usable as is: scans against it are
+	// incomplete.
+	Invalid      int    `json:"invalid,omitempty"`
+	FirstInvalid string `json:"first_invalid,omitempty"`
 }
 
 // ReadStatus reports each ecosystem of the database in dir: advisory
@@ -370,9 +376,14 @@ func ReadStatus(dir string, now time.Time) ([]EcosystemStatus, error) {
 			metaDir = filepath.Dir(s.Path)
 		}
 		if m, err := readMetadata(metaDir); err == nil && metadataDescribes(m, s) {
+			// Downloads are checked record by record before they replace
+			// the old copy (see Update).
 			st.Count, st.Updated, st.Downloaded = m.Count, m.DownloadedAt, true
 		} else {
 			st.Count, st.Updated, err = countSource(s)
+			if err == nil {
+				err = verifySource(db, s, &st)
+			}
 			if err != nil {
 				// One damaged ecosystem does not hide the others.
 				st.Count, st.Updated, st.Problem = 0, time.Time{}, err.Error()
@@ -411,6 +422,28 @@ func readMetadata(dir string) (Metadata, error) {
 		return m, err
 	}
 	return m, nil
+}
+
+// verifySource reads every record of a source that secops did not download
+// itself, and counts those that are not OSV records: a directory of Git
+// LFS pointers has the right file names and no advisory in it.
+func verifySource(db *DB, s Source, st *EcosystemStatus) error {
+	before := len(db.Problems())
+	n, err := db.Count(context.Background(), s.Ecosystem)
+	if err != nil {
+		return err
+	}
+	st.Count = n
+	for _, p := range db.Problems()[before:] {
+		if !strings.HasPrefix(p.Path, s.Path) && !s.Zip {
+			continue
+		}
+		st.Invalid++
+		if st.FirstInvalid == "" {
+			st.FirstInvalid = p.Path + ": " + p.Reason
+		}
+	}
+	return nil
 }
 
 // countSource counts records without parsing them and returns the newest

@@ -115,7 +115,10 @@ func TestUpdateAndStatus(t *testing.T) {
 
 	// osv-scanner replacing the zip makes secops's metadata stale: the
 	// status then reads the zip itself.
-	os.WriteFile(zipPath, zipOf(t, map[string]string{"A.json": "{}", "B.json": "{}"}), 0o644)
+	os.WriteFile(zipPath, zipOf(t, map[string]string{
+		"A.json": `{"id": "A", "modified": "2026-01-01T00:00:00Z"}`,
+		"B.json": `{"id": "B", "modified": "2026-01-01T00:00:00Z"}`,
+	}), 0o644)
 	st, err = ReadStatus(dir, t0)
 	if err != nil || st[0].Downloaded || st[0].Count != 2 {
 		t.Errorf("status after a foreign update = %+v, %v", st[0], err)

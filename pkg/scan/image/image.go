@@ -149,6 +149,7 @@ func Scan(ctx context.Context, ref string, opts Options) (scan.Result, error) {
 	}
 	res.Findings = fs
 	res.Warnings = append(res.Warnings, warn...)
+	sca.AddProblems(&res, advisories)
 	return res, nil
 }
 

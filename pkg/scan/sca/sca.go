@@ -197,9 +197,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	}
 	res.Findings = fs
 	res.Warnings = append(res.Warnings, warn...)
-	if db, ok := src.(*vulndb.DB); ok {
-		res.Warnings = append(res.Warnings, problemWarnings(db.Problems())...)
-	}
+	AddProblems(&res, src)
 	return res, nil
 }
 
@@ -219,11 +217,20 @@ func unlockedHint(list []Unlocked) string {
 	return fmt.Sprintf("%s%s without a lockfile: versions are ranges, not checked; %s", strings.Join(names, ", "), more, list[0].Fix)
 }
 
-func problemWarnings(ps []vulndb.Problem) []string {
-	if len(ps) == 0 {
-		return nil
+// AddProblems reports the records of an offline database that could not
+// be read: advisories they hold were not checked, so the result is
+// incomplete and archives nothing.
+func AddProblems(res *scan.Result, src Source) {
+	db, ok := src.(*vulndb.DB)
+	if !ok {
+		return
 	}
-	return []string{fmt.Sprintf("vulnerability database: skipped %d file(s) that are not OSV records (first: %s: %s)", len(ps), ps[0].Path, ps[0].Reason)}
+	ps := db.Problems()
+	if len(ps) == 0 {
+		return
+	}
+	res.Warnings = append(res.Warnings, fmt.Sprintf("vulnerability database %s: %d record(s) could not be read, so their advisories were not checked (first: %s: %s); `secops db status --db %s` lists them", db.Dir(), len(ps), ps[0].Path, ps[0].Reason, db.Dir()))
+	res.Incomplete = true
 }
 
 // AdvisorySource picks the advisory source: the caller's, the offline
