@@ -28,12 +28,11 @@ func newCmdFindingsImport(f *Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import findings from ASFF or another tool's report",
-		Long: `Import findings into the store. The input is ASFF (one finding, a JSON array of
-findings, or {"Findings": [...]} as BatchImportFindings takes), or a report your tools
-already write: SARIF 2.1.0 (Semgrep, CodeQL, Checkov, gosec …), Trivy JSON, OWASP ZAP
-JSON or XML, OWASP Dependency-Check JSON or XML, SonarQube API answers, gitleaks,
-osv-scanner, gosec and Amazon Inspector2 findings. The format is detected from the
-content; --format forces it. Secrets in gitleaks reports are redacted.
+		Long: `Import findings into the store: ASFF, or a report your tools already write. The
+format is detected from the content; --format forces it:
+
+` + importFormatsHelp() + `
+Secrets in gitleaks reports are redacted.
 
 Import is an upsert, as in Security Hub: a finding with the same product and Id is
 updated, and the workflow status a user set on it is kept. With --complete the file is
@@ -254,6 +253,16 @@ exported unless --record-state says otherwise.`,
 	opts.Query.register(cmd, "ALL")
 	cmd.Flags().StringVar(&opts.OutputFile, "output-file", "", "write to this file instead of standard output")
 	return cmd
+}
+
+// importFormatsHelp lists the formats findings import reads, one a line,
+// as the importers declare them.
+func importFormatsHelp() string {
+	var b strings.Builder
+	for _, f := range importer.Formats() {
+		fmt.Fprintf(&b, "  %-17s %s\n", f, importer.About(f))
+	}
+	return b.String()
 }
 
 func formatNamesList() string {

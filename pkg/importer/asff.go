@@ -8,6 +8,31 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatASFF is the AWS Security Finding Format itself.
+const FormatASFF Format = "asff"
+
+var asffImporter = importer{
+	tool:    tool{format: FormatASFF, name: "ASFF"},
+	aliases: []string{"securityhub"},
+	about:   `ASFF: one finding, an array, or {"Findings": [...]} as BatchImportFindings takes`,
+	shape:   `ASFF {"Findings": [...]}, one finding or an array of findings`,
+	object: func(top keys) bool {
+		if top.has("Findings") || isASFF(top) {
+			return true
+		}
+		// Inspector2's ListFindings also answers {"findings": [...]}.
+		first, ok := firstElement(top["findings"])
+		return ok && isASFF(first)
+	},
+	array: isASFF,
+	parse: noSkips(parseASFF),
+	asff:  true,
+}
+
+func isASFF(k keys) bool {
+	return k.has("SchemaVersion", "ProductArn") || k.has("AwsAccountId", "GeneratorId")
+}
+
 // parseASFF reads ASFF findings in every container people hand around: a
 // bare array (BatchImportFindings body, Prowler, DefectDojo),
 // {"Findings": [...]} (GetFindings), {"findings": [...]}, an EventBridge

@@ -12,6 +12,23 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatDependencyCheck is OWASP Dependency-Check's JSON or XML report.
+const FormatDependencyCheck Format = "dependency-check"
+
+var dependencyCheckTool = tool{format: FormatDependencyCheck, name: "Dependency-Check", company: "OWASP"}
+
+var dependencyCheckImporter = importer{
+	tool:    dependencyCheckTool,
+	aliases: []string{"dependencycheck", "owasp-dependency-check", "depcheck"},
+	about:   "OWASP Dependency-Check JSON or XML",
+	shape:   `Dependency-Check {"scanInfo", "dependencies": [...]}`,
+	object: func(top keys) bool {
+		return top.has("dependencies") && (top.has("scanInfo") || top.has("reportSchema") || top.has("projectInfo"))
+	},
+	xmlRoot: "analysis",
+	parse:   parseDependencyCheck,
+}
+
 // OWASP Dependency-Check reports, JSON and XML (schema 2.x).
 // https://jeremylong.github.io/DependencyCheck/general/scan_reports.html
 // XML schema: https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd
@@ -248,7 +265,7 @@ func parseScore(s string) *float64 {
 
 func dcFinding(dep dcDependency, v dcVulnerability, version string) findings.Finding {
 	resource := firstNonEmpty(dep.FilePath, dep.FileName, dep.Package, "unknown dependency")
-	f := newFinding(FormatDependencyCheck, "Dependency-Check", resource, dep.Package, v.Name)
+	f := newFinding(dependencyCheckTool, resource, dep.Package, v.Name)
 	label, ok := labelFromWord(v.Severity)
 	if !ok {
 		switch {

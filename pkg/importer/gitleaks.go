@@ -10,6 +10,21 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatGitleaks is gitleaks's JSON report.
+const FormatGitleaks Format = "gitleaks"
+
+var gitleaksTool = tool{format: FormatGitleaks, name: "Gitleaks", company: "Gitleaks"}
+
+var gitleaksImporter = importer{
+	tool:  gitleaksTool,
+	about: "gitleaks JSON (v7 and v8)",
+	shape: `gitleaks [{"RuleID", ...}]`,
+	array: func(first keys) bool {
+		return first.has("RuleID") || (first.has("rule") && (first.has("offender") || first.has("lineNumber") || first.has("commit")))
+	},
+	parse: noSkips(parseGitleaks),
+}
+
 // gitleaks JSON reports: v8 (PascalCase keys)
 // https://github.com/gitleaks/gitleaks#reporting and v7 (lowercase keys).
 type gitleaksLeak struct {
@@ -72,7 +87,7 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 			fingerprint = fmt.Sprintf("%s:%s:%s:%d", commit, file, rule, line)
 			fingerprint = strings.TrimPrefix(fingerprint, ":")
 		}
-		f := newFinding(FormatGitleaks, "Gitleaks", file, fmt.Sprintf("%s:%d:%d", commit, line, l.StartColumn), rule)
+		f := newFinding(gitleaksTool, file, fmt.Sprintf("%s:%d:%d", commit, line, l.StartColumn), rule)
 		// gitleaks states no severity: a leaked secret is a high-severity
 		// problem until it is rotated, and nothing claims the tool said so.
 		f.Severity = severity(findings.SeverityHigh, "")

@@ -397,7 +397,7 @@ func TestTruncate(t *testing.T) {
 	if truncate("short", 10) != "short" {
 		t.Error("truncate changed a short string")
 	}
-	f := newFinding(FormatGosec, "gosec", "r", "l", "G1")
+	f := newFinding(gosecTool, "r", "l", "G1")
 	f.Title = strings.Repeat("t", 1000)
 	f.Types = []string{typeCodeQuality}
 	f.Severity = severity(findings.SeverityLow, "LOW")

@@ -9,6 +9,19 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatSARIF is SARIF 2.1.0, which many tools write.
+const FormatSARIF Format = "sarif"
+
+var sarifImporter = importer{
+	tool:  tool{format: FormatSARIF, name: "SARIF"},
+	about: "SARIF 2.1.0 (Semgrep, CodeQL, Checkov, gosec …)",
+	shape: `SARIF {"version", "runs": [...]}`,
+	object: func(top keys) bool {
+		return top.has("runs") && (top.has("version") || top.has("$schema"))
+	},
+	parse: noSkips(parseSARIF),
+}
+
 // SARIF 2.1.0, the subset an importer needs.
 // https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 type sarifLog struct {
@@ -195,7 +208,7 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	if ruleID == "" && rule != nil {
 		ruleID = rule.ID
 	}
-	tool := firstNonEmpty(run.Tool.Driver.Name, run.Tool.Driver.FullName, "SARIF")
+	toolName := firstNonEmpty(run.Tool.Driver.Name, run.Tool.Driver.FullName, "SARIF")
 
 	var uri string
 	var line, endLine, column, endColumn int
@@ -266,9 +279,8 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 			fp += "\x00" + commit
 		}
 	}
-	resource := firstNonEmpty(uri, tool)
-	f := newFinding(FormatSARIF, tool, resource, location+"\x00"+fp, ruleID)
-	f.CompanyName = firstNonEmpty(run.Tool.Driver.Organization, tool)
+	resource := firstNonEmpty(uri, toolName)
+	f := newFinding(tool{format: FormatSARIF, name: toolName, company: firstNonEmpty(run.Tool.Driver.Organization, toolName)}, resource, location+"\x00"+fp, ruleID)
 	f.Severity = severity(label, level)
 	f.Types = []string{typeCodeQuality}
 	title := ""

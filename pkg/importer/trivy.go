@@ -9,6 +9,26 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatTrivy is Trivy's JSON report.
+const FormatTrivy Format = "trivy"
+
+var trivyTool = tool{format: FormatTrivy, name: "Trivy", company: "Aqua Security"}
+
+var trivyImporter = importer{
+	tool:  trivyTool,
+	about: "Trivy JSON (images, file systems, repositories, Kubernetes)",
+	shape: `Trivy {"SchemaVersion", "Results": [...]}`,
+	object: func(top keys) bool {
+		return top.has("SchemaVersion") && (top.has("Results") || top.has("ArtifactName") || top.has("ArtifactType")) ||
+			top.has("ClusterName") && (top.has("Resources") || top.has("Vulnerabilities") || top.has("Misconfigurations"))
+	},
+	// Before 0.20 Trivy wrote a bare list of results.
+	array: func(first keys) bool {
+		return first.has("Target") && (first.has("Vulnerabilities") || first.has("Type") || first.has("Misconfigurations"))
+	},
+	parse: parseTrivy,
+}
+
 // Trivy's JSON report, SchemaVersion 2, plus the pre-0.20 bare list of
 // results and the `trivy k8s` report that nests results under resources.
 // https://trivy.dev/latest/docs/configuration/reporting/#json
@@ -207,7 +227,7 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 	var out []findings.Finding
 	res := s.resource(r.Target)
 	base := func(location, rule string) findings.Finding {
-		f := newFinding(FormatTrivy, "Trivy", res.Id+"\x00"+r.Target, location, rule)
+		f := newFinding(trivyTool, res.Id+"\x00"+r.Target, location, rule)
 		f.Resources = []findings.Resource{res}
 		// The scan target is what Trivy scanned (image, directory,
 		// cluster); the result's own target (OS, lockfile, file) is kept

@@ -13,6 +13,22 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatZAP is OWASP ZAP's traditional JSON or XML report.
+const FormatZAP Format = "zap"
+
+var zapTool = tool{format: FormatZAP, name: "ZAP", company: "ZAP"}
+
+var zapImporter = importer{
+	tool:  zapTool,
+	about: "OWASP ZAP traditional JSON or XML report",
+	shape: `ZAP {"@version", "site": [...]}`,
+	object: func(top keys) bool {
+		return top.has("site") && (top.has("@version") || top.has("@programName") || top.has("@generated"))
+	},
+	xmlRoot: "OWASPZAPReport",
+	parse:   parseZAP,
+}
+
 // OWASP ZAP's traditional JSON and XML reports.
 // https://www.zaproxy.org/docs/desktop/addons/report-generation/report-traditional-json/
 // https://www.zaproxy.org/docs/desktop/addons/report-generation/report-traditional-xml/
@@ -129,7 +145,7 @@ func zapFinding(site string, a zapAlert, in zapInstance, risk string, instances 
 	rule := strings.TrimSpace(firstNonEmpty(a.AlertRef, a.PluginID))
 	// The evidence can hold what the alert is about (tokens, personal
 	// data): it only feeds the Id, it is not kept.
-	f := newFinding(FormatZAP, "ZAP", firstNonEmpty(uri, site), in.Method+"\x00"+in.Param+"\x00"+in.Attack+"\x00"+in.Evidence, rule)
+	f := newFinding(zapTool, firstNonEmpty(uri, site), in.Method+"\x00"+in.Param+"\x00"+in.Attack+"\x00"+in.Evidence, rule)
 	label, ok := labelFromWord(risk)
 	if !ok {
 		label = findings.SeverityMedium
