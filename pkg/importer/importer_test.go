@@ -173,7 +173,7 @@ func (c check) verify(t *testing.T, f *findings.Finding) {
 	if c.id != "" && f.Id != c.id {
 		t.Errorf("#%d Id = %q, want %q", c.index, f.Id, c.id)
 	}
-	if c.id == "" && !strings.HasPrefix(f.Id, "secops/import/") && f.GeneratorId != "" && !strings.Contains(f.Id, ":") {
+	if c.id == "" && !(strings.HasPrefix(f.GeneratorId, "secops/") && strings.HasPrefix(f.Id, f.GeneratorId+"/")) && f.GeneratorId != "" && !strings.Contains(f.Id, ":") {
 		t.Errorf("#%d Id %q is not a secops import Id", c.index, f.Id)
 	}
 	if c.title != "" && f.Title != c.title {
