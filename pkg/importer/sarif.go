@@ -12,6 +12,11 @@ import (
 // FormatSARIF is SARIF 2.1.0, which many tools write.
 const FormatSARIF Format = "sarif"
 
+// GeneratorSemgrep is the GeneratorId of Semgrep's findings, whether
+// secops scan ran Semgrep or its SARIF is imported: one converter, so a
+// Semgrep result is the same finding either way.
+const GeneratorSemgrep = "secops/sast/semgrep"
+
 var sarifImporter = importer{
 	tool:  tool{format: FormatSARIF, name: "SARIF"},
 	about: "SARIF 2.1.0 (Semgrep, CodeQL, Checkov, gosec …)",
@@ -230,6 +235,10 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 		}
 		if pl.Region != nil {
 			line, endLine, column, endColumn = pl.Region.StartLine, pl.Region.EndLine, pl.Region.StartColumn, pl.Region.EndColumn
+			if endLine == 0 {
+				// An absent endLine is the startLine (SARIF 2.1.0 §3.30.7).
+				endLine = line
+			}
 		}
 	}
 	message := res.Message.render(rule)
@@ -280,14 +289,18 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 		}
 	}
 	resource := firstNonEmpty(uri, toolName)
-	f := newFinding(tool{format: FormatSARIF, name: toolName, company: firstNonEmpty(run.Tool.Driver.Organization, toolName)}, resource, location+"\x00"+fp, ruleID)
+	t := tool{format: FormatSARIF, name: toolName, company: firstNonEmpty(run.Tool.Driver.Organization, toolName)}
+	if isSemgrep(toolName) {
+		t.generator = GeneratorSemgrep
+	}
+	f := newFinding(t, resource, location+"\x00"+fp, ruleID)
 	f.Severity = severity(label, level)
 	f.Types = []string{typeCodeQuality}
 	title := ""
 	if rule != nil {
 		title = firstNonEmpty(msgText(rule.ShortDescription), rule.Name)
 	}
-	if title == "" || title == ruleID {
+	if namesOnlyRule(title, ruleID) {
 		title = firstNonEmpty(firstLine(message), title, ruleID)
 	}
 	f.Title = title
@@ -314,6 +327,9 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	f.ProductFields["sarif/EndColumn"] = itoa(endColumn)
 	f.ProductFields["sarif/LogicalLocation"] = logical
 	f.ProductFields["secops/ToolVersion"] = firstNonEmpty(run.Tool.Driver.Version, run.Tool.Driver.SemanticVersion)
+	if rule != nil {
+		f.ProductFields["secops/CWE"] = cweTag(rule.Properties)
+	}
 	if res.Kind != "" && res.Kind != "fail" {
 		f.ProductFields["sarif/Kind"] = res.Kind
 	}
@@ -337,6 +353,36 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	}
 	f.Resources = []findings.Resource{{Type: resourceFile, Id: resource}}
 	return f
+}
+
+// isSemgrep tells Semgrep's runs by their driver: "Semgrep OSS", "Semgrep
+// Pro", "semgrep" in older versions.
+func isSemgrep(driver string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(driver)), "semgrep")
+}
+
+// namesOnlyRule reports whether a rule's short description says nothing
+// but the rule's id, as Semgrep's "Semgrep Finding: <rule id>" does: the
+// result's message is then the better title.
+func namesOnlyRule(title, ruleID string) bool {
+	title = strings.TrimSpace(title)
+	return title == "" || title == ruleID || (ruleID != "" && strings.HasSuffix(title, ": "+ruleID))
+}
+
+// cweTag reads the weakness a rule's tags name, as Semgrep and others
+// write it ("CWE-78: Improper Neutralization …"), as "CWE-78".
+func cweTag(props map[string]json.RawMessage) string {
+	var tags []string
+	if json.Unmarshal(props["tags"], &tags) != nil {
+		return ""
+	}
+	for _, tag := range tags {
+		id, _, _ := strings.Cut(strings.TrimSpace(tag), ":")
+		if n, ok := strings.CutPrefix(id, "CWE-"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return id
+		}
+	}
+	return ""
 }
 
 func firstFingerprint(maps ...map[string]string) string {
