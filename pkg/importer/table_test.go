@@ -131,7 +131,7 @@ func TestOneRowIsEnough(t *testing.T) {
 		t.Errorf("shapes: %v", err)
 	}
 	_, err = ParseFormat("nessus")
-	if err == nil || !strings.HasSuffix(err.Error(), "inspector2, example") {
+	if err == nil || !strings.HasSuffix(err.Error(), ", example") {
 		t.Errorf("ParseFormat(nessus): %v", err)
 	}
 	if _, err := Detect([]byte(`<?xml version="1.0"?><html/>`)); err == nil || !strings.Contains(err.Error(), "<analysis> (Dependency-Check) or <OWASPZAPReport> (ZAP)") {
