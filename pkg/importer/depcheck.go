@@ -152,7 +152,11 @@ type dcXML struct {
 					VersionEndExcluding    string `xml:"versionEndExcluding,attr"`
 				} `xml:"vulnerableSoftware>software"`
 			} `xml:"vulnerability"`
+			// The XML template writes suppressed vulnerabilities here,
+			// after the others.
+			Suppressed []struct{} `xml:"suppressedVulnerability"`
 		} `xml:"vulnerabilities"`
+		// Reports that list them in <suppressedVulnerabilities> are read too.
 		Suppressed []struct{} `xml:"suppressedVulnerabilities>suppressedVulnerability"`
 	} `xml:"dependencies>dependency"`
 }
@@ -172,7 +176,7 @@ func parseDependencyCheck(data []byte, skip skipper) ([]findings.Finding, error)
 		version, project = r.ScanInfo.EngineVersion, strings.TrimSpace(r.ProjectInfo.Name)
 		for _, d := range r.Dependencies {
 			dep := dcDependency{FileName: strings.TrimSpace(d.FileName), FilePath: strings.TrimSpace(d.FilePath)}
-			suppressed += len(d.Suppressed)
+			suppressed += len(d.Suppressed) + len(d.Vulnerabilities.Suppressed)
 			if len(d.Identifiers.Packages) > 0 {
 				dep.Package = strings.TrimSpace(d.Identifiers.Packages[0].ID)
 			} else if len(d.Packages.Packages) > 0 {

@@ -70,6 +70,21 @@ func TestNothingVanishes(t *testing.T) {
 				`<dependency><fileName>x.jar</fileName><filePath>/app/x.jar</filePath><suppressedVulnerabilities><suppressedVulnerability source="NVD"><name>CVE-2020-2</name><severity>HIGH</severity></suppressedVulnerability></suppressedVulnerabilities></dependency>` +
 				`</dependencies></analysis>`,
 			0, []string{"skipped 1: vulnerabilities suppressed by a Dependency-Check suppression file"}, nil},
+		// Dependency-Check's XML template writes suppressed vulnerabilities
+		// inside <vulnerabilities>, after the ones that stand.
+		{"dependency-check suppressed vulnerabilities beside the others (XML)", FormatDependencyCheck,
+			`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd"><scanInfo><engineVersion>9.0.9</engineVersion></scanInfo><dependencies>` +
+				`<dependency><fileName>x.jar</fileName><filePath>/app/x.jar</filePath><vulnerabilities>` +
+				`<vulnerability source="NVD"><name>CVE-2020-1</name><severity>HIGH</severity></vulnerability>` +
+				`<suppressedVulnerability source="NVD"><name>CVE-2020-2</name><severity>HIGH</severity></suppressedVulnerability>` +
+				`<suppressedVulnerability source="OSSINDEX"><name>CVE-2020-3</name><severity>LOW</severity></suppressedVulnerability>` +
+				`</vulnerabilities></dependency></dependencies></analysis>`,
+			1, []string{"skipped 2: vulnerabilities suppressed by a Dependency-Check suppression file"},
+			func(t *testing.T, l []findings.Finding) {
+				if l[0].ProductFields[findings.FieldRuleID] != "CVE-2020-1" {
+					t.Errorf("finding is %s, want CVE-2020-1 (a suppressed one must not become a finding)", l[0].ProductFields[findings.FieldRuleID])
+				}
+			}},
 		{"trivy misconfigurations, secrets and vulnerabilities", FormatTrivy,
 			`{"SchemaVersion":2,"ArtifactName":".","ArtifactType":"filesystem","Results":[` +
 				`{"Target":"go.mod","Class":"lang-pkgs","Type":"gomod","Vulnerabilities":[{"VulnerabilityID":"CVE-2024-1","PkgName":"x","InstalledVersion":"1","Severity":"HIGH"}]},` +
