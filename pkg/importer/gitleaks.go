@@ -42,6 +42,9 @@ type gitleaksLeak struct {
 	Author      string `json:"Author"`
 	Date        string `json:"Date"`
 	Fingerprint string `json:"Fingerprint"`
+	// Tags are the rule's tags (v7: one comma-separated string); results
+	// that differ in nothing else are still different results.
+	Tags gitleaksTags `json:"Tags"`
 
 	// v7
 	Line       string `json:"line"`
@@ -54,6 +57,28 @@ type gitleaksLeak struct {
 	DateV7     string `json:"date"`
 	LeakURL    string `json:"leakURL"`
 	Repo       string `json:"repo"`
+}
+
+// gitleaksTags reads v8's list of tags and v7's comma-separated string.
+type gitleaksTags []string
+
+func (t *gitleaksTags) UnmarshalJSON(b []byte) error {
+	var list []string
+	if err := json.Unmarshal(b, &list); err == nil {
+		*t = list
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*t = nil
+	for _, tag := range strings.Split(s, ",") {
+		if tag = strings.TrimSpace(tag); tag != "" {
+			*t = append(*t, tag)
+		}
+	}
+	return nil
 }
 
 func parseGitleaks(data []byte) ([]findings.Finding, error) {
@@ -133,6 +158,7 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 		f.ProductFields["gitleaks/Fingerprint"] = fingerprint
 		f.ProductFields["gitleaks/Match"] = redactMatch(match, secret, secrets)
 		f.ProductFields["gitleaks/Secret"] = redact(secret)
+		f.ProductFields["gitleaks/Tags"] = strings.Join(sorted(l.Tags), ",")
 		f.Resources = []findings.Resource{{Type: resourceFile, Id: firstNonEmpty(file, l.Repo, "unknown file")}}
 		out = append(out, f)
 	}

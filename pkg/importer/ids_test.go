@@ -199,6 +199,10 @@ func TestDistinctResultsGetDistinctIDs(t *testing.T) {
 			`[{"line":"k1=AKIAAAAAAAAAAAAAAAAA k2=AKIABBBBBBBBBBBBBBBB","lineNumber":4,"offender":"AKIAAAAAAAAAAAAAAAAA","commit":"c1","rule":"AWS Access Key","file":"k.txt"},` +
 				`{"line":"k1=AKIAAAAAAAAAAAAAAAAA k2=AKIABBBBBBBBBBBBBBBB","lineNumber":4,"offender":"AKIABBBBBBBBBBBBBBBB","commit":"c1","rule":"AWS Access Key","file":"k.txt"}]`,
 		}, 2, 0, nil},
+		{"gitleaks v8 results that differ only in their tags", FormatGitleaks, []string{
+			`[` + gitleaksV8Result(`["key", "AWS"]`) + `,` + gitleaksV8Result(`["key", "AWS", "production"]`) + `,` + gitleaksV8Result(`[]`) + `]`,
+			`[` + gitleaksV8Result(`[]`) + `,` + gitleaksV8Result(`["AWS", "key"]`) + `,` + gitleaksV8Result(`["key", "AWS", "production"]`) + `]`,
+		}, 3, 0, nil},
 		{"gosec same place, other details", FormatGosec, []string{
 			`{"Issues":[{"severity":"LOW","confidence":"HIGH","rule_id":"G104","details":"Errors unhandled: a","file":"m.go","line":"3","column":"2"},` +
 				`{"severity":"LOW","confidence":"HIGH","rule_id":"G104","details":"Errors unhandled: b","file":"m.go","line":"3","column":"2"}]}`,
@@ -243,6 +247,13 @@ func TestDistinctResultsGetDistinctIDs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gitleaksV8Result is a gitleaks v8 result with the given Tags.
+func gitleaksV8Result(tags string) string {
+	return `{"RuleID":"aws-access-token","Description":"AWS","StartLine":3,"EndLine":3,"StartColumn":9,"EndColumn":28,` +
+		`"Match":"key = AKIAIOSFODNN7EXAMPLE","Secret":"AKIAIOSFODNN7EXAMPLE","File":"deploy/env.sh","Commit":"","Entropy":3.7,` +
+		`"Author":"","Email":"","Date":"","Message":"","Tags":` + tags + `,"Fingerprint":"deploy/env.sh:aws-access-token:3"}`
 }
 
 func sarifDoc(results ...string) string {

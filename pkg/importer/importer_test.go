@@ -107,7 +107,8 @@ func TestFixtures(t *testing.T) {
 		}},
 		{"gitleaks-v7.json", FormatGitleaks, 1, []check{
 			{index: 0, fields: map[string]string{findings.FieldRuleID: "Github Personal Access Token", findings.FieldStartLine: "4",
-				"gitleaks/Match": "export GITHUB_TOKEN=\"REDACTED\"", "gitleaks/Commit": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"}},
+				"gitleaks/Match": "export GITHUB_TOKEN=\"REDACTED\"", "gitleaks/Commit": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+				"gitleaks/Tags": "Github,key"}},
 		}},
 		{"osv-scanner.json", FormatOSVScanner, 2, []check{
 			{index: 0, label: "MEDIUM", original: "MODERATE", product: "osv-scanner", vuln: "GHSA-4v7x-pqxf-cx7m golang.org/x/net@0.17.0 0.23.0",

@@ -94,6 +94,13 @@ func TestNothingVanishes(t *testing.T) {
 		{"trivy custom resources", FormatTrivy,
 			`{"SchemaVersion":2,"ArtifactName":".","ArtifactType":"filesystem","Results":[{"Target":"x","Class":"custom","CustomResources":[{"Type":"t","Data":1},{"Type":"t","Data":2}]}]}`,
 			0, []string{"skipped 2: Trivy custom resources"}, nil},
+		{"gitleaks tags", FormatGitleaks,
+			`[` + gitleaksV8Result(`["key", "AWS"]`) + `,` + gitleaksV8Result(`[]`) + `]`, 2, nil,
+			func(t *testing.T, l []findings.Finding) {
+				if l[0].ProductFields["gitleaks/Tags"] != "AWS,key" || l[1].ProductFields["gitleaks/Tags"] != "" {
+					t.Errorf("tags %q and %q, want \"AWS,key\" and none", l[0].ProductFields["gitleaks/Tags"], l[1].ProductFields["gitleaks/Tags"])
+				}
+			}},
 		{"gosec files it could not analyse", FormatGosec,
 			`{"Golang errors":{"/src/a.go":[{"line":3,"column":1,"error":"undefined: x"}],"/src/b.go":[{"line":1,"column":1,"error":"syntax error"}]},` +
 				`"Issues":[{"severity":"LOW","confidence":"HIGH","rule_id":"G104","details":"d","file":"/src/c.go","line":"3","column":"2"}],"Stats":{"files":3}}`,
