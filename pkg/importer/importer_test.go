@@ -436,3 +436,46 @@ func TestParseFormat(t *testing.T) {
 		t.Errorf("ParseFormat(nessus): err = %v", err)
 	}
 }
+
+// TestTrivySecretMatchIsRedacted checks that a Trivy secret's Match reaches
+// a finding only as the gitleaks importer keeps a match: the secret, which
+// Trivy masks with asterisks, replaced by REDACTED; a match where no mask
+// shows where the secret is, hidden whole.
+func TestTrivySecretMatchIsRedacted(t *testing.T) {
+	tests := []struct {
+		name, match string
+		want        string // in the description
+		never       []string
+	}{
+		{"masked by Trivy", `export GITHUB_TOKEN="****************************************"`,
+			`matched "export GITHUB_TOKEN=\"REDACTED\""`, []string{"****"}},
+		{"two secrets masked on one line", `AWS_ACCESS_KEY_ID=******************** AWS_SECRET_ACCESS_KEY=****************************************`,
+			`matched "AWS_ACCESS_KEY_ID=REDACTED AWS_SECRET_ACCESS_KEY=REDACTED"`, []string{"****"}},
+		{"not masked", `AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`,
+			`matched "REDACTED(62 chars)"`, []string{"wJalrXUtnFEMI", "AWS_SECRET"}},
+		{"a long line, masked", strings.Repeat("var a=1;", 400) + `k="********************"` + strings.Repeat("var b=2;", 400), `…" in deploy.sh line 3.`, []string{"****"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			match, _ := json.Marshal(tt.match)
+			doc := `{"SchemaVersion":2,"ArtifactName":".","ArtifactType":"filesystem","Results":[{"Target":"deploy.sh","Class":"secret","Secrets":[` +
+				`{"RuleID":"aws-secret-access-key","Category":"AWS","Severity":"CRITICAL","Title":"AWS Secret Access Key","StartLine":3,"EndLine":3,"Match":` + string(match) + `}]}]}`
+			list, err := Parse(context.Background(), FormatTrivy, []byte(doc), testProv)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("Parse = %d findings, %v", len(list), err)
+			}
+			out, _ := json.Marshal(list[0])
+			if !strings.Contains(list[0].Description, tt.want) {
+				t.Errorf("description %q, want it to contain %q", list[0].Description, tt.want)
+			}
+			for _, s := range tt.never {
+				if bytes.Contains(out, []byte(s)) {
+					t.Errorf("the finding carries %q: %s", s, list[0].Description)
+				}
+			}
+			if len(list[0].Description) > 400 {
+				t.Errorf("description of %d bytes: the match is not cut", len(list[0].Description))
+			}
+		})
+	}
+}
