@@ -91,7 +91,8 @@ func importRun(ctx context.Context, f *Factory, opts *importOptions) error {
 }
 
 // readFindings reads the input and turns it into findings: ASFF as is
-// (lossless, validated), any other tool's report through its importer.
+// (lossless, validated), any other tool's report through its importer
+// (importer.ReadReport).
 func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findings.Finding, error) {
 	name := opts.Source
 	if name == "-" {
@@ -123,21 +124,15 @@ func readFindings(ctx context.Context, f *Factory, opts *importOptions) ([]findi
 		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	var list []findings.Finding
-	if format == importer.Format("asff") {
-		list, err = findings.DecodeBytes(data)
-	} else {
-		var rep importer.Report
-		rep, err = importer.ParseReport(ctx, format, data, findings.LocalProvenance(f.Now(), "secops"))
-		list = rep.Findings
-		if err == nil {
-			for _, n := range rep.Notes() {
-				f.IO.Notef("%s: %s", name, n)
-			}
-		}
-	}
+	// ASFF as its producer wrote it, any other tool's report through its
+	// importer; what did not become a finding of its own is said.
+	rep, err := importer.ReadReport(ctx, format, data, findings.LocalProvenance(f.Now(), "secops"))
 	if err != nil {
 		return nil, fmt.Errorf("read %s (%s): %w", name, format, err)
+	}
+	list := rep.Findings
+	for _, n := range rep.Notes() {
+		f.IO.Notef("%s: %s", name, n)
 	}
 	if f.Globals.Verbose {
 		f.IO.Notef("%s: %s report, %d finding(s)", name, format, len(list))

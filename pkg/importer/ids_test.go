@@ -72,16 +72,29 @@ func TestRealReportsDistinctIDs(t *testing.T) {
 			}
 			if e.Format == string(FormatASFF) {
 				// ASFF findings keep their producer's Ids; expected.json
-				// documents the files whose producer repeated one.
+				// documents the files whose producer gave one Id to
+				// several different findings. None of those producers is
+				// managed by Security Hub, so the findings are given
+				// distinct Ids, the producer's kept in FieldProducerID.
 				want := e.Findings
 				if n, ok := e.Extra["distinct_ProductArn_Id"].(float64); ok {
 					want = int(n)
 				}
-				if len(ids) != want {
-					t.Errorf("distinct (ProductArn, Id) = %d, want %d", len(ids), want)
+				producer := map[string]bool{}
+				for i := range rep.Findings {
+					producer[rep.Findings[i].ProductArn+"\x00"+producerID(&rep.Findings[i])] = true
+				}
+				if len(producer) != want {
+					t.Errorf("distinct (ProductArn, producer's Id) = %d, want %d", len(producer), want)
+				}
+				if len(ids) != len(rep.Findings) {
+					t.Errorf("%d findings share %d (ProductArn, Id): the store would keep only %d of them", len(rep.Findings), len(ids), len(ids))
 				}
 				if len(rep.Findings) != e.Findings {
 					t.Errorf("findings = %d, want %d", len(rep.Findings), e.Findings)
+				}
+				if (rep.Renamed > 0) != (want < e.Findings) || rep.Shared != 0 {
+					t.Errorf("Renamed = %d, Shared = %d; %d of %d producer Ids are distinct", rep.Renamed, rep.Shared, want, e.Findings)
 				}
 				return
 			}

@@ -158,6 +158,18 @@ type Report struct {
 	Merged int
 	// Skipped lists what the report holds that gave no finding, and why.
 	Skipped []Skip
+	// Renamed counts ASFF findings that shared their producer's Id with
+	// a different finding of the report and were given a distinct one
+	// (the producer's is kept in FieldProducerID); RenamedIDs are the
+	// shared Ids.
+	Renamed    int
+	RenamedIDs []string
+	// Shared counts ASFF findings whose producer Security Hub manages
+	// that share their (ProductArn, Id) with another finding of the
+	// report: their Ids are kept, so a store keeps the last of each, as
+	// Security Hub does. SharedIDs are those Ids.
+	Shared    int
+	SharedIDs []string
 }
 
 // Skip is a part of a report that gave no finding, with the reason.
@@ -172,6 +184,14 @@ func (r Report) Notes() []string {
 	var out []string
 	if r.Merged > 0 {
 		out = append(out, fmt.Sprintf("%d result(s) repeated an earlier result of the report in every field and were counted on it (%s) instead of stored twice", r.Merged, FieldOccurrences))
+	}
+	if r.Renamed > 0 {
+		out = append(out, fmt.Sprintf("%d finding(s) shared their Id with a different finding of the report (%s): each was given a distinct Id, the shared one followed by a hash of what sets it apart; the producer's Id is kept in ProductFields %s",
+			r.Renamed, listSome(r.RenamedIDs, 3), FieldProducerID))
+	}
+	if r.Shared > 0 {
+		out = append(out, fmt.Sprintf("%d finding(s) share their ProductArn and Id with another finding of the report (%s): their producer is managed by Security Hub, so the Ids are kept, and only the last finding of each is stored, as in Security Hub",
+			r.Shared, listSome(r.SharedIDs, 3)))
 	}
 	for _, s := range r.Skipped {
 		out = append(out, fmt.Sprintf("skipped %d: %s", s.Count, s.Reason))
@@ -228,10 +248,7 @@ func ParseReport(ctx context.Context, f Format, data []byte, prov findings.Prove
 // scanners get from a tool (ZAP alerts, Semgrep SARIF) go through it too,
 // so both ways give the same findings.
 func finishReport(im *importer, rep *Report, list []findings.Finding, prov findings.Provenance) error {
-	if !im.asff {
-		// ASFF findings keep the Ids their producer gave them.
-		list, rep.Merged = separate(list)
-	}
+	list = rep.separate(im, list)
 	for i := range list {
 		if im.asff {
 			repairASFF(&list[i])
@@ -247,4 +264,61 @@ func finishReport(im *importer, rep *Report, list []findings.Finding, prov findi
 	}
 	rep.Findings = list
 	return nil
+}
+
+// separate tells apart the findings of the report that share an Id (see
+// collide.go) and says so in the report.
+func (r *Report) separate(im *importer, list []findings.Finding) []findings.Finding {
+	if !im.asff {
+		list, c := separate(list, toolIDs)
+		r.Merged = c.merged
+		return list
+	}
+	list, c := separate(list, asffIDs)
+	r.Merged = c.merged
+	r.Renamed, r.RenamedIDs = c.renamedCount, c.renamed
+	r.Shared, r.SharedIDs = c.fixedCount, c.fixed
+	return list
+}
+
+// ReadReport reads a report as findings import stores it: as ParseReport,
+// except that ASFF findings stay as their producer wrote them, as
+// BatchImportFindings takes them. Each is checked with ValidateForImport
+// (the error names every invalid finding and field, and nothing is read
+// unless all are valid); nothing is repaired or stamped. Findings that
+// share an Id are told apart as ParseReport does, and the Notes say so.
+func ReadReport(ctx context.Context, f Format, data []byte, prov findings.Provenance) (Report, error) {
+	im, ok := lookup(f)
+	if !ok || !im.asff {
+		return ParseReport(ctx, f, data, prov)
+	}
+	if len(data) > MaxReportBytes {
+		return Report{}, fmt.Errorf("import %s report: it is %d MiB, larger than the %d MiB limit: split the report or filter it with the tool first", f, len(data)>>20, MaxReportBytes>>20)
+	}
+	if isEmptyDocument(data) {
+		return Report{}, nil
+	}
+	list, err := parseASFF(data)
+	if err != nil {
+		return Report{}, err
+	}
+	var problems []error
+	for i := range list {
+		if err := list[i].ValidateForImport(); err != nil {
+			problems = append(problems, fmt.Errorf("finding #%d: %w", i+1, err))
+		}
+		if len(problems) == 20 {
+			problems = append(problems, errors.New("… stopped after 20 invalid findings"))
+			break
+		}
+	}
+	if len(problems) > 0 {
+		return Report{}, errors.Join(problems...)
+	}
+	if err := ctx.Err(); err != nil {
+		return Report{}, err
+	}
+	var rep Report
+	rep.Findings = rep.separate(im, list)
+	return rep, nil
 }
