@@ -133,10 +133,55 @@ func parseSARIF(data []byte) ([]findings.Finding, error) {
 	for ri := range log.Runs {
 		run := &log.Runs[ri]
 		for i := range run.Results {
+			if f, ok := secopsFinding(run, &run.Results[i]); ok {
+				out = append(out, f)
+				continue
+			}
 			out = append(out, sarifFinding(run, &run.Results[i]))
 		}
 	}
 	return out, nil
+}
+
+// What secops's own SARIF (pkg/report) writes to say a result is one of
+// its findings.
+const (
+	secopsInformationURI = "https://github.com/secops-dev/secops"
+	secopsFindingKey     = "secops-finding"
+	secopsFingerprintKey = "secopsFindingId/v1"
+	secopsSeverityKey    = "secops-severity"
+)
+
+// secopsFinding recognises a result of secops's own SARIF export and gives
+// back the finding it stands for, as it was: each result carries it whole
+// (but for what only a user sets, which stays in the store). Logs written
+// before results carried it name the finding's Id in a partial
+// fingerprint: that Id is kept, with its generator and severity label.
+func secopsFinding(run *sarifRun, res *sarifResult) (findings.Finding, bool) {
+	if run.Tool.Driver.InformationURI != secopsInformationURI {
+		return findings.Finding{}, false
+	}
+	if raw, ok := res.Properties[secopsFindingKey]; ok {
+		var f findings.Finding
+		if json.Unmarshal(raw, &f) == nil && f.Id != "" && f.ProductArn != "" {
+			return f, true
+		}
+	}
+	id := res.PartialFingerprints[secopsFingerprintKey]
+	if id == "" {
+		return findings.Finding{}, false
+	}
+	f := sarifFinding(run, res)
+	f.Id = id
+	if i := strings.LastIndexByte(id, '/'); i > 0 {
+		// secops's Ids are the generator, a slash and a hash.
+		f.GeneratorId = id[:i]
+	}
+	var label string
+	if json.Unmarshal(res.Properties[secopsSeverityKey], &label) == nil && findings.SeverityRank(label) >= 0 {
+		f.Severity = severity(label, "")
+	}
+	return f, true
 }
 
 // rule finds the reportingDescriptor of a result: by index in the driver or
