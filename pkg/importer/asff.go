@@ -40,8 +40,9 @@ func isASFF(k keys) bool {
 // bare array (BatchImportFindings body, Prowler, DefectDojo),
 // {"Findings": [...]} (GetFindings), {"findings": [...]}, an EventBridge
 // "Security Hub Findings - Imported" event, or one finding. Findings keep
-// their own Ids, products and accounts; only what Security Hub would reject
-// is repaired (see repairASFF).
+// their own Ids (unless different findings share one: see asffIDs),
+// products and accounts; only what Security Hub would reject is repaired
+// (see repairASFF).
 func parseASFF(data []byte) ([]findings.Finding, error) {
 	t := stripBOM(data)
 	var list []findings.Finding

@@ -40,8 +40,9 @@ type importer struct {
 	xmlRoot string
 	// parse converts a report into findings (see ParseReport).
 	parse parser
-	// asff says the report holds ASFF findings already: they keep their
-	// producer's Ids and are only repaired, not rebuilt (see asff.go).
+	// asff says the report holds ASFF findings already: they are only
+	// repaired, not rebuilt, and keep their producer's Ids unless
+	// different findings share one (see asff.go).
 	asff bool
 }
 
