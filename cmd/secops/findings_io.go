@@ -31,12 +31,11 @@ func newCmdFindingsImport(f *Factory, runF func(*importOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "import FILE|-",
 		Short: "Import findings from ASFF or another tool's report",
-		Long: `Import findings into the store. The input is ASFF (one finding, a JSON array of
-findings, or {"Findings": [...]} as BatchImportFindings takes), or a report your tools
-already write: SARIF 2.1.0 (Semgrep, CodeQL, Checkov, gosec …), Trivy JSON, OWASP ZAP
-JSON or XML, OWASP Dependency-Check JSON or XML, SonarQube API answers, gitleaks,
-osv-scanner, gosec and Amazon Inspector2 findings. The format is detected from the
-content; --format forces it. Secrets in gitleaks reports are redacted.
+		Long: `Import findings into the store: ASFF, or a report your tools already write. The
+format is detected from the content; --format forces it:
+
+` + importFormatsHelp() + `
+Secrets in gitleaks reports are redacted.
 
 Import is an upsert, as in Security Hub: a finding with the same product and Id is
 updated, and the workflow status a user set on it is kept. With --complete the file is
@@ -99,7 +98,8 @@ func importRun(ctx context.Context, opts *importOptions) error {
 }
 
 // readFindings reads the input and turns it into findings: ASFF as is
-// (lossless, validated), any other tool's report through its importer.
+// (lossless, validated), any other tool's report through its importer
+// (importer.ReadReport).
 func readFindings(ctx context.Context, opts *importOptions) ([]findings.Finding, error) {
 	name := opts.Source
 	if name == "-" {
@@ -131,21 +131,15 @@ func readFindings(ctx context.Context, opts *importOptions) ([]findings.Finding,
 		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
-	var list []findings.Finding
-	if format == importer.Format("asff") {
-		list, err = findings.DecodeBytes(data)
-	} else {
-		var rep importer.Report
-		rep, err = importer.ParseReport(ctx, format, data, findings.LocalProvenance(opts.Now(), "secops"))
-		list = rep.Findings
-		if err == nil {
-			for _, n := range rep.Notes() {
-				opts.IO.Notef("%s: %s", name, n)
-			}
-		}
-	}
+	// ASFF as its producer wrote it, any other tool's report through its
+	// importer; what did not become a finding of its own is said.
+	rep, err := importer.ReadReport(ctx, format, data, findings.LocalProvenance(opts.Now(), "secops"))
 	if err != nil {
 		return nil, fmt.Errorf("read %s (%s): %w", name, format, err)
+	}
+	list := rep.Findings
+	for _, n := range rep.Notes() {
+		opts.IO.Notef("%s: %s", name, n)
 	}
 	if opts.Verbose {
 		opts.IO.Notef("%s: %s report, %d finding(s)", name, format, len(list))
@@ -277,6 +271,16 @@ func exportRun(ctx context.Context, opts *exportOptions) error {
 	}
 	opts.IO.Notef("Exported %d finding(s) from %s.", len(list), store.Backend())
 	return nil
+}
+
+// importFormatsHelp lists the formats findings import reads, one a line,
+// as the importers declare them.
+func importFormatsHelp() string {
+	var b strings.Builder
+	for _, f := range importer.Formats() {
+		fmt.Fprintf(&b, "  %-17s %s\n", f, importer.About(f))
+	}
+	return b.String()
 }
 
 func formatNamesList() string {

@@ -13,6 +13,48 @@ import (
 // without the problem changing, so they must not tell findings apart.
 var volatileFields = []string{"secops/ToolVersion", "zap/AlertCount", "zap/AlertInstances"}
 
+// FieldProducerID is the ProductFields key that keeps the Id an ASFF
+// finding's producer gave it, when the finding had to be given another
+// one (see separate).
+const FieldProducerID = "secops/ProducerId"
+
+// idPolicy says how separate treats findings that share an Id.
+type idPolicy struct {
+	// fixed findings keep their Id even when another finding shares it;
+	// it must depend on nothing but the ProductArn.
+	fixed func(*findings.Finding) bool
+	// identity is what a finding is about: findings that share an Id get
+	// distinct Ids derived from it.
+	identity func(findings.Finding) string
+	// rename gives a finding whose Id (shared) it shares with others the
+	// distinct Id that part, what sets it apart, derives.
+	rename func(f *findings.Finding, shared, part string)
+}
+
+// toolIDs is the policy for findings an importer built: their Ids are
+// secops's own.
+var toolIDs = idPolicy{
+	fixed:    func(*findings.Finding) bool { return false },
+	identity: identity,
+	rename: func(f *findings.Finding, shared, part string) {
+		f.Id = findings.NewID(f.GeneratorId, shared, part, "")
+	},
+}
+
+// collisions is what separate did.
+type collisions struct {
+	// merged counts findings identical to an earlier one, folded into it.
+	merged int
+	// renamed lists the Ids that were shared by findings given distinct
+	// Ids, once each, and renamedCount how many findings were.
+	renamed      []string
+	renamedCount int
+	// fixed lists the Ids that fixed findings share, once each, and
+	// fixedCount how many findings share them.
+	fixed      []string
+	fixedCount int
+}
+
 // separate makes sure no two findings of one report share an Id: a store
 // upserts on (ProductArn, Id) and would silently keep only the last.
 //
@@ -24,27 +66,40 @@ var volatileFields = []string{"secops/ToolVersion", "zap/AlertCount", "zap/Alert
 //     carries nothing new, so it is merged on purpose into the first and
 //     counted in FieldOccurrences;
 //   - otherwise each distinct finding gets an Id derived from the shared Id
-//     and what sets it apart (its fields less those that change from run to
-//     run), so the Ids do not depend on the order of the results and are
-//     the same on every import of the report.
+//     and what sets it apart (its identity, or everything when that is not
+//     enough), so the Ids do not depend on the order of the results and
+//     are the same on every import of the report.
 //
-// Findings whose Id is not shared keep it unchanged.
-func separate(list []findings.Finding) ([]findings.Finding, int) {
-	byID := map[string][]int{}
-	var order []string
+// Findings whose Id is not shared keep it unchanged, and so do the fixed
+// ones of the policy: separate only counts them.
+func separate(list []findings.Finding, p idPolicy) ([]findings.Finding, collisions) {
+	var c collisions
+	type key struct{ productArn, id string }
+	byID := map[key][]int{}
+	var order []key
 	for i := range list {
-		if _, ok := byID[list[i].Id]; !ok {
-			order = append(order, list[i].Id)
+		k := key{list[i].ProductArn, list[i].Id}
+		if _, ok := byID[k]; !ok {
+			order = append(order, k)
 		}
-		byID[list[i].Id] = append(byID[list[i].Id], i)
+		byID[k] = append(byID[k], i)
 	}
 	if len(order) == len(list) {
-		return list, 0
+		return list, c
 	}
 	keep := make([]bool, len(list))
-	merged := 0
-	for _, id := range order {
-		idx := byID[id]
+	for _, k := range order {
+		idx := byID[k]
+		if p.fixed(&list[idx[0]]) {
+			// Whether an Id is fixed depends on the ProductArn, which
+			// the findings of one key share.
+			for _, i := range idx {
+				keep[i] = true
+			}
+			c.fixed = append(c.fixed, k.id)
+			c.fixedCount += len(idx)
+			continue
+		}
 		// Group identical findings; the first of each group stays.
 		var firsts []int
 		count := map[int]int{}
@@ -53,7 +108,7 @@ func separate(list []findings.Finding) ([]findings.Finding, int) {
 			key := digest(list[i])
 			if first, ok := content[key]; ok {
 				count[first]++
-				merged++
+				c.merged++
 				continue
 			}
 			content[key] = i
@@ -76,15 +131,17 @@ func separate(list []findings.Finding) ([]findings.Finding, int) {
 		// identifies them, or by everything when that is not enough.
 		ident := map[string]int{}
 		for _, i := range firsts {
-			ident[identity(list[i])]++
+			ident[p.identity(list[i])]++
 		}
 		for _, i := range firsts {
-			part := identity(list[i])
+			part := p.identity(list[i])
 			if ident[part] > 1 {
 				part = digest(list[i])
 			}
-			list[i].Id = findings.NewID(list[i].GeneratorId, id, part, "")
+			p.rename(&list[i], k.id, part)
 		}
+		c.renamed = append(c.renamed, k.id)
+		c.renamedCount += len(firsts)
 	}
 	out := list[:0]
 	for i := range list {
@@ -92,7 +149,7 @@ func separate(list []findings.Finding) ([]findings.Finding, int) {
 			out = append(out, list[i])
 		}
 	}
-	return out, merged
+	return out, c
 }
 
 // digest is a hash of everything a finding holds.

@@ -12,6 +12,23 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatDependencyCheck is OWASP Dependency-Check's JSON or XML report.
+const FormatDependencyCheck Format = "dependency-check"
+
+var dependencyCheckTool = tool{format: FormatDependencyCheck, name: "Dependency-Check", company: "OWASP"}
+
+var dependencyCheckImporter = importer{
+	tool:    dependencyCheckTool,
+	aliases: []string{"dependencycheck", "owasp-dependency-check", "depcheck"},
+	about:   "OWASP Dependency-Check JSON or XML",
+	shape:   `Dependency-Check {"scanInfo", "dependencies": [...]}`,
+	object: func(top keys) bool {
+		return top.has("dependencies") && (top.has("scanInfo") || top.has("reportSchema") || top.has("projectInfo"))
+	},
+	xmlRoot: "analysis",
+	parse:   parseDependencyCheck,
+}
+
 // OWASP Dependency-Check reports, JSON and XML (schema 2.x).
 // https://jeremylong.github.io/DependencyCheck/general/scan_reports.html
 // XML schema: https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd
@@ -135,7 +152,11 @@ type dcXML struct {
 					VersionEndExcluding    string `xml:"versionEndExcluding,attr"`
 				} `xml:"vulnerableSoftware>software"`
 			} `xml:"vulnerability"`
+			// The XML template writes suppressed vulnerabilities here,
+			// after the others.
+			Suppressed []struct{} `xml:"suppressedVulnerability"`
 		} `xml:"vulnerabilities"`
+		// Reports that list them in <suppressedVulnerabilities> are read too.
 		Suppressed []struct{} `xml:"suppressedVulnerabilities>suppressedVulnerability"`
 	} `xml:"dependencies>dependency"`
 }
@@ -155,7 +176,7 @@ func parseDependencyCheck(data []byte, skip skipper) ([]findings.Finding, error)
 		version, project = r.ScanInfo.EngineVersion, strings.TrimSpace(r.ProjectInfo.Name)
 		for _, d := range r.Dependencies {
 			dep := dcDependency{FileName: strings.TrimSpace(d.FileName), FilePath: strings.TrimSpace(d.FilePath)}
-			suppressed += len(d.Suppressed)
+			suppressed += len(d.Suppressed) + len(d.Vulnerabilities.Suppressed)
 			if len(d.Identifiers.Packages) > 0 {
 				dep.Package = strings.TrimSpace(d.Identifiers.Packages[0].ID)
 			} else if len(d.Packages.Packages) > 0 {
@@ -248,7 +269,7 @@ func parseScore(s string) *float64 {
 
 func dcFinding(dep dcDependency, v dcVulnerability, version string) findings.Finding {
 	resource := firstNonEmpty(dep.FilePath, dep.FileName, dep.Package, "unknown dependency")
-	f := newFinding(FormatDependencyCheck, "Dependency-Check", resource, dep.Package, v.Name)
+	f := newFinding(dependencyCheckTool, resource, dep.Package, v.Name)
 	label, ok := labelFromWord(v.Severity)
 	if !ok {
 		switch {

@@ -94,13 +94,10 @@ func detectJSON(t []byte) (Format, error) {
 			}
 			return "", fmt.Errorf("not a recognised report: a JSON array of something other than objects; expected one of %s", formatList())
 		}
-		switch {
-		case isASFF(first):
-			return FormatASFF, nil
-		case first.has("RuleID") || (first.has("rule") && (first.has("offender") || first.has("lineNumber") || first.has("commit"))):
-			return FormatGitleaks, nil
-		case first.has("Target") && (first.has("Vulnerabilities") || first.has("Type") || first.has("Misconfigurations")):
-			return FormatTrivy, nil
+		for _, im := range importers {
+			if im.array != nil && im.array(first) {
+				return im.format, nil
+			}
 		}
 		return "", unknownKeys(first, true)
 	}
@@ -108,61 +105,50 @@ func detectJSON(t []byte) (Format, error) {
 	if err := json.Unmarshal(t, &top); err != nil {
 		return "", fmt.Errorf("not a recognised report: the JSON is malformed (%v); expected the output of one of %s", jsonSyntax(t), formatList())
 	}
-	switch {
-	case top.has("runs") && (top.has("version") || top.has("$schema")):
-		return FormatSARIF, nil
-	case top.has("SchemaVersion") && (top.has("Results") || top.has("ArtifactName") || top.has("ArtifactType")):
-		return FormatTrivy, nil
-	case top.has("ClusterName") && (top.has("Resources") || top.has("Vulnerabilities") || top.has("Misconfigurations")):
-		return FormatTrivy, nil
-	case top.has("Issues") && (top.has("Stats") || top.has("Golang errors") || top.has("GosecVersion")):
-		return FormatGosec, nil
-	case top.has("site") && (top.has("@version") || top.has("@programName") || top.has("@generated")):
-		return FormatZAP, nil
-	case top.has("dependencies") && (top.has("scanInfo") || top.has("reportSchema") || top.has("projectInfo")):
-		return FormatDependencyCheck, nil
-	case top.has("hotspots") && (top.has("paging") || top.has("components")):
-		return FormatSonarQube, nil
-	case top.has("issues") && (top.has("paging") || top.has("components") || top.has("projectName") || top.has("total") || top.has("facets")):
-		return FormatSonarQube, nil
-	case top.has("results") && (top.has("experimental_config") || looksLikeOSV(top["results"])):
-		return FormatOSVScanner, nil
-	case top.has("Findings"):
-		return FormatASFF, nil
-	case top.has("findings"):
-		if first, ok := firstElement(top["findings"]); ok && isASFF(first) {
-			return FormatASFF, nil
+	for _, im := range importers {
+		if im.object != nil && im.object(top) {
+			return im.format, nil
 		}
-		return FormatInspector2, nil
-	case isASFF(top):
-		return FormatASFF, nil
 	}
 	return "", unknownKeys(top, false)
 }
 
-func isASFF(k keys) bool {
-	return k.has("SchemaVersion", "ProductArn") || k.has("AwsAccountId", "GeneratorId")
+// acceptedShapes says what each format looks like at the top.
+func acceptedShapes() string {
+	var shapes, xmlForms []string
+	for _, im := range importers {
+		shapes = append(shapes, im.shape)
+		if im.xmlRoot != "" {
+			xmlForms = append(xmlForms, im.name)
+		}
+	}
+	out := strings.Join(shapes, "; ")
+	if len(xmlForms) > 0 {
+		out += "; " + joinAnd(xmlForms) + " also as XML"
+	}
+	return out
 }
 
-func looksLikeOSV(raw json.RawMessage) bool {
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
-		return false
+// xmlRoots names the root element of each format that has an XML form.
+func xmlRoots() string {
+	var roots []string
+	for _, im := range importers {
+		if im.xmlRoot != "" {
+			roots = append(roots, fmt.Sprintf("<%s> (%s)", im.xmlRoot, im.name))
+		}
 	}
-	if len(list) == 0 {
-		return true
-	}
-	first, ok := firstElement(raw)
-	return ok && (first.has("packages") || first.has("source"))
+	return joinOr(roots)
 }
 
-// acceptedShapes says what each format's JSON looks like at the top.
-const acceptedShapes = `ASFF {"Findings": [...]}, one finding or an array of findings; ` +
-	`SARIF {"version", "runs": [...]}; Trivy {"SchemaVersion", "Results": [...]}; ` +
-	`ZAP {"@version", "site": [...]}; Dependency-Check {"scanInfo", "dependencies": [...]}; ` +
-	`SonarQube {"issues" or "hotspots", "paging"}; gitleaks [{"RuleID", ...}]; ` +
-	`osv-scanner {"results": [...]}; gosec {"Issues", "Stats"}; Inspector2 {"findings": [...]}; ` +
-	`ZAP and Dependency-Check also as XML`
+func joinAnd(items []string) string { return joinWith(items, " and ") }
+func joinOr(items []string) string  { return joinWith(items, " or ") }
+
+func joinWith(items []string, last string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + last + items[len(items)-1]
+}
 
 // unknownKeys explains JSON that names no format: the keys it has (or that
 // it has none), and the shapes that are accepted.
@@ -172,7 +158,7 @@ func unknownKeys(k keys, inArray bool) error {
 		if inArray {
 			what = "a JSON array of empty objects ({}): they have no keys"
 		}
-		return fmt.Errorf("not a recognised report: %s to tell the format by; expected one of: %s; check that the tool wrote its report, or pass --format", what, acceptedShapes)
+		return fmt.Errorf("not a recognised report: %s to tell the format by; expected one of: %s; check that the tool wrote its report, or pass --format", what, acceptedShapes())
 	}
 	names := make([]string, 0, len(k))
 	for n := range k {
@@ -194,13 +180,12 @@ func detectXML(t []byte) (Format, error) {
 	if err != nil {
 		return "", fmt.Errorf("not a recognised report: the XML is malformed (%v); expected the output of one of %s", err, formatList())
 	}
-	switch root.Local {
-	case "analysis":
-		return FormatDependencyCheck, nil
-	case "OWASPZAPReport":
-		return FormatZAP, nil
+	for _, im := range importers {
+		if im.xmlRoot != "" && im.xmlRoot == root.Local {
+			return im.format, nil
+		}
 	}
-	return "", fmt.Errorf("not a recognised report: XML with root element <%s>; expected <analysis> (Dependency-Check) or <OWASPZAPReport> (ZAP), or the JSON of one of %s", root.Local, formatList())
+	return "", fmt.Errorf("not a recognised report: XML with root element <%s>; expected %s, or the JSON of one of %s", root.Local, xmlRoots(), formatList())
 }
 
 // xmlRoot returns the name of the first element, past any declaration,

@@ -37,37 +37,47 @@ const (
 	ellipsis       = "…"
 )
 
+// A tool writes the reports of one format and makes their findings: its
+// name and company are the findings' ProductName and CompanyName.
+type tool struct {
+	format        Format
+	name, company string
+	// generator is the findings' GeneratorId; empty means
+	// "secops/import/<format>". A tool that secops also runs itself
+	// shares the GeneratorId of that scanner, so its findings are the
+	// same whichever way they come.
+	generator string
+}
+
+func (t tool) generatorID() string {
+	if t.generator != "" {
+		return t.generator
+	}
+	return "secops/import/" + string(t.format)
+}
+
 // Generator is the GeneratorId of every finding imported from a report of
 // format f (the rule is in ProductFields secops/RuleId), so that a store
 // can scope a complete re-import to what one tool reported.
 func Generator(f Format) string {
-	return "secops/import/" + string(f)
+	if im, ok := lookup(f); ok {
+		return im.generatorID()
+	}
+	return tool{format: f}.generatorID()
 }
 
 // newFinding starts a finding with what every importer sets: a
-// deterministic Id from the format, the resource, the location within it and
-// the rule, the generator and the tool as product.
-func newFinding(format Format, product, resource, location, rule string) findings.Finding {
-	gen := Generator(format)
+// deterministic Id from the generator, the resource, the location within
+// it and the rule, the generator and the tool as product.
+func newFinding(t tool, resource, location, rule string) findings.Finding {
+	gen := t.generatorID()
 	return findings.Finding{
 		Id:            findings.NewID(gen, resource, location, rule),
 		GeneratorId:   gen,
-		ProductName:   product,
-		CompanyName:   companies[product],
+		ProductName:   t.name,
+		CompanyName:   t.company,
 		ProductFields: map[string]string{},
 	}
-}
-
-// companies names who makes each tool, for ASFF's CompanyName.
-var companies = map[string]string{
-	"Trivy":            "Aqua Security",
-	"ZAP":              "ZAP",
-	"Dependency-Check": "OWASP",
-	"SonarQube":        "SonarSource",
-	"Gitleaks":         "Gitleaks",
-	"osv-scanner":      "Google",
-	"gosec":            "Securego",
-	"Inspector":        "Amazon",
 }
 
 // finish makes a finding valid ASFF: titles and descriptions within

@@ -10,6 +10,21 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatGitleaks is gitleaks's JSON report.
+const FormatGitleaks Format = "gitleaks"
+
+var gitleaksTool = tool{format: FormatGitleaks, name: "Gitleaks", company: "Gitleaks"}
+
+var gitleaksImporter = importer{
+	tool:  gitleaksTool,
+	about: "gitleaks JSON (v7 and v8)",
+	shape: `gitleaks [{"RuleID", ...}]`,
+	array: func(first keys) bool {
+		return first.has("RuleID") || (first.has("rule") && (first.has("offender") || first.has("lineNumber") || first.has("commit")))
+	},
+	parse: noSkips(parseGitleaks),
+}
+
 // gitleaks JSON reports: v8 (PascalCase keys)
 // https://github.com/gitleaks/gitleaks#reporting and v7 (lowercase keys).
 type gitleaksLeak struct {
@@ -27,6 +42,9 @@ type gitleaksLeak struct {
 	Author      string `json:"Author"`
 	Date        string `json:"Date"`
 	Fingerprint string `json:"Fingerprint"`
+	// Tags are the rule's tags (v7: one comma-separated string); results
+	// that differ in nothing else are still different results.
+	Tags gitleaksTags `json:"Tags"`
 
 	// v7
 	Line       string `json:"line"`
@@ -39,6 +57,28 @@ type gitleaksLeak struct {
 	DateV7     string `json:"date"`
 	LeakURL    string `json:"leakURL"`
 	Repo       string `json:"repo"`
+}
+
+// gitleaksTags reads v8's list of tags and v7's comma-separated string.
+type gitleaksTags []string
+
+func (t *gitleaksTags) UnmarshalJSON(b []byte) error {
+	var list []string
+	if err := json.Unmarshal(b, &list); err == nil {
+		*t = list
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	*t = nil
+	for _, tag := range strings.Split(s, ",") {
+		if tag = strings.TrimSpace(tag); tag != "" {
+			*t = append(*t, tag)
+		}
+	}
+	return nil
 }
 
 func parseGitleaks(data []byte) ([]findings.Finding, error) {
@@ -72,7 +112,7 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 			fingerprint = fmt.Sprintf("%s:%s:%s:%d", commit, file, rule, line)
 			fingerprint = strings.TrimPrefix(fingerprint, ":")
 		}
-		f := newFinding(FormatGitleaks, "Gitleaks", file, fmt.Sprintf("%s:%d:%d", commit, line, l.StartColumn), rule)
+		f := newFinding(gitleaksTool, file, fmt.Sprintf("%s:%d:%d", commit, line, l.StartColumn), rule)
 		// gitleaks states no severity: a leaked secret is a high-severity
 		// problem until it is rotated, and nothing claims the tool said so.
 		f.Severity = severity(findings.SeverityHigh, "")
@@ -118,6 +158,7 @@ func parseGitleaks(data []byte) ([]findings.Finding, error) {
 		f.ProductFields["gitleaks/Fingerprint"] = fingerprint
 		f.ProductFields["gitleaks/Match"] = redactMatch(match, secret, secrets)
 		f.ProductFields["gitleaks/Secret"] = redact(secret)
+		f.ProductFields["gitleaks/Tags"] = strings.Join(sorted(l.Tags), ",")
 		f.Resources = []findings.Resource{{Type: resourceFile, Id: firstNonEmpty(file, l.Repo, "unknown file")}}
 		out = append(out, f)
 	}

@@ -8,6 +8,21 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatGosec is gosec's JSON report.
+const FormatGosec Format = "gosec"
+
+var gosecTool = tool{format: FormatGosec, name: "gosec", company: "Securego"}
+
+var gosecImporter = importer{
+	tool:  gosecTool,
+	about: "gosec JSON",
+	shape: `gosec {"Issues", "Stats"}`,
+	object: func(top keys) bool {
+		return top.has("Issues") && (top.has("Stats") || top.has("Golang errors") || top.has("GosecVersion"))
+	},
+	parse: parseGosec,
+}
+
 // gosec's JSON report (gosec -fmt=json).
 // https://github.com/securego/gosec#output-formats
 type gosecReport struct {
@@ -49,7 +64,7 @@ func parseGosec(data []byte, skip skipper) ([]findings.Finding, error) {
 		// The code snippet is left out on purpose: for G101 (hard-coded
 		// credentials) it holds the credential.
 		start, end, _ := strings.Cut(is.Line, "-")
-		f := newFinding(FormatGosec, "gosec", is.File, is.Line+":"+is.Column, is.RuleID)
+		f := newFinding(gosecTool, is.File, is.Line+":"+is.Column, is.RuleID)
 		label, ok := labelFromWord(is.Severity)
 		if !ok {
 			label = findings.SeverityMedium

@@ -72,16 +72,29 @@ func TestRealReportsDistinctIDs(t *testing.T) {
 			}
 			if e.Format == string(FormatASFF) {
 				// ASFF findings keep their producer's Ids; expected.json
-				// documents the files whose producer repeated one.
+				// documents the files whose producer gave one Id to
+				// several different findings. None of those producers is
+				// managed by Security Hub, so the findings are given
+				// distinct Ids, the producer's kept in FieldProducerID.
 				want := e.Findings
 				if n, ok := e.Extra["distinct_ProductArn_Id"].(float64); ok {
 					want = int(n)
 				}
-				if len(ids) != want {
-					t.Errorf("distinct (ProductArn, Id) = %d, want %d", len(ids), want)
+				producer := map[string]bool{}
+				for i := range rep.Findings {
+					producer[rep.Findings[i].ProductArn+"\x00"+producerID(&rep.Findings[i])] = true
+				}
+				if len(producer) != want {
+					t.Errorf("distinct (ProductArn, producer's Id) = %d, want %d", len(producer), want)
+				}
+				if len(ids) != len(rep.Findings) {
+					t.Errorf("%d findings share %d (ProductArn, Id): the store would keep only %d of them", len(rep.Findings), len(ids), len(ids))
 				}
 				if len(rep.Findings) != e.Findings {
 					t.Errorf("findings = %d, want %d", len(rep.Findings), e.Findings)
+				}
+				if (rep.Renamed > 0) != (want < e.Findings) || rep.Shared != 0 {
+					t.Errorf("Renamed = %d, Shared = %d; %d of %d producer Ids are distinct", rep.Renamed, rep.Shared, want, e.Findings)
 				}
 				return
 			}
@@ -199,6 +212,10 @@ func TestDistinctResultsGetDistinctIDs(t *testing.T) {
 			`[{"line":"k1=AKIAAAAAAAAAAAAAAAAA k2=AKIABBBBBBBBBBBBBBBB","lineNumber":4,"offender":"AKIAAAAAAAAAAAAAAAAA","commit":"c1","rule":"AWS Access Key","file":"k.txt"},` +
 				`{"line":"k1=AKIAAAAAAAAAAAAAAAAA k2=AKIABBBBBBBBBBBBBBBB","lineNumber":4,"offender":"AKIABBBBBBBBBBBBBBBB","commit":"c1","rule":"AWS Access Key","file":"k.txt"}]`,
 		}, 2, 0, nil},
+		{"gitleaks v8 results that differ only in their tags", FormatGitleaks, []string{
+			`[` + gitleaksV8Result(`["key", "AWS"]`) + `,` + gitleaksV8Result(`["key", "AWS", "production"]`) + `,` + gitleaksV8Result(`[]`) + `]`,
+			`[` + gitleaksV8Result(`[]`) + `,` + gitleaksV8Result(`["AWS", "key"]`) + `,` + gitleaksV8Result(`["key", "AWS", "production"]`) + `]`,
+		}, 3, 0, nil},
 		{"gosec same place, other details", FormatGosec, []string{
 			`{"Issues":[{"severity":"LOW","confidence":"HIGH","rule_id":"G104","details":"Errors unhandled: a","file":"m.go","line":"3","column":"2"},` +
 				`{"severity":"LOW","confidence":"HIGH","rule_id":"G104","details":"Errors unhandled: b","file":"m.go","line":"3","column":"2"}]}`,
@@ -243,6 +260,13 @@ func TestDistinctResultsGetDistinctIDs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gitleaksV8Result is a gitleaks v8 result with the given Tags.
+func gitleaksV8Result(tags string) string {
+	return `{"RuleID":"aws-access-token","Description":"AWS","StartLine":3,"EndLine":3,"StartColumn":9,"EndColumn":28,` +
+		`"Match":"key = AKIAIOSFODNN7EXAMPLE","Secret":"AKIAIOSFODNN7EXAMPLE","File":"deploy/env.sh","Commit":"","Entropy":3.7,` +
+		`"Author":"","Email":"","Date":"","Message":"","Tags":` + tags + `,"Fingerprint":"deploy/env.sh:aws-access-token:3"}`
 }
 
 func sarifDoc(results ...string) string {

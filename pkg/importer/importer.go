@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/secops-dev/secops/pkg/findings"
@@ -16,19 +17,59 @@ import (
 // Format names a report format.
 type Format string
 
-// The report formats the importer reads.
-const (
-	FormatASFF            Format = "asff"
-	FormatSARIF           Format = "sarif"
-	FormatDependencyCheck Format = "dependency-check"
-	FormatSonarQube       Format = "sonarqube"
-	FormatZAP             Format = "zap"
-	FormatTrivy           Format = "trivy"
-	FormatGitleaks        Format = "gitleaks"
-	FormatOSVScanner      Format = "osv-scanner"
-	FormatGosec           Format = "gosec"
-	FormatInspector2      Format = "inspector2"
-)
+// An importer reads the reports of one tool. Each importer's file declares
+// one, and the importers table lists them; everything that names the
+// formats (ParseFormat, Formats, Detect, the help and error texts) reads
+// them from there.
+type importer struct {
+	// tool is the format and the tool that writes it.
+	tool
+	// aliases are other names --format accepts for the format.
+	aliases []string
+	// about says what of the tool is read, for help texts ("Trivy JSON").
+	about string
+	// shape is what a report looks like at the top, for the error that
+	// explains a document no importer recognised.
+	shape string
+	// object recognises a JSON object at the top of a report of this
+	// format, array a JSON array of objects by its first element, and
+	// xmlRoot the root element of its XML form; unset means the format
+	// has no such form.
+	object  func(top keys) bool
+	array   func(first keys) bool
+	xmlRoot string
+	// parse converts a report into findings (see ParseReport).
+	parse parser
+	// asff says the report holds ASFF findings already: they are only
+	// repaired, not rebuilt, and keep their producer's Ids unless
+	// different findings share one (see asff.go).
+	asff bool
+}
+
+// importers is every format Parse reads, in the order the formats are
+// documented, listed by --format and tried by Detect. A new format is one
+// file that declares its importer, and one line here.
+var importers = []*importer{
+	&asffImporter,
+	&sarifImporter,
+	&dependencyCheckImporter,
+	&sonarQubeImporter,
+	&zapImporter,
+	&trivyImporter,
+	&gitleaksImporter,
+	&osvScannerImporter,
+	&gosecImporter,
+	&inspector2Importer,
+}
+
+func lookup(f Format) (*importer, bool) {
+	for _, im := range importers {
+		if im.format == f {
+			return im, true
+		}
+	}
+	return nil, false
+}
 
 // MaxReportBytes is the largest report Parse accepts. Real reports are a few
 // MiB at most; anything this large is almost certainly not a report, and
@@ -42,35 +83,38 @@ var ErrEmptyReport = errors.New("the report is empty (no findings), so its forma
 
 // Formats lists every format Parse reads, in the order they are documented.
 func Formats() []Format {
-	return []Format{FormatASFF, FormatSARIF, FormatDependencyCheck, FormatSonarQube, FormatZAP,
-		FormatTrivy, FormatGitleaks, FormatOSVScanner, FormatGosec, FormatInspector2}
+	out := make([]Format, len(importers))
+	for i, im := range importers {
+		out[i] = im.format
+	}
+	return out
 }
 
-// ParseFormat reads a format name as a user types it.
+// About says what of its tool a format reads ("Trivy JSON"), for help
+// texts; "" for a format Parse does not read.
+func About(f Format) string {
+	if im, ok := lookup(f); ok {
+		return im.about
+	}
+	return ""
+}
+
+// ParseFormat reads a format name as a user types it: a format's name or
+// one of its aliases, in any case.
 func ParseFormat(s string) (Format, error) {
 	want := strings.ToLower(strings.TrimSpace(s))
-	for _, f := range Formats() {
-		if string(f) == want {
-			return f, nil
+	for _, im := range importers {
+		if string(im.format) == want || slices.Contains(im.aliases, want) {
+			return im.format, nil
 		}
-	}
-	switch want {
-	case "dependencycheck", "owasp-dependency-check", "depcheck":
-		return FormatDependencyCheck, nil
-	case "osv", "osvscanner":
-		return FormatOSVScanner, nil
-	case "inspector", "inspectorv2":
-		return FormatInspector2, nil
-	case "securityhub":
-		return FormatASFF, nil
 	}
 	return "", fmt.Errorf("unknown report format %q: use one of %s", s, formatList())
 }
 
 func formatList() string {
-	names := make([]string, 0, len(Formats()))
-	for _, f := range Formats() {
-		names = append(names, string(f))
+	names := make([]string, 0, len(importers))
+	for _, im := range importers {
+		names = append(names, string(im.format))
 	}
 	return strings.Join(names, ", ")
 }
@@ -101,32 +145,6 @@ func noSkips(p func([]byte) ([]findings.Finding, error)) parser {
 	return func(data []byte, _ skipper) ([]findings.Finding, error) { return p(data) }
 }
 
-func parserFor(f Format) (parser, bool) {
-	switch f {
-	case FormatASFF:
-		return noSkips(parseASFF), true
-	case FormatSARIF:
-		return noSkips(parseSARIF), true
-	case FormatDependencyCheck:
-		return parseDependencyCheck, true
-	case FormatSonarQube:
-		return noSkips(parseSonarQube), true
-	case FormatZAP:
-		return parseZAP, true
-	case FormatTrivy:
-		return parseTrivy, true
-	case FormatGitleaks:
-		return noSkips(parseGitleaks), true
-	case FormatOSVScanner:
-		return noSkips(parseOSVScanner), true
-	case FormatGosec:
-		return parseGosec, true
-	case FormatInspector2:
-		return noSkips(parseInspector2), true
-	}
-	return nil, false
-}
-
 // FieldOccurrences is the ProductFields key that says how many results of
 // the report a finding stands for, when the tool listed the same result
 // more than once (absent means once).
@@ -141,6 +159,18 @@ type Report struct {
 	Merged int
 	// Skipped lists what the report holds that gave no finding, and why.
 	Skipped []Skip
+	// Renamed counts ASFF findings that shared their producer's Id with
+	// a different finding of the report and were given a distinct one
+	// (the producer's is kept in FieldProducerID); RenamedIDs are the
+	// shared Ids.
+	Renamed    int
+	RenamedIDs []string
+	// Shared counts ASFF findings whose producer Security Hub manages
+	// that share their (ProductArn, Id) with another finding of the
+	// report: their Ids are kept, so a store keeps the last of each, as
+	// Security Hub does. SharedIDs are those Ids.
+	Shared    int
+	SharedIDs []string
 }
 
 // Skip is a part of a report that gave no finding, with the reason.
@@ -155,6 +185,14 @@ func (r Report) Notes() []string {
 	var out []string
 	if r.Merged > 0 {
 		out = append(out, fmt.Sprintf("%d result(s) repeated an earlier result of the report in every field and were counted on it (%s) instead of stored twice", r.Merged, FieldOccurrences))
+	}
+	if r.Renamed > 0 {
+		out = append(out, fmt.Sprintf("%d finding(s) shared their Id with a different finding of the report (%s): each was given a distinct Id, the shared one followed by a hash of what sets it apart; the producer's Id is kept in ProductFields %s",
+			r.Renamed, listSome(r.RenamedIDs, 3), FieldProducerID))
+	}
+	if r.Shared > 0 {
+		out = append(out, fmt.Sprintf("%d finding(s) share their ProductArn and Id with another finding of the report (%s): their producer is managed by Security Hub, so the Ids are kept, and only the last finding of each is stored, as in Security Hub",
+			r.Shared, listSome(r.SharedIDs, 3)))
 	}
 	for _, s := range r.Skipped {
 		out = append(out, fmt.Sprintf("skipped %d: %s", s.Count, s.Reason))
@@ -177,7 +215,7 @@ func ParseReport(ctx context.Context, f Format, data []byte, prov findings.Prove
 	if len(data) > MaxReportBytes {
 		return Report{}, fmt.Errorf("import %s report: it is %d MiB, larger than the %d MiB limit: split the report or filter it with the tool first", f, len(data)>>20, MaxReportBytes>>20)
 	}
-	p, ok := parserFor(f)
+	im, ok := lookup(f)
 	if !ok {
 		return Report{}, fmt.Errorf("unknown report format %q: use one of %s", f, formatList())
 	}
@@ -188,7 +226,7 @@ func ParseReport(ctx context.Context, f Format, data []byte, prov findings.Prove
 		return Report{}, err
 	}
 	rep := Report{}
-	list, err := p(data, func(count int, reason string) {
+	list, err := im.parse(data, func(count int, reason string) {
 		if count > 0 {
 			rep.Skipped = append(rep.Skipped, Skip{Count: count, Reason: reason})
 		}
@@ -199,12 +237,21 @@ func ParseReport(ctx context.Context, f Format, data []byte, prov findings.Prove
 	if err := ctx.Err(); err != nil {
 		return Report{}, err
 	}
-	if f != FormatASFF {
-		// ASFF findings keep the Ids their producer gave them.
-		list, rep.Merged = separate(list)
+	if err := finishReport(im, &rep, list, prov); err != nil {
+		return Report{}, err
 	}
+	return rep, nil
+}
+
+// finishReport makes what an importer parsed the report's findings: no two
+// of them share an Id (see separate), each is finished (truncated, stamped
+// with prov) and valid ASFF. Findings that convert what secops's own
+// scanners get from a tool (ZAP alerts, Semgrep SARIF) go through it too,
+// so both ways give the same findings.
+func finishReport(im *importer, rep *Report, list []findings.Finding, prov findings.Provenance) error {
+	list = rep.separate(im, list)
 	for i := range list {
-		if f == FormatASFF {
+		if im.asff {
 			repairASFF(&list[i])
 			prov.Stamp(&list[i])
 			continue
@@ -213,9 +260,66 @@ func ParseReport(ctx context.Context, f Format, data []byte, prov findings.Prove
 	}
 	for i := range list {
 		if err := list[i].Validate(); err != nil {
-			return Report{}, fmt.Errorf("import %s report: finding #%d: %w", f, i+1, err)
+			return fmt.Errorf("import %s report: finding #%d: %w", im.format, i+1, err)
 		}
 	}
 	rep.Findings = list
+	return nil
+}
+
+// separate tells apart the findings of the report that share an Id (see
+// collide.go) and says so in the report.
+func (r *Report) separate(im *importer, list []findings.Finding) []findings.Finding {
+	if !im.asff {
+		list, c := separate(list, toolIDs)
+		r.Merged = c.merged
+		return list
+	}
+	list, c := separate(list, asffIDs)
+	r.Merged = c.merged
+	r.Renamed, r.RenamedIDs = c.renamedCount, c.renamed
+	r.Shared, r.SharedIDs = c.fixedCount, c.fixed
+	return list
+}
+
+// ReadReport reads a report as findings import stores it: as ParseReport,
+// except that ASFF findings stay as their producer wrote them, as
+// BatchImportFindings takes them. Each is checked with ValidateForImport
+// (the error names every invalid finding and field, and nothing is read
+// unless all are valid); nothing is repaired or stamped. Findings that
+// share an Id are told apart as ParseReport does, and the Notes say so.
+func ReadReport(ctx context.Context, f Format, data []byte, prov findings.Provenance) (Report, error) {
+	im, ok := lookup(f)
+	if !ok || !im.asff {
+		return ParseReport(ctx, f, data, prov)
+	}
+	if len(data) > MaxReportBytes {
+		return Report{}, fmt.Errorf("import %s report: it is %d MiB, larger than the %d MiB limit: split the report or filter it with the tool first", f, len(data)>>20, MaxReportBytes>>20)
+	}
+	if isEmptyDocument(data) {
+		return Report{}, nil
+	}
+	list, err := parseASFF(data)
+	if err != nil {
+		return Report{}, err
+	}
+	var problems []error
+	for i := range list {
+		if err := list[i].ValidateForImport(); err != nil {
+			problems = append(problems, fmt.Errorf("finding #%d: %w", i+1, err))
+		}
+		if len(problems) == 20 {
+			problems = append(problems, errors.New("… stopped after 20 invalid findings"))
+			break
+		}
+	}
+	if len(problems) > 0 {
+		return Report{}, errors.Join(problems...)
+	}
+	if err := ctx.Err(); err != nil {
+		return Report{}, err
+	}
+	var rep Report
+	rep.Findings = rep.separate(im, list)
 	return rep, nil
 }

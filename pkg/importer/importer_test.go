@@ -107,7 +107,8 @@ func TestFixtures(t *testing.T) {
 		}},
 		{"gitleaks-v7.json", FormatGitleaks, 1, []check{
 			{index: 0, fields: map[string]string{findings.FieldRuleID: "Github Personal Access Token", findings.FieldStartLine: "4",
-				"gitleaks/Match": "export GITHUB_TOKEN=\"REDACTED\"", "gitleaks/Commit": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"}},
+				"gitleaks/Match": "export GITHUB_TOKEN=\"REDACTED\"", "gitleaks/Commit": "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+				"gitleaks/Tags": "Github,key"}},
 		}},
 		{"osv-scanner.json", FormatOSVScanner, 2, []check{
 			{index: 0, label: "MEDIUM", original: "MODERATE", product: "osv-scanner", vuln: "GHSA-4v7x-pqxf-cx7m golang.org/x/net@0.17.0 0.23.0",
@@ -173,7 +174,7 @@ func (c check) verify(t *testing.T, f *findings.Finding) {
 	if c.id != "" && f.Id != c.id {
 		t.Errorf("#%d Id = %q, want %q", c.index, f.Id, c.id)
 	}
-	if c.id == "" && !strings.HasPrefix(f.Id, "secops/import/") && f.GeneratorId != "" && !strings.Contains(f.Id, ":") {
+	if c.id == "" && !(strings.HasPrefix(f.GeneratorId, "secops/") && strings.HasPrefix(f.Id, f.GeneratorId+"/")) && f.GeneratorId != "" && !strings.Contains(f.Id, ":") {
 		t.Errorf("#%d Id %q is not a secops import Id", c.index, f.Id)
 	}
 	if c.title != "" && f.Title != c.title {
@@ -397,7 +398,7 @@ func TestTruncate(t *testing.T) {
 	if truncate("short", 10) != "short" {
 		t.Error("truncate changed a short string")
 	}
-	f := newFinding(FormatGosec, "gosec", "r", "l", "G1")
+	f := newFinding(gosecTool, "r", "l", "G1")
 	f.Title = strings.Repeat("t", 1000)
 	f.Types = []string{typeCodeQuality}
 	f.Severity = severity(findings.SeverityLow, "LOW")
@@ -433,5 +434,48 @@ func TestParseFormat(t *testing.T) {
 	}
 	if _, err := ParseFormat("nessus"); err == nil || !strings.Contains(err.Error(), "gitleaks") {
 		t.Errorf("ParseFormat(nessus): err = %v", err)
+	}
+}
+
+// TestTrivySecretMatchIsRedacted checks that a Trivy secret's Match reaches
+// a finding only as the gitleaks importer keeps a match: the secret, which
+// Trivy masks with asterisks, replaced by REDACTED; a match where no mask
+// shows where the secret is, hidden whole.
+func TestTrivySecretMatchIsRedacted(t *testing.T) {
+	tests := []struct {
+		name, match string
+		want        string // in the description
+		never       []string
+	}{
+		{"masked by Trivy", `export GITHUB_TOKEN="****************************************"`,
+			`matched "export GITHUB_TOKEN=\"REDACTED\""`, []string{"****"}},
+		{"two secrets masked on one line", `AWS_ACCESS_KEY_ID=******************** AWS_SECRET_ACCESS_KEY=****************************************`,
+			`matched "AWS_ACCESS_KEY_ID=REDACTED AWS_SECRET_ACCESS_KEY=REDACTED"`, []string{"****"}},
+		{"not masked", `AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`,
+			`matched "REDACTED(62 chars)"`, []string{"wJalrXUtnFEMI", "AWS_SECRET"}},
+		{"a long line, masked", strings.Repeat("var a=1;", 400) + `k="********************"` + strings.Repeat("var b=2;", 400), `…" in deploy.sh line 3.`, []string{"****"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			match, _ := json.Marshal(tt.match)
+			doc := `{"SchemaVersion":2,"ArtifactName":".","ArtifactType":"filesystem","Results":[{"Target":"deploy.sh","Class":"secret","Secrets":[` +
+				`{"RuleID":"aws-secret-access-key","Category":"AWS","Severity":"CRITICAL","Title":"AWS Secret Access Key","StartLine":3,"EndLine":3,"Match":` + string(match) + `}]}]}`
+			list, err := Parse(context.Background(), FormatTrivy, []byte(doc), testProv)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("Parse = %d findings, %v", len(list), err)
+			}
+			out, _ := json.Marshal(list[0])
+			if !strings.Contains(list[0].Description, tt.want) {
+				t.Errorf("description %q, want it to contain %q", list[0].Description, tt.want)
+			}
+			for _, s := range tt.never {
+				if bytes.Contains(out, []byte(s)) {
+					t.Errorf("the finding carries %q: %s", s, list[0].Description)
+				}
+			}
+			if len(list[0].Description) > 400 {
+				t.Errorf("description of %d bytes: the match is not cut", len(list[0].Description))
+			}
+		})
 	}
 }

@@ -10,6 +10,24 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatInspector2 is Amazon Inspector2's findings as ListFindings answers.
+const FormatInspector2 Format = "inspector2"
+
+var inspector2Tool = tool{format: FormatInspector2, name: "Inspector", company: "Amazon"}
+
+var inspector2Importer = importer{
+	tool:    inspector2Tool,
+	aliases: []string{"inspector", "inspectorv2"},
+	about:   "Amazon Inspector2 findings (aws inspector2 list-findings)",
+	shape:   `Inspector2 {"findings": [...]}`,
+	object: func(top keys) bool {
+		// ASFF in the same envelope is ASFF's.
+		first, ok := firstElement(top["findings"])
+		return top.has("findings") && !(ok && isASFF(first))
+	},
+	parse: noSkips(parseInspector2),
+}
+
 // Amazon Inspector2 findings as ListFindings returns them (aws inspector2
 // list-findings, or boto3's list_findings dumped to JSON).
 // https://docs.aws.amazon.com/inspector/v2/APIReference/API_Finding.html
@@ -119,7 +137,7 @@ func inspectorToASFF(in inspectorFinding) findings.Finding {
 		rule = firstNonEmpty(c.RuleID, c.DetectorID)
 	}
 	location := in.FindingArn
-	f := newFinding(FormatInspector2, "Inspector", resID, location, firstNonEmpty(rule, in.Type))
+	f := newFinding(inspector2Tool, resID, location, firstNonEmpty(rule, in.Type))
 	// Inspector's own Security Hub integration reports UNTRIAGED as
 	// INFORMATIONAL.
 	label, ok := labelFromWord(in.Severity)

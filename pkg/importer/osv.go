@@ -9,6 +9,34 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatOSVScanner is osv-scanner's JSON output.
+const FormatOSVScanner Format = "osv-scanner"
+
+var osvScannerTool = tool{format: FormatOSVScanner, name: "osv-scanner", company: "Google"}
+
+var osvScannerImporter = importer{
+	tool:    osvScannerTool,
+	aliases: []string{"osv", "osvscanner"},
+	about:   "osv-scanner JSON",
+	shape:   `osv-scanner {"results": [...]}`,
+	object: func(top keys) bool {
+		return top.has("results") && (top.has("experimental_config") || looksLikeOSV(top["results"]))
+	},
+	parse: noSkips(parseOSVScanner),
+}
+
+func looksLikeOSV(raw json.RawMessage) bool {
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return false
+	}
+	if len(list) == 0 {
+		return true
+	}
+	first, ok := firstElement(raw)
+	return ok && (first.has("packages") || first.has("source"))
+}
+
 // osv-scanner's JSON output (osv-scanner --format json).
 // https://google.github.io/osv-scanner/output/#json
 // Each vulnerability is a full OSV record: https://ossf.github.io/osv-schema/
@@ -96,7 +124,7 @@ func osvFinding(source, pkg, ecosystem, name, version string, v osvRecord, group
 	}
 	_ = json.Unmarshal(v.DatabaseSpecific, &ds)
 
-	f := newFinding(FormatOSVScanner, "osv-scanner", source, pkg, v.ID)
+	f := newFinding(osvScannerTool, source, pkg, v.ID)
 	// The advisory's own word (GitHub's LOW/MODERATE/HIGH/CRITICAL) first,
 	// then osv-scanner's group max_severity (a CVSS score), then the score
 	// of the record's CVSS v3 vector. An advisory that rates itself nowhere

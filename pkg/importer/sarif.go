@@ -9,6 +9,24 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatSARIF is SARIF 2.1.0, which many tools write.
+const FormatSARIF Format = "sarif"
+
+// GeneratorSemgrep is the GeneratorId of Semgrep's findings, whether
+// secops scan ran Semgrep or its SARIF is imported: one converter, so a
+// Semgrep result is the same finding either way.
+const GeneratorSemgrep = "secops/sast/semgrep"
+
+var sarifImporter = importer{
+	tool:  tool{format: FormatSARIF, name: "SARIF"},
+	about: "SARIF 2.1.0 (Semgrep, CodeQL, Checkov, gosec …)",
+	shape: `SARIF {"version", "runs": [...]}`,
+	object: func(top keys) bool {
+		return top.has("runs") && (top.has("version") || top.has("$schema"))
+	},
+	parse: noSkips(parseSARIF),
+}
+
 // SARIF 2.1.0, the subset an importer needs.
 // https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 type sarifLog struct {
@@ -115,10 +133,55 @@ func parseSARIF(data []byte) ([]findings.Finding, error) {
 	for ri := range log.Runs {
 		run := &log.Runs[ri]
 		for i := range run.Results {
+			if f, ok := secopsFinding(run, &run.Results[i]); ok {
+				out = append(out, f)
+				continue
+			}
 			out = append(out, sarifFinding(run, &run.Results[i]))
 		}
 	}
 	return out, nil
+}
+
+// What secops's own SARIF (pkg/report) writes to say a result is one of
+// its findings.
+const (
+	secopsInformationURI = "https://github.com/secops-dev/secops"
+	secopsFindingKey     = "secops-finding"
+	secopsFingerprintKey = "secopsFindingId/v1"
+	secopsSeverityKey    = "secops-severity"
+)
+
+// secopsFinding recognises a result of secops's own SARIF export and gives
+// back the finding it stands for, as it was: each result carries it whole
+// (but for what only a user sets, which stays in the store). Logs written
+// before results carried it name the finding's Id in a partial
+// fingerprint: that Id is kept, with its generator and severity label.
+func secopsFinding(run *sarifRun, res *sarifResult) (findings.Finding, bool) {
+	if run.Tool.Driver.InformationURI != secopsInformationURI {
+		return findings.Finding{}, false
+	}
+	if raw, ok := res.Properties[secopsFindingKey]; ok {
+		var f findings.Finding
+		if json.Unmarshal(raw, &f) == nil && f.Id != "" && f.ProductArn != "" {
+			return f, true
+		}
+	}
+	id := res.PartialFingerprints[secopsFingerprintKey]
+	if id == "" {
+		return findings.Finding{}, false
+	}
+	f := sarifFinding(run, res)
+	f.Id = id
+	if i := strings.LastIndexByte(id, '/'); i > 0 {
+		// secops's Ids are the generator, a slash and a hash.
+		f.GeneratorId = id[:i]
+	}
+	var label string
+	if json.Unmarshal(res.Properties[secopsSeverityKey], &label) == nil && findings.SeverityRank(label) >= 0 {
+		f.Severity = severity(label, "")
+	}
+	return f, true
 }
 
 // rule finds the reportingDescriptor of a result: by index in the driver or
@@ -195,7 +258,7 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	if ruleID == "" && rule != nil {
 		ruleID = rule.ID
 	}
-	tool := firstNonEmpty(run.Tool.Driver.Name, run.Tool.Driver.FullName, "SARIF")
+	toolName := firstNonEmpty(run.Tool.Driver.Name, run.Tool.Driver.FullName, "SARIF")
 
 	var uri string
 	var line, endLine, column, endColumn int
@@ -217,6 +280,10 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 		}
 		if pl.Region != nil {
 			line, endLine, column, endColumn = pl.Region.StartLine, pl.Region.EndLine, pl.Region.StartColumn, pl.Region.EndColumn
+			if endLine == 0 {
+				// An absent endLine is the startLine (SARIF 2.1.0 §3.30.7).
+				endLine = line
+			}
 		}
 	}
 	message := res.Message.render(rule)
@@ -266,16 +333,19 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 			fp += "\x00" + commit
 		}
 	}
-	resource := firstNonEmpty(uri, tool)
-	f := newFinding(FormatSARIF, tool, resource, location+"\x00"+fp, ruleID)
-	f.CompanyName = firstNonEmpty(run.Tool.Driver.Organization, tool)
+	resource := firstNonEmpty(uri, toolName)
+	t := tool{format: FormatSARIF, name: toolName, company: firstNonEmpty(run.Tool.Driver.Organization, toolName)}
+	if isSemgrep(toolName) {
+		t.generator = GeneratorSemgrep
+	}
+	f := newFinding(t, resource, location+"\x00"+fp, ruleID)
 	f.Severity = severity(label, level)
 	f.Types = []string{typeCodeQuality}
 	title := ""
 	if rule != nil {
 		title = firstNonEmpty(msgText(rule.ShortDescription), rule.Name)
 	}
-	if title == "" || title == ruleID {
+	if namesOnlyRule(title, ruleID) {
 		title = firstNonEmpty(firstLine(message), title, ruleID)
 	}
 	f.Title = title
@@ -302,6 +372,9 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	f.ProductFields["sarif/EndColumn"] = itoa(endColumn)
 	f.ProductFields["sarif/LogicalLocation"] = logical
 	f.ProductFields["secops/ToolVersion"] = firstNonEmpty(run.Tool.Driver.Version, run.Tool.Driver.SemanticVersion)
+	if rule != nil {
+		f.ProductFields["secops/CWE"] = cweTag(rule.Properties)
+	}
 	if res.Kind != "" && res.Kind != "fail" {
 		f.ProductFields["sarif/Kind"] = res.Kind
 	}
@@ -325,6 +398,36 @@ func sarifFinding(run *sarifRun, res *sarifResult) findings.Finding {
 	}
 	f.Resources = []findings.Resource{{Type: resourceFile, Id: resource}}
 	return f
+}
+
+// isSemgrep tells Semgrep's runs by their driver: "Semgrep OSS", "Semgrep
+// Pro", "semgrep" in older versions.
+func isSemgrep(driver string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(driver)), "semgrep")
+}
+
+// namesOnlyRule reports whether a rule's short description says nothing
+// but the rule's id, as Semgrep's "Semgrep Finding: <rule id>" does: the
+// result's message is then the better title.
+func namesOnlyRule(title, ruleID string) bool {
+	title = strings.TrimSpace(title)
+	return title == "" || title == ruleID || (ruleID != "" && strings.HasSuffix(title, ": "+ruleID))
+}
+
+// cweTag reads the weakness a rule's tags name, as Semgrep and others
+// write it ("CWE-78: Improper Neutralization …"), as "CWE-78".
+func cweTag(props map[string]json.RawMessage) string {
+	var tags []string
+	if json.Unmarshal(props["tags"], &tags) != nil {
+		return ""
+	}
+	for _, tag := range tags {
+		id, _, _ := strings.Cut(strings.TrimSpace(tag), ":")
+		if n, ok := strings.CutPrefix(id, "CWE-"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return id
+		}
+	}
+	return ""
 }
 
 func firstFingerprint(maps ...map[string]string) string {

@@ -9,6 +9,22 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 )
 
+// FormatSonarQube is a SonarQube Web API answer or a sonar-report export.
+const FormatSonarQube Format = "sonarqube"
+
+var sonarQubeTool = tool{format: FormatSonarQube, name: "SonarQube", company: "SonarSource"}
+
+var sonarQubeImporter = importer{
+	tool:  sonarQubeTool,
+	about: "SonarQube API answers (issues, hotspots) and sonar-report JSON",
+	shape: `SonarQube {"issues" or "hotspots", "paging"}`,
+	object: func(top keys) bool {
+		return top.has("hotspots") && (top.has("paging") || top.has("components")) ||
+			top.has("issues") && (top.has("paging") || top.has("components") || top.has("projectName") || top.has("total") || top.has("facets"))
+	},
+	parse: noSkips(parseSonarQube),
+}
+
 // SonarQube's Web API answers and the sonar-report JSON export.
 // api/issues/search: https://next.sonarqube.com/sonarqube/web_api/api/issues/search
 // api/hotspots/search: https://next.sonarqube.com/sonarqube/web_api/api/hotspots/search
@@ -117,14 +133,9 @@ func parseSonarQube(data []byte) ([]findings.Finding, error) {
 // server at serverURL into ASFF findings, exactly as importing the same
 // answers from files would, stamped with prov and validated.
 func SonarQubeFindings(serverURL string, issues []SonarIssue, hotspots []SonarHotspot, components []SonarComponent, prov findings.Provenance) ([]findings.Finding, error) {
-	list := sonarFindings(serverURL, "", issues, hotspots, components)
-	for i := range list {
-		finish(&list[i], prov)
-		if err := list[i].Validate(); err != nil {
-			return nil, fmt.Errorf("sonarqube finding #%d: %w", i+1, err)
-		}
-	}
-	return list, nil
+	var rep Report
+	err := finishReport(&sonarQubeImporter, &rep, sonarFindings(serverURL, "", issues, hotspots, components), prov)
+	return rep.Findings, err
 }
 
 // sonarLabel maps SonarQube's severities (legacy BLOCKER…INFO, and the
@@ -185,7 +196,7 @@ func sonarFindings(serverURL, project string, issues []SonarIssue, hotspots []So
 		}
 		// Keys are unique on a server, but exports in the wild repeat them
 		// for different issues: the message keeps those apart.
-		f := newFinding(FormatSonarQube, "SonarQube", is.Component, fmt.Sprintf("%s:%d\x00%s", is.Key, start, is.Message), is.Rule)
+		f := newFinding(sonarQubeTool, is.Component, fmt.Sprintf("%s:%d\x00%s", is.Key, start, is.Message), is.Rule)
 		word := is.Severity
 		label, ok := sonarLabel(word)
 		if !ok {
@@ -254,7 +265,7 @@ func sonarFindings(serverURL, project string, issues []SonarIssue, hotspots []So
 		if h.TextRange != nil && start != 0 {
 			end = h.TextRange.EndLine
 		}
-		f := newFinding(FormatSonarQube, "SonarQube", h.Component, fmt.Sprintf("%s:%d\x00%s", h.Key, start, h.Message), h.RuleKey)
+		f := newFinding(sonarQubeTool, h.Component, fmt.Sprintf("%s:%d\x00%s", h.Key, start, h.Message), h.RuleKey)
 		label, ok := sonarLabel(h.VulnerabilityProbability)
 		if !ok {
 			label = findings.SeverityMedium

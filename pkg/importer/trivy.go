@@ -3,11 +3,32 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
+
+// FormatTrivy is Trivy's JSON report.
+const FormatTrivy Format = "trivy"
+
+var trivyTool = tool{format: FormatTrivy, name: "Trivy", company: "Aqua Security"}
+
+var trivyImporter = importer{
+	tool:  trivyTool,
+	about: "Trivy JSON (images, file systems, repositories, Kubernetes)",
+	shape: `Trivy {"SchemaVersion", "Results": [...]}`,
+	object: func(top keys) bool {
+		return top.has("SchemaVersion") && (top.has("Results") || top.has("ArtifactName") || top.has("ArtifactType")) ||
+			top.has("ClusterName") && (top.has("Resources") || top.has("Vulnerabilities") || top.has("Misconfigurations"))
+	},
+	// Before 0.20 Trivy wrote a bare list of results.
+	array: func(first keys) bool {
+		return first.has("Target") && (first.has("Vulnerabilities") || first.has("Type") || first.has("Misconfigurations"))
+	},
+	parse: parseTrivy,
+}
 
 // Trivy's JSON report, SchemaVersion 2, plus the pre-0.20 bare list of
 // results and the `trivy k8s` report that nests results under resources.
@@ -207,7 +228,7 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 	var out []findings.Finding
 	res := s.resource(r.Target)
 	base := func(location, rule string) findings.Finding {
-		f := newFinding(FormatTrivy, "Trivy", res.Id+"\x00"+r.Target, location, rule)
+		f := newFinding(trivyTool, res.Id+"\x00"+r.Target, location, rule)
 		f.Resources = []findings.Resource{res}
 		// The scan target is what Trivy scanned (image, directory,
 		// cluster); the result's own target (OS, lockfile, file) is kept
@@ -315,9 +336,9 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 		f.Severity = severity(trivyLabel(sec.Severity), sec.Severity)
 		f.Types = []string{typeSecret}
 		f.Title = fmt.Sprintf("Secret detected: %s in %s:%d", firstNonEmpty(sec.Title, sec.RuleID), r.Target, sec.StartLine)
-		// Trivy masks the secret in Match with asterisks; the code lines
-		// around it are not kept.
-		f.Description = fmt.Sprintf("Trivy rule %s (%s) matched %q in %s line %d.", sec.RuleID, sec.Category, oneLine(sec.Match), r.Target, sec.StartLine)
+		// The code lines around the secret are not kept, and its Match
+		// only as redactTrivyMatch leaves it.
+		f.Description = fmt.Sprintf("Trivy rule %s (%s) matched %q in %s line %d.", sec.RuleID, sec.Category, redactTrivyMatch(sec.Match), r.Target, sec.StartLine)
 		f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{
 			Text: "Revoke and rotate the secret, then remove it from the code and the image.",
 		}}
@@ -343,6 +364,26 @@ func trivyResultFindings(s trivyScope, r trivyResult) []findings.Finding {
 		out = append(out, f)
 	}
 	return out
+}
+
+// trivyMask is how Trivy masks a secret in a match: one asterisk per
+// character. Shorter runs are taken for what the line itself holds.
+var trivyMask = regexp.MustCompile(`\*{4,}`)
+
+// redactTrivyMatch keeps no more of a Trivy secret's Match than
+// redactMatch keeps of a gitleaks one: the line with each secret Trivy
+// masked replaced by REDACTED (its length not kept either), cut at 200
+// bytes; a match where no mask shows where the secret is (Trivy did not
+// mask it) is hidden whole but for its length.
+func redactTrivyMatch(match string) string {
+	match = oneLine(match)
+	if match == "" {
+		return ""
+	}
+	if !trivyMask.MatchString(match) {
+		return redact(match)
+	}
+	return truncate(trivyMask.ReplaceAllString(match, "REDACTED"), 200)
 }
 
 func trivyCvss(m map[string]trivyCVSS) []findings.Cvss {

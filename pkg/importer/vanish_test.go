@@ -70,6 +70,21 @@ func TestNothingVanishes(t *testing.T) {
 				`<dependency><fileName>x.jar</fileName><filePath>/app/x.jar</filePath><suppressedVulnerabilities><suppressedVulnerability source="NVD"><name>CVE-2020-2</name><severity>HIGH</severity></suppressedVulnerability></suppressedVulnerabilities></dependency>` +
 				`</dependencies></analysis>`,
 			0, []string{"skipped 1: vulnerabilities suppressed by a Dependency-Check suppression file"}, nil},
+		// Dependency-Check's XML template writes suppressed vulnerabilities
+		// inside <vulnerabilities>, after the ones that stand.
+		{"dependency-check suppressed vulnerabilities beside the others (XML)", FormatDependencyCheck,
+			`<?xml version="1.0"?><analysis xmlns="https://jeremylong.github.io/DependencyCheck/dependency-check.2.5.xsd"><scanInfo><engineVersion>9.0.9</engineVersion></scanInfo><dependencies>` +
+				`<dependency><fileName>x.jar</fileName><filePath>/app/x.jar</filePath><vulnerabilities>` +
+				`<vulnerability source="NVD"><name>CVE-2020-1</name><severity>HIGH</severity></vulnerability>` +
+				`<suppressedVulnerability source="NVD"><name>CVE-2020-2</name><severity>HIGH</severity></suppressedVulnerability>` +
+				`<suppressedVulnerability source="OSSINDEX"><name>CVE-2020-3</name><severity>LOW</severity></suppressedVulnerability>` +
+				`</vulnerabilities></dependency></dependencies></analysis>`,
+			1, []string{"skipped 2: vulnerabilities suppressed by a Dependency-Check suppression file"},
+			func(t *testing.T, l []findings.Finding) {
+				if l[0].ProductFields[findings.FieldRuleID] != "CVE-2020-1" {
+					t.Errorf("finding is %s, want CVE-2020-1 (a suppressed one must not become a finding)", l[0].ProductFields[findings.FieldRuleID])
+				}
+			}},
 		{"trivy misconfigurations, secrets and vulnerabilities", FormatTrivy,
 			`{"SchemaVersion":2,"ArtifactName":".","ArtifactType":"filesystem","Results":[` +
 				`{"Target":"go.mod","Class":"lang-pkgs","Type":"gomod","Vulnerabilities":[{"VulnerabilityID":"CVE-2024-1","PkgName":"x","InstalledVersion":"1","Severity":"HIGH"}]},` +
@@ -79,6 +94,13 @@ func TestNothingVanishes(t *testing.T) {
 		{"trivy custom resources", FormatTrivy,
 			`{"SchemaVersion":2,"ArtifactName":".","ArtifactType":"filesystem","Results":[{"Target":"x","Class":"custom","CustomResources":[{"Type":"t","Data":1},{"Type":"t","Data":2}]}]}`,
 			0, []string{"skipped 2: Trivy custom resources"}, nil},
+		{"gitleaks tags", FormatGitleaks,
+			`[` + gitleaksV8Result(`["key", "AWS"]`) + `,` + gitleaksV8Result(`[]`) + `]`, 2, nil,
+			func(t *testing.T, l []findings.Finding) {
+				if l[0].ProductFields["gitleaks/Tags"] != "AWS,key" || l[1].ProductFields["gitleaks/Tags"] != "" {
+					t.Errorf("tags %q and %q, want \"AWS,key\" and none", l[0].ProductFields["gitleaks/Tags"], l[1].ProductFields["gitleaks/Tags"])
+				}
+			}},
 		{"gosec files it could not analyse", FormatGosec,
 			`{"Golang errors":{"/src/a.go":[{"line":3,"column":1,"error":"undefined: x"}],"/src/b.go":[{"line":1,"column":1,"error":"syntax error"}]},` +
 				`"Issues":[{"severity":"LOW","confidence":"HIGH","rule_id":"G104","details":"d","file":"/src/c.go","line":"3","column":"2"}],"Stats":{"files":3}}`,

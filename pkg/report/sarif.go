@@ -114,6 +114,12 @@ type sarifResult struct {
 
 type sarifResultProps struct {
 	Severity string `json:"secops-severity,omitempty"`
+	// Finding is the ASFF finding the result stands for, so that
+	// `secops findings import` of this log recognises secops's findings and
+	// keeps them as they are (Id and ProductArn included) instead of
+	// making a second finding of each. What only a user sets (workflow,
+	// note, user-defined fields, verification state) stays in the store.
+	Finding *findings.Finding `json:"secops-finding,omitempty"`
 }
 
 type sarifLocation struct {
@@ -200,9 +206,7 @@ func buildSARIF(list []findings.Finding, o Options, limit int) sarifLog {
 			Locations:           sarifLocations(f),
 			PartialFingerprints: map[string]string{fingerprintKey: f.Id},
 		}
-		if l := f.SeverityLabel(); l != "" {
-			res.Properties = &sarifResultProps{Severity: l}
-		}
+		res.Properties = &sarifResultProps{Severity: f.SeverityLabel(), Finding: withoutTriage(f)}
 		if usesSrcRoot(res.Locations) {
 			run.OriginalURIBaseIDs = map[string]sarifArtifactLocation{
 				sarifSrcRoot: {Description: &sarifMessage{Text: "The directory that was scanned."}},
@@ -211,6 +215,13 @@ func buildSARIF(list []findings.Finding, o Options, limit int) sarifLog {
 		run.Results = append(run.Results, res)
 	}
 	return sarifLog{Schema: sarifSchemaURI, Version: sarifVersion, Runs: []sarifRun{run}}
+}
+
+// withoutTriage is a copy of f without what a user set on it.
+func withoutTriage(f *findings.Finding) *findings.Finding {
+	c := *f
+	c.Workflow, c.WorkflowState, c.Note, c.UserDefinedFields, c.VerificationState = nil, "", nil, nil, ""
+	return &c
 }
 
 // capResults keeps at most limit findings, the most severe first, keeping

@@ -7,13 +7,14 @@ import (
 	"os/exec"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/importer"
 	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // GeneratorIds of SAST findings.
 const (
 	GeneratorGosec   = "secops/sast/gosec"
-	GeneratorSemgrep = "secops/sast/semgrep"
+	GeneratorSemgrep = importer.GeneratorSemgrep
 )
 
 // Options tunes the SAST scanner.
@@ -62,7 +63,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	scanSemgrep(ctx, root, s.opts, &res)
+	scanSemgrep(ctx, root, s.opts, prov, &res)
 	if s.opts.SemgrepConfig == "" && !res.Coverage.Examined() {
 		res.Coverage.Hint = "gosec covers Go only; for other languages add --semgrep-config with a local Semgrep rules file"
 	}

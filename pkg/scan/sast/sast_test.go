@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/importer"
 	"github.com/secops-dev/secops/pkg/scan"
 )
 
@@ -216,7 +217,7 @@ func TestParseSARIF(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, err := parseSARIF(data)
+	list, err := parseSARIF(context.Background(), data, findings.LocalProvenance(testNow, "secops"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,11 +237,11 @@ func TestParseSARIF(t *testing.T) {
 	}
 	want := []row{
 		{"worker/tasks.py", "17", "18", "python.lang.security.audit.subprocess-shell-true.subprocess-shell-true", "HIGH", "error", "CWE-78",
-			"python.lang.security.audit.subprocess-shell-true.subprocess-shell-true: Detected subprocess function 'run' with user controlled data. A malicious actor could leverage this to perform command injection."},
+			"Detected subprocess function 'run' with user controlled data. A malicious actor could leverage this to perform command injection."},
 		{"web/app.js", "9", "9", "javascript.browser.security.eval-detected.eval-detected", "CRITICAL", "warning", "CWE-95",
-			"javascript.browser.security.eval-detected.eval-detected: Found 'eval' with a non-literal argument."},
+			"Found 'eval' with a non-literal argument."},
 		{"billing/src/main/resources/application.properties", "3", "3", "local.debug-logging", "LOW", "note", "",
-			"local.debug-logging: Debug logging enabled"},
+			"Debug logging enabled"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d findings, want %d: %+v", len(got), len(want), got)
@@ -252,8 +253,47 @@ func TestParseSARIF(t *testing.T) {
 	}
 
 	for _, bad := range []string{`{`, `{"version":"2.0.0","runs":[]}`, `[]`} {
-		if _, err := parseSARIF([]byte(bad)); err == nil {
+		if _, err := parseSARIF(context.Background(), []byte(bad), findings.LocalProvenance(testNow, "secops")); err == nil {
 			t.Errorf("parseSARIF(%s): no error", bad)
+		}
+	}
+}
+
+// TestSemgrepAndImportGiveTheSameFindings converts Semgrep's SARIF as the
+// scanner does and as findings import does: the Ids, generator, titles,
+// severities and rules are the same (the scan then makes every Id unique
+// to its target, as it does for all its scanners).
+func TestSemgrepAndImportGiveTheSameFindings(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "semgrep.sarif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := findings.LocalProvenance(testNow, "secops")
+	scanned, err := parseSARIF(context.Background(), data, prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err := importer.Detect(data); err != nil || f != importer.FormatSARIF {
+		t.Fatalf("Detect = %q, %v", f, err)
+	}
+	imported, err := importer.Parse(context.Background(), importer.FormatSARIF, data, prov)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(scanned) != 3 || len(imported) != len(scanned) {
+		t.Fatalf("%d findings scanned, %d imported; want 3 each", len(scanned), len(imported))
+	}
+	key := func(f findings.Finding) string {
+		return strings.Join([]string{f.Id, f.GeneratorId, f.ProductName, f.Title, f.Description, f.SeverityLabel(), f.Severity.Original,
+			f.ProductFields[findings.FieldRuleID], f.ProductFields[findings.FieldStartLine], f.ProductFields[findings.FieldEndLine],
+			f.ProductFields["secops/CWE"]}, "|")
+	}
+	for i := range scanned {
+		if a, b := key(scanned[i]), key(imported[i]); a != b {
+			t.Errorf("finding %d:\nscanned  %s\nimported %s", i, a, b)
+		}
+		if scanned[i].GeneratorId != GeneratorSemgrep {
+			t.Errorf("finding %d: generator %s", i, scanned[i].GeneratorId)
 		}
 	}
 }
@@ -341,7 +381,7 @@ func FuzzParseSARIF(f *testing.F) {
 	f.Add([]byte(`{"version":"2.1.0","runs":[{"results":[{"ruleId":"r","locations":[{"physicalLocation":{"artifactLocation":{"uri":"../../etc/passwd"},"region":{"startLine":-4}}}]}]}]}`))
 	f.Add([]byte(`{"version":"2.1.0","runs":[{"tool":{"driver":{"rules":[{"id":"r","properties":{"security-severity":"nan"}}]}},"results":[{"ruleId":"r"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		list, err := parseSARIF(data)
+		list, err := parseSARIF(context.Background(), data, findings.LocalProvenance(testNow, "secops"))
 		if err != nil {
 			return
 		}

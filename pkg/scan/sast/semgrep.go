@@ -8,12 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/scan"
 )
 
 // scanSemgrep runs Semgrep with the local config, if both are there. A
 // configured Semgrep that is missing or fails makes the result incomplete.
-func scanSemgrep(ctx context.Context, root string, opts Options, res *scan.Result) {
+func scanSemgrep(ctx context.Context, root string, opts Options, prov findings.Provenance, res *scan.Result) {
 	bin, lookErr := opts.LookPath("semgrep")
 	if opts.SemgrepConfig == "" {
 		if lookErr == nil {
@@ -43,7 +44,7 @@ func scanSemgrep(ctx context.Context, root string, opts Options, res *scan.Resul
 		res.Incomplete = true
 		return
 	}
-	list, err := parseSARIF(stdout.Bytes())
+	list, err := parseSARIF(ctx, stdout.Bytes(), prov)
 	if err != nil {
 		res.Warnings = append(res.Warnings, err.Error())
 		res.Incomplete = true
