@@ -157,6 +157,7 @@ func scanRun(ctx context.Context, opts *ScanOptions) error {
 	if err != nil {
 		return err
 	}
+	opts.scanCommon.offline = opts.Offline
 	return runScan(ctx, &opts.scanCommon, src)
 }
 

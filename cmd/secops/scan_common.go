@@ -68,6 +68,8 @@ printed and kept).`
 // scanFlags are the flags every scan command has, with one meaning.
 type scanFlags struct {
 	FailOn           string
+	FailOnUnknown    bool
+	AllowIncomplete  bool
 	OutputFile       string
 	OutputFileFormat string
 	IgnoreFile       string
@@ -80,6 +82,8 @@ type scanFlags struct {
 // file is looked for by default.
 func (s *scanFlags) register(fl *pflag.FlagSet, ignoreDefault string) {
 	fl.StringVar(&s.FailOn, "fail-on", "", "exit 1 when an active NEW or NOTIFIED finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL")
+	fl.BoolVar(&s.FailOnUnknown, "fail-on-unknown", false, "with --fail-on, also count findings whose source gives no severity (shown as UNKNOWN)")
+	fl.BoolVar(&s.AllowIncomplete, "allow-incomplete", false, "with --fail-on or --offline, exit 0 or 1 even when a scanner could not examine everything")
 	fl.StringVar(&s.OutputFile, "output-file", "", "also write the findings to this file")
 	fl.StringVar(&s.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension: .json, .csv, .sarif, .asff or .asff.json, .txt)")
 	fl.StringVar(&s.IgnoreFile, "ignore-file", "", "ignore file (default "+ignoreDefault+")")
@@ -105,6 +109,9 @@ func (s *scanFlags) check() error {
 		s.OutputFileFormat = string(format)
 	} else if s.OutputFileFormat != "" {
 		return &usageError{err: errors.New("--output-file-format needs --output-file")}
+	}
+	if s.FailOnUnknown && s.FailOn == "" {
+		return &usageError{err: errors.New("--fail-on-unknown counts unrated findings for --fail-on: give --fail-on too")}
 	}
 	if s.NoStore && s.Upload {
 		return &usageError{err: errors.New("--upload sends what the findings store keeps: drop --no-store")}
@@ -173,6 +180,9 @@ type scanStore interface {
 type scanCommon struct {
 	scanDeps
 	scanFlags
+	// offline is set by the commands that have --offline: an offline
+	// scan is a reproducible gate, and an incomplete one fails it.
+	offline bool
 }
 
 // runScan is the one run function of every scan command: it runs the
@@ -206,7 +216,7 @@ func runScan(ctx context.Context, c *scanCommon, src scan.Source) error {
 		defer st.Close()
 		out.Keep(ctx, st)
 	}
-	gate := out.Gate(c.FailOn)
+	gate := out.GateWith(scan.GateOptions{Threshold: c.FailOn, Unknown: c.FailOnUnknown})
 
 	io := c.IO
 	writeScanNotes(io, out, c.Verbose)
@@ -248,6 +258,9 @@ func runScan(ctx context.Context, c *scanCommon, src scan.Source) error {
 	}
 	if err := out.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("%w; the other scanners' findings were kept, and nothing was archived for the failed ones", err))
+	} else if out.Incomplete() && (c.FailOn != "" || c.offline) && !c.AllowIncomplete {
+		// A gate cannot pass what the scan did not examine.
+		errs = append(errs, fmt.Errorf("%s could not examine everything (see above), so the result cannot be trusted as a gate: fix the cause, or add --allow-incomplete to accept a partial scan", incompleteNames(out)))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
@@ -256,6 +269,17 @@ func runScan(ctx context.Context, c *scanCommon, src scan.Source) error {
 		return failOnError(fmt.Sprintf("%d findings at or above %s (--fail-on %s)", gate.Counted, c.FailOn, c.FailOn))
 	}
 	return nil
+}
+
+// incompleteNames lists the scanners that did not examine everything.
+func incompleteNames(out *scan.Outcome) string {
+	var names []string
+	for _, r := range out.Results {
+		if !r.Complete() {
+			names = append(names, r.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }
 
 func backendName(out *scan.Outcome) string {
@@ -298,16 +322,22 @@ func writeStored(w io.Writer, res findings.ImportResult) {
 }
 
 // writeGateNote says how many findings at or above --fail-on the gate
-// passed over because a user suppressed or resolved them.
+// passed over because a user suppressed or resolved them, and how many
+// unrated ones it left out.
 func writeGateNote(w io.Writer, failOn string, g scan.GateResult) {
-	if failOn == "" || g.Exempt == 0 {
+	if failOn == "" {
 		return
 	}
-	noun := "findings"
-	if g.Exempt == 1 {
-		noun = "finding"
+	if g.Exempt > 0 {
+		noun := "findings"
+		if g.Exempt == 1 {
+			noun = "finding"
+		}
+		fmt.Fprintf(w, "Gate: %d %s at or above %s not counted: SUPPRESSED or RESOLVED in the findings store.\n", g.Exempt, noun, failOn)
 	}
-	fmt.Fprintf(w, "Gate: %d %s at or above %s not counted: SUPPRESSED or RESOLVED in the findings store.\n", g.Exempt, noun, failOn)
+	if g.Unknown > 0 {
+		fmt.Fprintf(w, "Gate: %s of UNKNOWN severity not counted (their source rates none); --fail-on-unknown counts them.\n", scan.Plural(g.Unknown, "finding"))
+	}
 }
 
 // writeScanNotes tells the user on stderr what the scan passed over, what

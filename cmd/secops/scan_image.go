@@ -54,6 +54,7 @@ Findings name the image digest and the layer of each package database.
 }
 
 func scanImageRun(ctx context.Context, opts *scanImageOptions) error {
+	opts.scanCommon.offline = opts.Offline
 	return runScan(ctx, &opts.scanCommon, &image.Source{Ref: opts.Ref, Options: image.Options{
 		DBDir:      opts.DBDir,
 		Offline:    opts.Offline,

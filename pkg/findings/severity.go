@@ -119,3 +119,31 @@ func (f *Finding) SeverityLabel() string {
 	}
 	return ""
 }
+
+// SeverityUnknown is the Severity.Original of a finding whose source gave
+// no severity at all (an OSV advisory without CVSS or a rating, as every
+// Go vulnerability database record). Its Label is INFORMATIONAL, the label
+// Security Hub requires and Trivy's ASFF uses for the same case; tables,
+// summaries and SARIF show it as UNKNOWN, and --fail-on counts it only
+// when asked (--fail-on-unknown).
+const SeverityUnknown = "UNKNOWN"
+
+// UnknownSeverity is the Severity of a finding its source did not rate.
+func UnknownSeverity() *Severity { return NewSeverity(SeverityInformational, SeverityUnknown) }
+
+// HasUnknownSeverity reports whether the finding's source gave no severity.
+func (f *Finding) HasUnknownSeverity() bool {
+	return f.Severity != nil && f.SeverityLabel() == SeverityInformational && strings.EqualFold(f.Severity.Original, SeverityUnknown)
+}
+
+// DisplaySeverity is the label tables and summaries show: the ASFF label,
+// or UNKNOWN for a finding its source did not rate (or that has no label).
+func (f *Finding) DisplaySeverity() string {
+	if f.HasUnknownSeverity() {
+		return SeverityUnknown
+	}
+	if l := f.SeverityLabel(); SeverityRank(l) >= 0 {
+		return l
+	}
+	return SeverityUnknown
+}

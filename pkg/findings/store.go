@@ -106,5 +106,9 @@ const (
 	FieldPath      = "secops/Path"
 	FieldStartLine = "secops/StartLine"
 	FieldEndLine   = "secops/EndLine"
+	// FieldLines lists every line (comma-separated, ascending) where the
+	// finding's subject appears in its file, when it appears more than
+	// once: a package installed at several places of one lockfile.
+	FieldLines = "secops/Lines"
 	FieldPending   = "secops/PendingUpload"
 )

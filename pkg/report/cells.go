@@ -100,14 +100,9 @@ func productLabel(f *findings.Finding) string {
 }
 
 // severityLabel is the finding's label, or UNKNOWN for a finding without one.
-func severityLabel(f *findings.Finding) string {
-	if l := f.SeverityLabel(); findings.SeverityRank(l) >= 0 {
-		return l
-	}
-	return unknownSeverity
-}
+func severityLabel(f *findings.Finding) string { return f.DisplaySeverity() }
 
-const unknownSeverity = "UNKNOWN"
+const unknownSeverity = findings.SeverityUnknown
 
 // clean makes untrusted text safe to print on one line of a terminal (see
 // tableprinter.Clean).

@@ -79,7 +79,7 @@ type sarifConfiguration struct {
 }
 
 type sarifRuleProps struct {
-	SecuritySeverity string   `json:"security-severity"`
+	SecuritySeverity string   `json:"security-severity,omitempty"`
 	Precision        string   `json:"precision,omitempty"`
 	Tags             []string `json:"tags,omitempty"`
 }
@@ -354,6 +354,11 @@ var labelScore = map[string]float64{
 // highest CVSS base score of the finding when it agrees with the finding's
 // label (a user may have re-rated the finding), else the label's score.
 func securitySeverity(f *findings.Finding) string {
+	if f.HasUnknownSeverity() {
+		// No number is better than an invented one: GitHub then ranks the
+		// alert by its level.
+		return ""
+	}
 	label := f.SeverityLabel()
 	best := -1.0
 	for _, v := range f.Vulnerabilities {

@@ -163,26 +163,50 @@ type GateResult struct {
 	Counted int
 	// Exempt are those a user SUPPRESSED or RESOLVED in the store.
 	Exempt int
+	// Unknown are NEW or NOTIFIED findings whose source gave no severity,
+	// left out because GateOptions.Unknown was not set.
+	Unknown int
+}
+
+// GateOptions say what the gate counts.
+type GateOptions struct {
+	// Threshold is the severity label at and above which findings count;
+	// empty counts nothing.
+	Threshold string
+	// Unknown also counts findings whose source gave no severity
+	// (--fail-on-unknown); otherwise they are counted in Unknown only.
+	Unknown bool
 }
 
 // Gate counts the active findings at or above the severity label
-// threshold, split by whether their workflow still asks for action (NEW,
-// NOTIFIED) or a user suppressed or resolved them. Call UseStored first so
-// the workflow is the store's. An empty or unknown threshold counts nothing.
+// threshold (see GateWith).
 func (o *Outcome) Gate(threshold string) GateResult {
+	return o.GateWith(GateOptions{Threshold: threshold})
+}
+
+// GateWith counts the active findings the gate judges, split by whether
+// their workflow still asks for action (NEW, NOTIFIED) or a user
+// suppressed or resolved them. Call UseStored first so the workflow is the
+// store's. An empty or unknown threshold counts nothing.
+func (o *Outcome) GateWith(opts GateOptions) GateResult {
 	var g GateResult
-	min := findings.SeverityRank(threshold)
+	min := findings.SeverityRank(opts.Threshold)
 	if o == nil || min < 0 {
 		return g
 	}
 	for i := range o.Findings {
 		f := &o.Findings[i]
-		if findings.SeverityRank(f.SeverityLabel()) < min {
+		unknown := f.HasUnknownSeverity()
+		if !unknown && findings.SeverityRank(f.SeverityLabel()) < min {
 			continue
 		}
-		switch f.WorkflowStatus() {
-		case findings.WorkflowSuppressed, findings.WorkflowResolved:
-			g.Exempt++
+		switch {
+		case f.WorkflowStatus() == findings.WorkflowSuppressed, f.WorkflowStatus() == findings.WorkflowResolved:
+			if !unknown || opts.Unknown {
+				g.Exempt++
+			}
+		case unknown && !opts.Unknown:
+			g.Unknown++
 		default:
 			g.Counted++
 		}

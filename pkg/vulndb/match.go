@@ -120,6 +120,18 @@ func (a *Affected) covers(ecosystem, normName string) bool {
 		NormalizeName(a.Package.Ecosystem, a.Package.Name) == normName
 }
 
+// Names reports whether the record has an affected entry for the package
+// name in ecosystem, whatever the versions.
+func (v *Vulnerability) Names(ecosystem, name string) bool {
+	norm := NormalizeName(ecosystem, name)
+	for i := range v.Affected {
+		if v.Affected[i].covers(ecosystem, norm) {
+			return true
+		}
+	}
+	return false
+}
+
 // Affects reports whether version of the package name in ecosystem is
 // affected by the record. Withdrawn records never match; GIT ranges are
 // ignored; a version matches when it is listed in `versions` or inside an

@@ -87,6 +87,7 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 		qi := index[key{p.Ecosystem, p.matchName(), p.matchVersion()}]
 		if groups[qi] == nil {
 			groups[qi] = groupAliases(matches[qi], p.Ecosystem, p.matchName())
+			rateFromAliases(ctx, src, groups[qi], p.Ecosystem, p.matchName())
 		}
 		for _, g := range groups[qi] {
 			f := newFinding(p, g, fc)
@@ -109,6 +110,39 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 		return a.ProductFields[findings.FieldRuleID] < b.ProductFields[findings.FieldRuleID]
 	})
 	return out, warnings, nil
+}
+
+// recordSource is an advisory source that can read one record by id: the
+// offline database can.
+type recordSource interface {
+	Record(ctx context.Context, ecosystem, id string) (*vulndb.Vulnerability, error)
+}
+
+// rateFromAliases gives a group that no matched record rates the severity
+// of an alias the database holds (a PYSEC or GO record without a rating
+// whose GHSA alias has a CVSS vector), when that alias is about the same
+// package.
+func rateFromAliases(ctx context.Context, src Source, groups []matchGroup, ecosystem, name string) {
+	rs, ok := src.(recordSource)
+	if !ok {
+		return
+	}
+	for i := range groups {
+		g := &groups[i]
+		if g.rated.Rate(ecosystem, name).Source != "" {
+			continue
+		}
+		best := -1
+		for _, id := range g.related {
+			v, err := rs.Record(ctx, ecosystem, id)
+			if err != nil || !v.Names(ecosystem, name) {
+				continue
+			}
+			if rt := v.Rate(ecosystem, name); rt.Source != "" && findings.SeverityRank(rt.Label) > best {
+				best, g.rated = findings.SeverityRank(rt.Label), v
+			}
+		}
+	}
 }
 
 // NewFinding builds the ASFF finding of one advisory affecting one package.
@@ -149,6 +183,11 @@ func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 			findings.FieldTarget:  fc.Target,
 			findings.FieldScanner: fc.Scanner,
 		},
+	}
+	if rating.Source == "" {
+		// Neither the advisory nor an alias of it in the database rates
+		// it: say so rather than guess MEDIUM.
+		f.Severity = findings.UnknownSeverity()
 	}
 	if p.Line > 0 {
 		f.ProductFields[findings.FieldStartLine] = strconv.Itoa(p.Line)
