@@ -109,6 +109,6 @@ const (
 	// FieldLines lists every line (comma-separated, ascending) where the
 	// finding's subject appears in its file, when it appears more than
 	// once: a package installed at several places of one lockfile.
-	FieldLines = "secops/Lines"
-	FieldPending   = "secops/PendingUpload"
+	FieldLines   = "secops/Lines"
+	FieldPending = "secops/PendingUpload"
 )
