@@ -413,6 +413,19 @@ func resultMessage(f *findings.Finding) string {
 // artifact, line 1, as Trivy does for images, and names the resource again
 // as a logical location.
 func sarifLocations(f *findings.Finding) []sarifLocation {
+	if p := f.ProductFields[findings.FieldPath]; p != "" && f.ProductFields[findings.FieldLines] != "" {
+		// One package installed at several places of a lockfile: every
+		// place, in order.
+		var locs []sarifLocation
+		for _, l := range strings.Split(f.ProductFields[findings.FieldLines], ",") {
+			if n := lineNumber(l); n > 0 {
+				locs = append(locs, sarifLocation{PhysicalLocation: &sarifPhysicalLocation{ArtifactLocation: artifactLocation(p), Region: &sarifRegion{StartLine: n}}})
+			}
+		}
+		if len(locs) > 0 {
+			return locs
+		}
+	}
 	if p := f.ProductFields[findings.FieldPath]; p != "" {
 		loc := sarifPhysicalLocation{ArtifactLocation: artifactLocation(p), Region: &sarifRegion{StartLine: 1}}
 		if start := lineNumber(f.ProductFields[findings.FieldStartLine]); start > 0 {

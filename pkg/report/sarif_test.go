@@ -390,3 +390,42 @@ func TestAbsoluteURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSARIFEveryLocationOfARepeatedPackage: a package installed at several
+// places of one lockfile gives one result with every place, in order.
+func TestSARIFEveryLocationOfARepeatedPackage(t *testing.T) {
+	f := scaFinding()
+	f.ProductFields[findings.FieldPath] = "app/package-lock.json"
+	f.ProductFields[findings.FieldStartLine] = "12"
+	f.ProductFields[findings.FieldLines] = "12,40,77"
+	var buf bytes.Buffer
+	if err := Write(&buf, SARIF, []findings.Finding{f}, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := validateSARIF(t, buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				Locations []struct {
+					PhysicalLocation struct {
+						Region struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
+		t.Fatal(err)
+	}
+	var lines []int
+	for _, l := range log.Runs[0].Results[0].Locations {
+		lines = append(lines, l.PhysicalLocation.Region.StartLine)
+	}
+	if fmt.Sprint(lines) != "[12 40 77]" {
+		t.Errorf("locations at lines %v, want [12 40 77]", lines)
+	}
+}

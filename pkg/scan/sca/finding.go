@@ -3,6 +3,7 @@ package sca
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,7 +82,11 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 			warnings = append(warnings, fmt.Sprintf("OSV API: %d advisory record(s) could not be fetched and were left out (first: %s: %s)", len(ps), ps[0].Path, ps[0].Reason))
 		}
 	}
-	seen := map[string]bool{}
+	// A package version installed at several places of one lockfile is
+	// one finding with every line, the first as its location: the order
+	// packages come out of a lockfile must not move it between scans.
+	at := map[string]int{}
+	lines := map[string][]int{}
 	groups := make([][]matchGroup, len(queries))
 	for _, p := range pkgs {
 		qi := index[key{p.Ecosystem, p.matchName(), p.matchVersion()}]
@@ -91,16 +96,34 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 		}
 		for _, g := range groups[qi] {
 			f := newFinding(p, g, fc)
-			if seen[f.Id] {
+			if i, ok := at[f.Id]; ok {
+				if i >= 0 {
+					lines[f.Id] = addLines(lines[f.Id], p)
+				}
 				continue
 			}
-			seen[f.Id] = true
 			if err := f.Validate(); err != nil {
+				at[f.Id] = -1
 				warnings = append(warnings, fmt.Sprintf("dropped an invalid finding for %s %s: %v", p.Name, g.Vuln.ID, err))
 				continue
 			}
+			at[f.Id] = len(out)
+			lines[f.Id] = addLines(nil, p)
 			out = append(out, f)
 		}
+	}
+	for id, ls := range lines {
+		if len(ls) < 2 {
+			continue
+		}
+		slices.Sort(ls)
+		f := &out[at[id]]
+		f.ProductFields[findings.FieldStartLine] = strconv.Itoa(ls[0])
+		parts := make([]string, len(ls))
+		for i, l := range ls {
+			parts[i] = strconv.Itoa(l)
+		}
+		f.ProductFields[findings.FieldLines] = strings.Join(parts, ",")
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -110,6 +133,16 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 		return a.ProductFields[findings.FieldRuleID] < b.ProductFields[findings.FieldRuleID]
 	})
 	return out, warnings, nil
+}
+
+// addLines adds the lines of p to ls, once each.
+func addLines(ls []int, p Package) []int {
+	for _, l := range append([]int{p.Line}, p.Lines...) {
+		if l > 0 && !slices.Contains(ls, l) {
+			ls = append(ls, l)
+		}
+	}
+	return ls
 }
 
 // recordSource is an advisory source that can read one record by id: the

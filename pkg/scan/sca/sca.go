@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -110,6 +111,10 @@ type Package struct {
 	Version   string
 	Path      string // manifest path relative to the scanned root (slash)
 	Line      int    // line in the manifest, 0 when unknown
+	// Lines are every line where the version is installed when the
+	// manifest has it more than once (npm lockfiles), ascending; Line is
+	// the first of them.
+	Lines     []int
 	LayerHash string // image layer the package comes from (images only)
 	// SourceName and SourceVersion are the source package of an OS
 	// binary package (dpkg Source:, apk origin): OSV's Debian and Alpine
@@ -376,7 +381,33 @@ func extractOne(ctx context.Context, fsys scalibrfs.FS, absRoot string, j job) (
 			}
 		}
 	}
+	if isNpmLock(j.rel) && len(pkgs) > 0 {
+		placeNpmPackages(f, pkgs)
+	}
 	return pkgs, reasons
+}
+
+func isNpmLock(rel string) bool {
+	base := path.Base(rel)
+	return base == "package-lock.json" || base == "npm-shrinkwrap.json"
+}
+
+// placeNpmPackages gives each package of an npm lockfile every line it is
+// installed at (see npmLockLines).
+func placeNpmPackages(f *os.File, pkgs []Package) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return
+	}
+	lines := npmLockLines(data)
+	for i := range pkgs {
+		if ls := lines[pkgs[i].Name+"@"+pkgs[i].Version]; len(ls) > 0 {
+			pkgs[i].Line, pkgs[i].Lines = ls[0], ls
+		}
+	}
 }
 
 // readsBinary reports whether one of the extractors reads a binary
