@@ -148,7 +148,7 @@ func sourceScanners(opts *ScanOptions) []scan.Scanner {
 	return []scan.Scanner{
 		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, APIBaseURL: opts.APIBaseURL, Now: opts.Now}),
 		secrets.New(secrets.Options{History: opts.SecretsHistory}),
-		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig}),
+		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig, Offline: opts.Offline}),
 	}
 }
 

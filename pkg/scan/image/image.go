@@ -53,7 +53,7 @@ var ecrHost = regexp.MustCompile(`^(\d{12})\.dkr\.ecr(-fips)?\.([a-z0-9-]+)\.ama
 func Scan(ctx context.Context, ref string, opts Options) (scan.Result, error) {
 	var res scan.Result
 	opts.Progress.Step("image: opening %s", ref)
-	src, err := load(ctx, ref, opts.RemoteOptions)
+	src, err := load(ctx, ref, opts.Offline, opts.RemoteOptions)
 	if err != nil {
 		return res, err
 	}

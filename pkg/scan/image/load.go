@@ -26,7 +26,7 @@ type source struct {
 // (a directory with oci-layout), or else a registry reference, pulled with
 // the default keychain (Docker config, credential helpers such as
 // docker-credential-ecr-login).
-func load(ctx context.Context, ref string, remoteOpts []remote.Option) (*source, error) {
+func load(ctx context.Context, ref string, offline bool, remoteOpts []remote.Option) (*source, error) {
 	if st, err := os.Stat(ref); err == nil {
 		if st.IsDir() {
 			return loadLayout(ref)
@@ -37,6 +37,11 @@ func load(ctx context.Context, ref string, remoteOpts []remote.Option) (*source,
 		}
 		abs, _ := filepath.Abs(ref)
 		return &source{img: img, kind: "tarball", repo: abs}, nil
+	}
+	if offline {
+		// Without this a mistyped tarball name is an image reference, and
+		// pulled from Docker Hub.
+		return nil, fmt.Errorf("%s is not a local image tarball or OCI layout, and --offline pulls nothing from a registry: check the path, or drop --offline to pull it", ref)
 	}
 	r, err := name.ParseReference(ref)
 	if err != nil {

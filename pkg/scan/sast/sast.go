@@ -7,6 +7,7 @@ import (
 	"os/exec"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/goenv"
 	"github.com/secops-dev/secops/pkg/importer"
 	"github.com/secops-dev/secops/pkg/scan"
 )
@@ -24,6 +25,10 @@ type Options struct {
 	SemgrepConfig string
 	// LookPath finds executables; nil means exec.LookPath. Tests swap it.
 	LookPath func(string) (string, error)
+	// Offline loads Go packages from the module cache and vendor/ only
+	// (see goenv.SetOffline): a module not there makes the result
+	// incomplete instead of being downloaded.
+	Offline bool
 }
 
 // Scanner is the SAST scanner.
@@ -57,6 +62,9 @@ func (s *Scanner) GeneratorIds() []string {
 // Scan implements scan.Scanner.
 func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scan.Result, error) {
 	var res scan.Result
+	if s.opts.Offline {
+		goenv.SetOffline()
+	}
 	if err := scanGo(ctx, root, s.opts.LookPath, &res); err != nil {
 		return res, err
 	}
