@@ -12,7 +12,7 @@ import (
 var csvHeader = []string{
 	"Id", "ProductArn", "GeneratorId", "SeverityLabel", "Title", "ResourceType", "ResourceId",
 	"Path", "StartLine", "WorkflowStatus", "RecordState", "CreatedAt", "UpdatedAt", "Types",
-	"VulnerabilityIds",
+	"VulnerabilityIds", "Target", "FixedIn",
 }
 
 // writeCSV writes a header row and one row per finding. Types and
@@ -38,6 +38,7 @@ func writeCSV(w io.Writer, list []findings.Finding) error {
 			f.ProductFields[findings.FieldPath], f.ProductFields[findings.FieldStartLine],
 			f.WorkflowStatus(), f.RecordStateOrDefault(), f.CreatedAt, f.UpdatedAt,
 			strings.Join(f.Types, ";"), strings.Join(vulnIDs, ";"),
+			f.ProductFields[findings.FieldTarget], fixedCell(f),
 		}
 		for j := range row {
 			row[j] = csvSafe(row[j])

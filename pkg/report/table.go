@@ -19,16 +19,19 @@ const (
 	colTitle
 	colResource
 	colStatus
+	colFixed
 	colProduct
+	colTarget
 	colID
 	numColumns
 )
 
-var columnNames = [numColumns]string{"SEVERITY", "TITLE", "RESOURCE", "STATUS", "PRODUCT", "ID"}
+var columnNames = [numColumns]string{"SEVERITY", "TITLE", "RESOURCE", "STATUS", "FIXED", "PRODUCT", "TARGET", "ID"}
 
 // Narrowest TITLE and RESOURCE columns worth showing on a terminal; below
-// that, whole columns are dropped instead (PRODUCT first, then STATUS, then
-// RESOURCE).
+// that, whole columns are dropped instead (PRODUCT first, then TARGET, then
+// STATUS, then RESOURCE). FIXED shows only when the list holds
+// vulnerabilities, TARGET only when it spans several scan targets.
 const (
 	minTitleWidth    = 24
 	minResourceWidth = 16
@@ -55,15 +58,24 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 	rows := make([][numColumns]string, len(list))
 	labels := make([]string, len(list))
 	cut := 0
+	present := optionalColumns(list)
 	for i := range list {
 		f := &list[i]
 		labels[i] = severityLabel(f)
+		title := f.Title
+		if present[colFixed] && o.TTY {
+			// The FIXED column says it; on a terminal the title keeps its
+			// width for the name.
+			title = trimFixSuffix(title)
+		}
 		rows[i] = [numColumns]string{
 			labels[i],
-			f.Title,
+			title,
 			resourceCell(f),
 			statusCell(f),
+			fixedCell(f),
 			productLabel(f),
+			f.ProductFields[findings.FieldTarget],
 			findings.ShortID(f.Id),
 		}
 		for c := range rows[i] {
@@ -73,7 +85,7 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 			}
 		}
 	}
-	widths, shown := layout(rows, o)
+	widths, shown := layout(rows, present, o)
 
 	var cols []tableprinter.Column
 	for c := range numColumns {
@@ -120,10 +132,10 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 // width. On a terminal the table fits o.Width: TITLE and RESOURCE shrink
 // first; when they would get too narrow to read, PRODUCT, then STATUS, then
 // RESOURCE are left out.
-func layout(rows [][numColumns]string, o Options) (widths [numColumns]int, shown [numColumns]bool) {
+func layout(rows [][numColumns]string, present [numColumns]bool, o Options) (widths [numColumns]int, shown [numColumns]bool) {
 	for c := range numColumns {
 		widths[c] = displayWidth(columnNames[c])
-		shown[c] = true
+		shown[c] = present[c]
 	}
 	for _, r := range rows {
 		for c := range numColumns {
@@ -134,7 +146,7 @@ func layout(rows [][numColumns]string, o Options) (widths [numColumns]int, shown
 		return widths, shown
 	}
 	width := max(o.Width, minTableWidth)
-	for _, drop := range []int{colProduct, colStatus} {
+	for _, drop := range []int{colProduct, colTarget, colStatus} {
 		if fitted, ok := shrinkToFit(widths, shown, width); ok {
 			return fitted, shown
 		}
@@ -143,8 +155,12 @@ func layout(rows [][numColumns]string, o Options) (widths [numColumns]int, shown
 	if fitted, ok := shrinkToFit(widths, shown, width); ok {
 		return fitted, shown
 	}
-	// Last resort: SEVERITY, TITLE and ID, the title taking what is left.
+	// Last resort: SEVERITY, TITLE and ID (and FIXED while the title
+	// keeps a readable width), the title taking what is left.
 	shown[colResource] = false
+	if flexibleSpace(widths, shown, width) < minTitleWidth {
+		shown[colFixed] = false
+	}
 	widths[colTitle] = min(widths[colTitle], max(flexibleSpace(widths, shown, width), 1))
 	return widths, shown
 }
@@ -184,6 +200,57 @@ func shrinkToFit(natural [numColumns]int, shown [numColumns]bool, width int) ([n
 	fitted := natural
 	fitted[colTitle], fitted[colResource] = title, res
 	return fitted, true
+}
+
+// optionalColumns says which columns the list needs: all but FIXED, shown
+// when some finding is a vulnerability of a package, and TARGET, shown
+// when the findings come from more than one scan target.
+func optionalColumns(list []findings.Finding) [numColumns]bool {
+	var present [numColumns]bool
+	for c := range numColumns {
+		present[c] = c != colFixed && c != colTarget
+	}
+	var target string
+	for i := range list {
+		f := &list[i]
+		if firstPackage(f) != nil {
+			present[colFixed] = true
+		}
+		if t := f.ProductFields[findings.FieldTarget]; t != "" {
+			if target != "" && t != target {
+				present[colTarget] = true
+			}
+			target = t
+		}
+	}
+	return present
+}
+
+// fixedCell is the version that fixes a vulnerable package, "none" when
+// no fix is published, "" for findings that are not about a package.
+func fixedCell(f *findings.Finding) string {
+	p := firstPackage(f)
+	if p == nil {
+		return ""
+	}
+	if p.FixedInVersion != "" {
+		return p.FixedInVersion
+	}
+	for _, v := range f.Vulnerabilities {
+		if strings.EqualFold(v.FixAvailable, "NO") {
+			return "none"
+		}
+	}
+	return "-"
+}
+
+// trimFixSuffix drops the " (fixed in X)" or " (no fix published)" that
+// SCA titles end with.
+func trimFixSuffix(title string) string {
+	if i := strings.LastIndex(title, " (fixed in "); i > 0 && strings.HasSuffix(title, ")") {
+		return title[:i]
+	}
+	return strings.TrimSuffix(title, " (no fix published)")
 }
 
 // displayWidth, truncateRight and truncateLeft measure and cut cells as
