@@ -284,7 +284,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 				return aws.Credentials{}, errors.New("no credential source")
 			})}
-		c := New(configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") }))
+		c := New(configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") }), cfg.Region)
 		_, err := c.Packs(context.Background())
 		if !errors.Is(err, ErrNoCredentials) {
 			t.Fatalf("got %v, want ErrNoCredentials", err)
@@ -311,7 +311,7 @@ func TestResourcesQueryValidate(t *testing.T) {
 		}
 	}
 	// Nothing is sent for a query Config would refuse.
-	c := New(nil)
+	c := New(nil, "ap-northeast-2")
 	if _, err := c.Resources(context.Background(), ResourcesQuery{Rule: "r", Pack: "p", Status: StatusNotApplicable}); err == nil {
 		t.Error("Resources sent a pack query with NOT_APPLICABLE")
 	}
