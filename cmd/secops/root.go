@@ -64,7 +64,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		newVersionCmd(f),
 		newCmdScan(f),
 		newCmdDemo(f),
-		newComplianceCmd(f, nil),
+		newCmdCompliance(f, nil),
 		newNotifyCmd(f, nil),
 		newLambdaCmd(f),
 	)
