@@ -413,9 +413,13 @@ func (o *ismspOptions) check(cmd *cobra.Command) error {
 
 func ismspRun(ctx context.Context, opts *ismspOptions) error {
 	if opts.ManualTemplate {
-		return writeTo(opts.IO, opts.OutputFile, "", false, func(w io.Writer) error {
+		err := writeTo(opts.IO, opts.OutputFile, "", false, func(w io.Writer) error {
 			return compliance.ManualTemplate(w, opts.Lang == compliance.LangKorean)
 		})
+		if err == nil && opts.OutputFile != "" && opts.OutputFile != "-" {
+			opts.IO.Notef("Wrote the manual checklist to %s: fill in owner, status, evidence and reviewed, then pass it with --manual.", opts.OutputFile)
+		}
+		return err
 	}
 	var ro compliance.ReportOptions
 	if opts.Manual != "" {

@@ -1,5 +1,5 @@
-// Package compliance reads AWS Config compliance — conformance packs, rules
-// and resources — and rolls it up into framework views such as ISMS-P.
+// Package compliance reads AWS Config compliance and rolls it up into the
+// ISMS-P control view, its snapshots and its audit reports.
 package compliance
 
 import (

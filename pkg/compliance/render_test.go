@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 func TestRenderISMSP(t *testing.T) {
@@ -113,5 +115,28 @@ func TestRenderISMSPNothingDeployed(t *testing.T) {
 	if !strings.Contains(buf.String(), "None of the mapped Config rules is deployed here") ||
 		!strings.HasSuffix(buf.String(), "\n1 control: 1 NOT_DEPLOYED\n") {
 		t.Errorf("got:\n%s", buf.String())
+	}
+}
+
+// TestTablesFitTheTerminal checks the compliance tables shrink their
+// flexible columns on a narrow terminal and print values whole on a pipe.
+func TestTablesFitTheTerminal(t *testing.T) {
+	rules := []RuleStatus{{Name: "cloud-trail-cloud-watch-logs-enabled-conformance-pack-x7k2q9wmz", Identifier: "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",
+		Pack: "Operational-Best-Practices-for-KISMS", Status: StatusNonCompliant, Controls: []string{"2.3.3", "2.9.4"}}}
+	var tty, pipe bytes.Buffer
+	if err := WriteRules(&tty, FormatTable, rules, RenderOptions{TTY: true, Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(tty.String()), "\n") {
+		if tableprinter.DisplayWidth(line) > 80 {
+			t.Errorf("line wider than the terminal: %q", line)
+		}
+	}
+	if !strings.Contains(tty.String(), "…") {
+		t.Errorf("nothing was shortened:\n%s", tty.String())
+	}
+	WriteRules(&pipe, FormatTable, rules, RenderOptions{})
+	if !strings.Contains(pipe.String(), "cloud-trail-cloud-watch-logs-enabled-conformance-pack-x7k2q9wmz  NON_COMPLIANT  CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED  Operational-Best-Practices-for-KISMS  2.3.3,2.9.4") {
+		t.Errorf("pipe output cut:\n%s", pipe.String())
 	}
 }
