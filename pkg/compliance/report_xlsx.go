@@ -64,6 +64,15 @@ func WriteReportXLSX(w io.Writer, rep *Report, lang string) error {
 			return err
 		}
 	}
+	// Printed, each sheet is A4 landscape, one page wide.
+	for _, sheet := range f.GetSheetList() {
+		if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+			return err
+		}
+		if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: ptr(9), Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0)}); err != nil {
+			return err
+		}
+	}
 	f.SetActiveSheet(0)
 	return f.Write(w)
 }
@@ -265,9 +274,10 @@ func scoreRow(id, title string, rep *Report, c StatusCounts) []any {
 	return out
 }
 
-// chart adds a stacked bar chart of the subdomains' controls by status
-// next to the summary table: one series per status, coloured as in the
-// HTML report.
+// chart adds a bar chart next to the summary table: each domain and
+// subdomain one bar of its controls' shares by status (100% stacked, as
+// in the HTML report, so small subdomains read as well as large ones), one
+// series per status in the HTML report's colours.
 func (x *xlsxWriter) chart(sheet string, v *view, first, rows, cols int) error {
 	colours := map[string]string{
 		StatusCompliant: "2E7D32", StatusPartial: "F9A825", StatusNonCompliant: "C62828", StatusInsufficientData: "8D6E63",
@@ -286,7 +296,7 @@ func (x *xlsxWriter) chart(sheet string, v *view, first, rows, cols int) error {
 	}
 	anchor, _ := excelize.CoordinatesToCellName(cols+2, 3)
 	return x.f.AddChart(sheet, anchor, &excelize.Chart{
-		Type:      excelize.BarStacked,
+		Type:      excelize.BarPercentStacked,
 		Series:    series,
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: x.l.Chart}}},
 		Legend:    excelize.ChartLegend{Position: "bottom"},
