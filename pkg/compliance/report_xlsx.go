@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 // maxCellText is Excel's limit on the text of one cell.
@@ -144,6 +146,33 @@ func (x *xlsxWriter) row(sheet string, n int, values ...any) error {
 	}
 	cell, _ := excelize.CoordinatesToCellName(1, n)
 	return x.f.SetSheetRow(sheet, cell, &values)
+}
+
+// fitRows sets each row's height to the lines its wrapped cells need:
+// spreadsheet programs do not all grow a row to fit a file's wrapped text.
+func (x *xlsxWriter) fitRows(sheet string, first int, rows [][]any, widths []float64) error {
+	for i, r := range rows {
+		lines := 1
+		for j, v := range r {
+			text, ok := v.(string)
+			if !ok || j >= len(widths) {
+				continue
+			}
+			n := 0
+			for _, seg := range strings.Split(text, "\n") {
+				// A column of width w holds about w narrow characters; wide
+				// (Hangul) ones take two.
+				n += max(1, (tableprinter.DisplayWidth(seg)+int(widths[j])-1)/max(int(widths[j]), 1))
+			}
+			lines = max(lines, n)
+		}
+		if lines > 1 {
+			if err := x.f.SetRowHeight(sheet, first+i, min(13.5*float64(lines), 409)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func (x *xlsxWriter) style(sheet string, col1, row1, col2, row2, style int) error {
@@ -336,7 +365,11 @@ func (x *xlsxWriter) domain(v *view, d domainView) error {
 			}
 		}
 	}
-	return x.widths(sheet, 8, 8, 28, 28, 14, 11, 11, 48, 48, 16, 36, 56, 20, 12, 40, 12, 32)
+	widths := []float64{8, 8, 28, 28, 14, 11, 11, 48, 48, 16, 36, 56, 20, 12, 40, 12, 32}
+	if err := x.fitRows(sheet, 2, rows, widths); err != nil {
+		return err
+	}
+	return x.widths(sheet, widths...)
 }
 
 func otherLang(l labels) string {
@@ -440,7 +473,11 @@ func (x *xlsxWriter) manual(v *view) error {
 	if err := x.f.AddDataValidation(sheet, dv); err != nil {
 		return err
 	}
-	return x.widths(sheet, 8, 34, 14, 24, 14, 56, 12, 40, 40)
+	widths := []float64{8, 34, 14, 24, 14, 56, 12, 40, 40}
+	if err := x.fitRows(sheet, 2, rows, widths); err != nil {
+		return err
+	}
+	return x.widths(sheet, widths...)
 }
 
 func (x *xlsxWriter) findings(v *view) error {
