@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -330,4 +331,23 @@ func TestResourcesQueryValidate(t *testing.T) {
 	if _, err := c.Resources(context.Background(), ResourcesQuery{Rule: "r", Pack: "p", Status: StatusNotApplicable}); err == nil {
 		t.Error("Resources sent a pack query with NOT_APPLICABLE")
 	}
+}
+
+// lessID orders dotted control ids numerically: 2.9.7 before 2.10.1.
+func lessID(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, errx := strconv.Atoi(strings.TrimSpace(as[i]))
+		y, erry := strconv.Atoi(strings.TrimSpace(bs[i]))
+		if errx != nil || erry != nil {
+			if as[i] != bs[i] {
+				return as[i] < bs[i]
+			}
+			continue
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
 }

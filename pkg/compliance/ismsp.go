@@ -539,25 +539,6 @@ func (r *Report) Control(id string) (ControlResult, bool) {
 	return ControlResult{}, false
 }
 
-// lessID orders dotted control ids numerically: 2.9.7 before 2.10.1.
-func lessID(a, b string) bool {
-	as, bs := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < len(as) && i < len(bs); i++ {
-		x, errx := strconv.Atoi(strings.TrimSpace(as[i]))
-		y, erry := strconv.Atoi(strings.TrimSpace(bs[i]))
-		if errx != nil || erry != nil {
-			if as[i] != bs[i] {
-				return as[i] < bs[i]
-			}
-			continue
-		}
-		if x != y {
-			return x < y
-		}
-	}
-	return len(as) < len(bs)
-}
-
 func sortedSet(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
