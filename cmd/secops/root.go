@@ -66,7 +66,7 @@ func newRootCmd(f *Factory) *cobra.Command {
 		newCmdVersion(f, nil),
 		newCmdScan(f),
 		newCmdDemo(f),
-		newComplianceCmd(f, nil),
+		newCmdCompliance(f, nil),
 		newNotifyCmd(f, nil),
 		newLambdaCmd(f),
 	)

@@ -1,5 +1,5 @@
-// Package compliance reads AWS Config compliance — conformance packs, rules
-// and resources — and rolls it up into framework views such as ISMS-P.
+// Package compliance reads AWS Config compliance and rolls it up into the
+// ISMS-P control view, its snapshots and its audit reports.
 package compliance
 
 import (
@@ -45,6 +45,7 @@ type configAPI interface {
 	GetComplianceDetailsByConfigRule(ctx context.Context, in *configservice.GetComplianceDetailsByConfigRuleInput, optFns ...func(*configservice.Options)) (*configservice.GetComplianceDetailsByConfigRuleOutput, error)
 	DescribeConfigRules(ctx context.Context, in *configservice.DescribeConfigRulesInput, optFns ...func(*configservice.Options)) (*configservice.DescribeConfigRulesOutput, error)
 	DescribeComplianceByConfigRule(ctx context.Context, in *configservice.DescribeComplianceByConfigRuleInput, optFns ...func(*configservice.Options)) (*configservice.DescribeComplianceByConfigRuleOutput, error)
+	DescribeConfigRuleEvaluationStatus(ctx context.Context, in *configservice.DescribeConfigRuleEvaluationStatusInput, optFns ...func(*configservice.Options)) (*configservice.DescribeConfigRuleEvaluationStatusOutput, error)
 }
 
 var _ configAPI = (*configservice.Client)(nil)
@@ -54,6 +55,7 @@ var _ configAPI = (*configservice.Client)(nil)
 func IAMActions() []string {
 	return []string{
 		"config:DescribeComplianceByConfigRule",
+		"config:DescribeConfigRuleEvaluationStatus",
 		"config:DescribeConfigRules",
 		"config:DescribeConformancePackCompliance",
 		"config:DescribeConformancePacks",
@@ -63,16 +65,22 @@ func IAMActions() []string {
 	}
 }
 
-// Client reads compliance from AWS Config.
+// Client reads compliance from AWS Config in one Region.
 type Client struct {
-	api configAPI
+	api    configAPI
+	region string
 }
 
-// New returns a Client over an AWS Config API client.
-func New(api configAPI) *Client { return &Client{api: api} }
+// New returns a Client over an AWS Config API client for region.
+func New(api configAPI, region string) *Client { return &Client{api: api, region: region} }
 
 // NewFromConfig returns a Client using the SDK configuration.
-func NewFromConfig(cfg aws.Config) *Client { return New(configservice.NewFromConfig(cfg)) }
+func NewFromConfig(cfg aws.Config) *Client {
+	return New(configservice.NewFromConfig(cfg), cfg.Region)
+}
+
+// Region is the AWS Region the client reads.
+func (c *Client) Region() string { return c.region }
 
 // Pack is a deployed conformance pack and its overall compliance.
 type Pack struct {
@@ -196,6 +204,7 @@ func (c *Client) PackRules(ctx context.Context, pack, status string) ([]RuleStat
 // ConfigRule is a deployed Config rule: its name and what it checks.
 type ConfigRule struct {
 	Name       string
+	ARN        string
 	Identifier string // Source.SourceIdentifier (managed rules), Lambda ARN (custom)
 	Owner      string
 	CreatedBy  string
@@ -213,7 +222,7 @@ func (c *Client) ConfigRules(ctx context.Context, names []string) ([]ConfigRule,
 				return explain("DescribeConfigRules", err)
 			}
 			for _, r := range page.ConfigRules {
-				cr := ConfigRule{Name: aws.ToString(r.ConfigRuleName), CreatedBy: aws.ToString(r.CreatedBy)}
+				cr := ConfigRule{Name: aws.ToString(r.ConfigRuleName), ARN: aws.ToString(r.ConfigRuleArn), CreatedBy: aws.ToString(r.CreatedBy)}
 				if r.Source != nil {
 					cr.Identifier = aws.ToString(r.Source.SourceIdentifier)
 					cr.Owner = string(r.Source.Owner)
@@ -290,13 +299,20 @@ func (c *Client) RuleCompliance(ctx context.Context, names []string) (map[string
 // conformance packs from each pack's rule compliance, the others from
 // DescribeComplianceByConfigRule.
 func (c *Client) AllRules(ctx context.Context) ([]RuleStatus, error) {
+	rules, _, _, err := c.allRules(ctx)
+	return rules, err
+}
+
+// allRules is AllRules that also returns the packs and the rules' own
+// descriptions (their ARNs name the account).
+func (c *Client) allRules(ctx context.Context) ([]RuleStatus, []Pack, []ConfigRule, error) {
 	packs, err := c.Packs(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	described, err := c.ConfigRules(ctx, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	byName := make(map[string]ConfigRule, len(described))
 	for _, d := range described {
@@ -310,7 +326,7 @@ func (c *Client) AllRules(ctx context.Context) ([]RuleStatus, error) {
 		for p.HasMorePages() {
 			page, err := p.NextPage(ctx)
 			if err != nil {
-				return nil, explainPack("DescribeConformancePackCompliance", pk.Name, err)
+				return nil, nil, nil, explainPack("DescribeConformancePackCompliance", pk.Name, err)
 			}
 			for _, rc := range page.ConformancePackRuleComplianceList {
 				name := aws.ToString(rc.ConfigRuleName)
@@ -330,14 +346,14 @@ func (c *Client) AllRules(ctx context.Context) ([]RuleStatus, error) {
 	}
 	status, err := c.RuleCompliance(ctx, outside)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	for _, name := range outside {
 		d := byName[name]
 		rules = append(rules, RuleStatus{Name: name, Identifier: d.Identifier, CreatedBy: d.CreatedBy, Status: status[name]})
 	}
 	sortRules(rules)
-	return rules, nil
+	return rules, packs, described, nil
 }
 
 // ResourcesQuery selects per-resource results of one rule.
@@ -349,6 +365,8 @@ type ResourcesQuery struct {
 	// Status keeps only COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE results;
 	// empty means all of them.
 	Status string
+	// Limit stops reading after this many results; 0 reads them all.
+	Limit int
 }
 
 // Validate checks the status filter against what each Config call
@@ -367,7 +385,8 @@ func (q ResourcesQuery) Validate() error {
 	return fmt.Errorf("status %q: use COMPLIANT, NON_COMPLIANT or NOT_APPLICABLE (AWS Config cannot filter resources on INSUFFICIENT_DATA)", q.Status)
 }
 
-// Resources lists every resource a rule evaluated, paging 100 at a time.
+// Resources lists every resource a rule evaluated (or the first q.Limit),
+// paging 100 at a time.
 func (c *Client) Resources(ctx context.Context, q ResourcesQuery) ([]ResourceStatus, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -381,7 +400,7 @@ func (c *Client) Resources(ctx context.Context, q ResourcesQuery) ([]ResourceSta
 		p := configservice.NewGetConformancePackComplianceDetailsPaginator(c.api, &configservice.GetConformancePackComplianceDetailsInput{
 			ConformancePackName: aws.String(q.Pack), Filters: filters, Limit: resourcesPageLimit,
 		})
-		for p.HasMorePages() {
+		for p.HasMorePages() && !q.full(out) {
 			page, err := p.NextPage(ctx)
 			if err != nil {
 				return nil, explainPack("GetConformancePackComplianceDetails", q.Pack, err)
@@ -390,20 +409,52 @@ func (c *Client) Resources(ctx context.Context, q ResourcesQuery) ([]ResourceSta
 				out = append(out, resourceStatus(r.EvaluationResultIdentifier, string(r.ComplianceType), r.Annotation, r.ResultRecordedTime))
 			}
 		}
-		return out, nil
+		return q.cut(out), nil
 	}
 	in := &configservice.GetComplianceDetailsByConfigRuleInput{ConfigRuleName: aws.String(q.Rule), Limit: resourcesPageLimit}
 	if q.Status != "" {
 		in.ComplianceTypes = []types.ComplianceType{types.ComplianceType(q.Status)}
 	}
 	p := configservice.NewGetComplianceDetailsByConfigRulePaginator(c.api, in)
-	for p.HasMorePages() {
+	for p.HasMorePages() && !q.full(out) {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, explainRule("GetComplianceDetailsByConfigRule", q.Rule, err)
 		}
 		for _, r := range page.EvaluationResults {
 			out = append(out, resourceStatus(r.EvaluationResultIdentifier, string(r.ComplianceType), r.Annotation, r.ResultRecordedTime))
+		}
+	}
+	return q.cut(out), nil
+}
+
+func (q ResourcesQuery) full(out []ResourceStatus) bool { return q.Limit > 0 && len(out) >= q.Limit }
+
+func (q ResourcesQuery) cut(out []ResourceStatus) []ResourceStatus {
+	if q.Limit > 0 && len(out) > q.Limit {
+		return out[:q.Limit]
+	}
+	return out
+}
+
+// EvaluationTimes returns when AWS Config last evaluated each rule
+// successfully (DescribeConfigRuleEvaluationStatus, 25 names per call).
+// Rules never evaluated are left out.
+func (c *Client) EvaluationTimes(ctx context.Context, names []string) (map[string]time.Time, error) {
+	out := make(map[string]time.Time, len(names))
+	for start := 0; start < len(names); start += ruleNamesPerCall {
+		batch := names[start:min(start+ruleNamesPerCall, len(names))]
+		p := configservice.NewDescribeConfigRuleEvaluationStatusPaginator(c.api, &configservice.DescribeConfigRuleEvaluationStatusInput{ConfigRuleNames: batch})
+		for p.HasMorePages() {
+			page, err := p.NextPage(ctx)
+			if err != nil {
+				return nil, explain("DescribeConfigRuleEvaluationStatus", err)
+			}
+			for _, s := range page.ConfigRulesEvaluationStatus {
+				if t := aws.ToTime(s.LastSuccessfulEvaluationTime); !t.IsZero() {
+					out[aws.ToString(s.ConfigRuleName)] = t
+				}
+			}
 		}
 	}
 	return out, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -32,75 +33,90 @@ func TestISMSPFromRecordedConfig(t *testing.T) {
 		"2.8.5": "COMPLIANT", "2.8.6": "COMPLIANT",
 		"2.9.1": "NOT_DEPLOYED", "2.9.2": "NOT_DEPLOYED", "2.9.3": "NOT_DEPLOYED",
 		"2.9.4": "NON_COMPLIANT", "2.9.7": "INSUFFICIENT_DATA",
-		"2.10.1": "NON_COMPLIANT", "2.10.2": "NON_COMPLIANT",
+		"2.10.1": "NON_COMPLIANT",
+		"2.10.2": "PARTIAL", // 3 rules COMPLIANT, 2 NON_COMPLIANT
 		"2.10.5": "NOT_DEPLOYED", "2.10.8": "NOT_DEPLOYED",
 		"2.10.9": "INSUFFICIENT_DATA", // GuardDuty rule deployed, Config has no result yet
 		"2.11.1": "COMPLIANT", "2.11.2": "NOT_DEPLOYED", "2.11.3": "NON_COMPLIANT",
 		"2.12.1": "NOT_DEPLOYED",
 	}
-	if len(rep.Controls) != len(want) {
-		t.Errorf("%d controls, want %d", len(rep.Controls), len(want))
-	}
 	var order []string
+	manual := 0
 	for _, c := range rep.Controls {
 		order = append(order, c.ID)
-		if c.Status != want[c.ID] {
-			t.Errorf("control %s: %s, want %s (evidence %+v)", c.ID, c.Status, want[c.ID], c.Evidence)
+		if w, ok := want[c.ID]; ok {
+			if c.Status != w || !c.Automated {
+				t.Errorf("control %s: %s, want %s (evidence %+v)", c.ID, c.Status, w, c.Evidence)
+			}
+			continue
+		}
+		// Every other control has no Config rule: it needs manual evidence.
+		if c.Status != StatusManual || c.Automated || len(c.Evidence) != 0 {
+			t.Errorf("control %s: %s, want MANUAL", c.ID, c.Status)
+		}
+		manual++
+	}
+	if len(order) != 101 || order[0] != "1.1.1" || order[100] != "3.5.3" || manual != 69 {
+		t.Errorf("%d controls (%s … %s), %d manual; want all 101, 69 manual", len(order), order[0], order[len(order)-1], manual)
+	}
+	for i := 1; i < len(order); i++ {
+		if !lessID(order[i-1], order[i]) {
+			t.Errorf("controls not in numeric order: %s before %s", order[i-1], order[i])
 		}
 	}
-	if got := strings.Join(order[len(order)-8:], " "); got != "2.10.2 2.10.5 2.10.8 2.10.9 2.11.1 2.11.2 2.11.3 2.12.1" {
-		t.Errorf("controls not in numeric order: %v", order)
-	}
-	wantSummary := StatusCounts{Compliant: 9, NonCompliant: 6, InsufficientData: 3, NotDeployed: 14, Manual: 33}
+	// 2.10.2 has compliant and non-compliant rules: PARTIAL.
+	wantSummary := StatusCounts{Compliant: 9, Partial: 1, NonCompliant: 5, InsufficientData: 3, NotDeployed: 14, Manual: 69}
 	if rep.Summary != wantSummary {
 		t.Errorf("summary %+v, want %+v", rep.Summary, wantSummary)
 	}
-	if len(rep.Manual) != 33 || rep.Manual[0].ID != "2.1.1" {
-		t.Errorf("manual controls: %d, first %+v", len(rep.Manual), rep.Manual[0])
-	}
 	scores := map[string]string{}
 	for _, d := range rep.Domains {
-		scores[d.Domain] = d.ScoreText()
+		scores[d.ID] = ScoreText(d.Score)
+		for _, s := range d.Subdomains {
+			scores[s.ID] = ScoreText(s.Score)
+		}
 	}
 	wantScores := map[string]string{
-		"1.2": "100%", "2.1": "100%", "2.3": "0%", "2.5": "75%", "2.6": "-", "2.7": "100%",
-		"2.8": "100%", "2.9": "0%", "2.10": "0%", "2.11": "50%", "2.12": "-",
+		"1": "100%", "2": "57%", "3": "-", // 2: 8 of 14 judged controls
+		"1.1": "-", "1.2": "100%", "2.1": "100%", "2.2": "-", "2.3": "0%", "2.5": "75%", "2.6": "-", "2.7": "100%",
+		"2.8": "100%", "2.9": "0%", "2.10": "0%", "2.11": "50%", "2.12": "-", "3.5": "-",
 	}
 	for d, s := range wantScores {
 		if scores[d] != s {
 			t.Errorf("domain %s score %s, want %s", d, scores[d], s)
 		}
 	}
-	if strings.Join(rep.Packs, ",") != "Operational-Best-Practices-for-KISMS" {
-		t.Errorf("packs with evidence: %v", rep.Packs)
+	var packs []string
+	for _, p := range rep.Source.Packs {
+		packs = append(packs, p.Name)
+	}
+	if len(packs) != 6 || !strings.Contains(strings.Join(packs, ","), "Operational-Best-Practices-for-KISMS") || rep.Source.Account != "123456789012" {
+		t.Errorf("packs %v, account %q", packs, rep.Source.Account)
 	}
 	// 2.5.4's evidence names both deployed copies of IAM_PASSWORD_POLICY.
-	for _, c := range rep.Controls {
-		if c.ID != "2.5.4" {
-			continue
-		}
-		ev := c.Evidence[0]
-		if ev.Identifier != "IAM_PASSWORD_POLICY" || ev.Status != StatusNonCompliant ||
-			strings.Join(ev.DeployedRules, ",") != "iam-password-policy-conformance-pack-x7k2q9wmz,securityhub-iam-password-policy-3f9a1c" {
-			t.Errorf("2.5.4 evidence: %+v", ev)
-		}
+	c254, _ := rep.Control("2.5.4")
+	ev := c254.Evidence[0]
+	var deployed []string
+	for _, d := range ev.DeployedRules {
+		deployed = append(deployed, d.Name)
+	}
+	if ev.Identifier != "IAM_PASSWORD_POLICY" || ev.Status != StatusNonCompliant ||
+		strings.Join(deployed, ",") != "iam-password-policy-conformance-pack-x7k2q9wmz,securityhub-iam-password-policy-3f9a1c" {
+		t.Errorf("2.5.4 evidence: %+v", ev)
 	}
 
 	f := rep.Filter("2.5")
-	if len(f.Controls) != 6 || len(f.Domains) != 1 || f.Domains[0].ScoreText() != "75%" {
+	if len(f.Controls) != 6 || len(f.Domains) != 1 || !f.Domains[0].Partial || len(f.Domains[0].Subdomains) != 1 || ScoreText(f.Domains[0].Subdomains[0].Score) != "75%" {
 		t.Errorf("filter 2.5: %d controls, domains %+v", len(f.Controls), f.Domains)
 	}
-	if len(f.Manual) != 0 {
-		t.Errorf("filter 2.5: manual %+v", f.Manual)
+	if f := rep.Filter("2.1"); len(f.Controls) != 3 || f.Controls[0].ID != "2.1.1" || f.Controls[1].Status != StatusManual || f.Summary.Manual != 2 || f.Summary.Compliant != 1 {
+		t.Errorf("filter 2.1: %+v", f.Summary)
 	}
-	if f := rep.Filter("2.1"); len(f.Manual) != 2 || f.Manual[0].ID != "2.1.1" || f.Manual[1].ID != "2.1.2" || f.Summary.Manual != 2 {
-		t.Errorf("filter 2.1: manual %+v", f.Manual)
+	if g := rep.Filter("2.10.2"); len(g.Controls) != 1 || len(g.Domains) != 1 || g.Domains[0].Subdomains[0].ID != "2.10" {
+		t.Errorf("filter 2.10.2: %+v", g.Domains)
 	}
-	if g := rep.Filter("2.10.2"); len(g.Controls) != 1 || len(g.Domains) != 1 || g.Domains[0].Domain != "2.10" {
-		t.Errorf("filter 2.10.2: %+v", g)
-	}
-	if g := rep.Filter("2.1"); len(g.Controls) != 1 || g.Controls[0].ID != "2.1.3" {
-		t.Errorf("filter 2.1 must not match 2.10/2.11/2.12: %+v", g.Controls)
+	if g := rep.Filter("2"); len(g.Controls) != 64 || g.Domains[0].Partial || len(g.Domains[0].Subdomains) != 12 {
+		t.Errorf("filter 2: %d controls", len(g.Controls))
 	}
 }
 
@@ -284,7 +300,7 @@ func TestErrorsSayWhatToDo(t *testing.T) {
 			Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
 				return aws.Credentials{}, errors.New("no credential source")
 			})}
-		c := New(configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") }))
+		c := New(configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String("http://127.0.0.1:1") }), cfg.Region)
 		_, err := c.Packs(context.Background())
 		if !errors.Is(err, ErrNoCredentials) {
 			t.Fatalf("got %v, want ErrNoCredentials", err)
@@ -311,8 +327,27 @@ func TestResourcesQueryValidate(t *testing.T) {
 		}
 	}
 	// Nothing is sent for a query Config would refuse.
-	c := New(nil)
+	c := New(nil, "ap-northeast-2")
 	if _, err := c.Resources(context.Background(), ResourcesQuery{Rule: "r", Pack: "p", Status: StatusNotApplicable}); err == nil {
 		t.Error("Resources sent a pack query with NOT_APPLICABLE")
 	}
+}
+
+// lessID orders dotted control ids numerically: 2.9.7 before 2.10.1.
+func lessID(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, errx := strconv.Atoi(strings.TrimSpace(as[i]))
+		y, erry := strconv.Atoi(strings.TrimSpace(bs[i]))
+		if errx != nil || erry != nil {
+			if as[i] != bs[i] {
+				return as[i] < bs[i]
+			}
+			continue
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
 }

@@ -73,7 +73,7 @@ func newConfigServer(t *testing.T, h configHandler) (*Client, *configServer) {
 	t.Cleanup(srv.Close)
 	cfg := awstest.Config("ap-northeast-2")
 	api := configservice.NewFromConfig(cfg, func(o *configservice.Options) { o.BaseEndpoint = aws.String(srv.URL) })
-	return New(api), cs
+	return New(api, cfg.Region), cs
 }
 
 // newRecordedConfig serves the responses recorded in testdata/config/<scenario>

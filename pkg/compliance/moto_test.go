@@ -55,7 +55,7 @@ func TestMotoConfigRuleIdentifiers(t *testing.T) {
 		names = append(names, name)
 		want[name] = r.Identifier
 	}
-	c := New(api)
+	c := New(api, "ap-northeast-2")
 	for _, tc := range []struct {
 		name  string
 		names []string

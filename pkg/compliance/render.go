@@ -8,13 +8,13 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
+	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+
+	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 // Output formats of the compliance views.
@@ -38,6 +38,10 @@ func ParseFormat(s string) (string, error) {
 // RenderOptions tune the table output; JSON and CSV ignore them.
 type RenderOptions struct {
 	Color bool
+	// TTY and Width describe the terminal, so wide tables shrink their
+	// title columns to fit; off a terminal every value is printed whole.
+	TTY   bool
+	Width int
 	// Header is printed faint above tables, e.g. "backend: aws-config (ap-northeast-2)".
 	Header string
 	// ShowManual lists the controls that need manual evidence (isms-p).
@@ -49,10 +53,14 @@ type RenderOptions struct {
 	Korean bool
 }
 
+func (o RenderOptions) table(w io.Writer, cols ...tableprinter.Column) *tableprinter.Printer {
+	return tableprinter.New(w, tableprinter.Options{TTY: o.TTY, Width: o.Width}, cols...)
+}
+
 type styles struct {
 	on                 bool
 	red, green, yellow lipgloss.Style
-	dim, bold          lipgloss.Style
+	dim                lipgloss.Style
 }
 
 func newStyles(o RenderOptions) styles {
@@ -68,11 +76,13 @@ func newStyles(o RenderOptions) styles {
 		green:  r.NewStyle().Foreground(lipgloss.Color("2")),
 		yellow: r.NewStyle().Foreground(lipgloss.Color("3")),
 		dim:    r.NewStyle().Faint(true),
-		bold:   r.NewStyle().Bold(true),
 	}
 }
 
-func (s styles) status(st string) string { return s.paint(st, st) }
+// status is a cell style that colours a state.
+func (s styles) status(state string) tableprinter.Style {
+	return func(text string) string { return s.paint(state, text) }
+}
 
 // paint colours text by the state it is about.
 func (s styles) paint(state, text string) string {
@@ -84,7 +94,7 @@ func (s styles) paint(state, text string) string {
 		return s.red.Render(text)
 	case StatusCompliant:
 		return s.green.Render(text)
-	case StatusInsufficientData:
+	case StatusInsufficientData, StatusPartial:
 		return s.yellow.Render(text)
 	case StatusNotDeployed, StatusNotApplicable, StatusManual:
 		return s.dim.Render(text)
@@ -99,70 +109,9 @@ func (s styles) faint(t string) string {
 	return s.dim.Render(t)
 }
 
-// table is a borderless table, columns two spaces apart, as pkg/report
-// draws findings.
-type table struct {
-	header []string
-	rows   [][]string
-}
-
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
-
-func (t *table) render(w *bytes.Buffer) error {
-	r := renderer.NewBlueprint(tw.Rendition{
-		Borders: tw.BorderNone,
-		Symbols: tw.NewSymbols(tw.StyleNone),
-		Settings: tw.Settings{
-			Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-			Lines:      tw.Lines{ShowHeaderLine: tw.Off, ShowTop: tw.Off, ShowBottom: tw.Off, ShowFooterLine: tw.Off},
-		},
-	})
-	tbl := tablewriter.NewTable(w,
-		tablewriter.WithRenderer(r),
-		tablewriter.WithEastAsian(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithTrimSpace(tw.Off),
-		tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}),
-	)
-	tbl.Header(t.header)
-	for _, row := range t.rows {
-		if err := tbl.Append(row); err != nil {
-			return err
-		}
-	}
-	return tbl.Render()
-}
-
-// finish trims the padding tablewriter leaves at line ends and writes out.
-func finish(w io.Writer, buf *bytes.Buffer) error {
-	lines := strings.Split(buf.String(), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	_, err := io.WriteString(w, strings.Join(lines, "\n"))
-	return err
-}
-
-// clean drops control characters (terminal escapes) from AWS-provided text.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\t' || r == '\r':
-			return ' '
-		case unicode.IsControl(r) || r == 0x200b || r == 0xfeff:
-			return -1
-		}
-		return r
-	}, s)
-}
-
 func header(buf *bytes.Buffer, st styles, o RenderOptions) {
 	if o.Header != "" {
-		buf.WriteString(st.faint(clean(o.Header)) + "\n")
+		buf.WriteString(st.faint(tableprinter.Clean(o.Header)) + "\n")
 	}
 }
 
@@ -213,19 +162,24 @@ func WritePacks(w io.Writer, format string, packs []Pack, o RenderOptions) error
 	header(&buf, st, o)
 	if len(packs) == 0 {
 		buf.WriteString("No conformance packs in this Region. Deploy the ISMS-P pack with 'secops bootstrap apply'.\n")
-		return finish(w, &buf)
+		_, err := w.Write(buf.Bytes())
+		return err
 	}
-	t := table{header: []string{"PACK", "STATUS", "CREATED BY"}}
+	t := o.table(&buf, tableprinter.Column{Name: "PACK"}, tableprinter.Column{Name: "STATUS"}, tableprinter.Column{Name: "CREATED BY", Flexible: true})
 	counts := map[string]int{}
 	for _, p := range packs {
 		counts[p.Status]++
-		t.add(clean(p.Name), st.status(p.Status), clean(orDash(p.CreatedBy)))
+		t.AddField(p.Name)
+		t.AddField(p.Status, st.status(p.Status))
+		t.AddField(orDash(p.CreatedBy))
+		t.EndRow()
 	}
-	if err := t.render(&buf); err != nil {
+	if err := t.Render(); err != nil {
 		return err
 	}
 	fmt.Fprintf(&buf, "\n%s: %s\n", plural(len(packs), "conformance pack"), countText(counts, st))
-	return finish(w, &buf)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // WriteRules renders rules with their compliance.
@@ -248,19 +202,27 @@ func WriteRules(w io.Writer, format string, rules []RuleStatus, o RenderOptions)
 	header(&buf, st, o)
 	if len(rules) == 0 {
 		buf.WriteString("No rules match.\n")
-		return finish(w, &buf)
+		_, err := w.Write(buf.Bytes())
+		return err
 	}
-	t := table{header: []string{"RULE", "STATUS", "CHECKS", "PACK", "ISMS-P"}}
+	t := o.table(&buf, tableprinter.Column{Name: "RULE", Flexible: true}, tableprinter.Column{Name: "STATUS"},
+		tableprinter.Column{Name: "CHECKS", Flexible: true, KeepEnd: true}, tableprinter.Column{Name: "PACK", Flexible: true}, tableprinter.Column{Name: "ISMS-P"})
 	counts := map[string]int{}
 	for _, r := range rules {
 		counts[r.Status]++
-		t.add(clean(r.Name), st.status(r.Status), clean(orDash(r.Identifier)), clean(orDash(r.Pack)), orDash(strings.Join(r.Controls, ",")))
+		t.AddField(r.Name)
+		t.AddField(r.Status, st.status(r.Status))
+		t.AddField(orDash(r.Identifier))
+		t.AddField(orDash(r.Pack))
+		t.AddField(orDash(strings.Join(r.Controls, ",")))
+		t.EndRow()
 	}
-	if err := t.render(&buf); err != nil {
+	if err := t.Render(); err != nil {
 		return err
 	}
 	fmt.Fprintf(&buf, "\n%s: %s\n", plural(len(rules), "rule"), countText(counts, st))
-	return finish(w, &buf)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // WriteResources renders one rule's per-resource results.
@@ -274,11 +236,7 @@ func WriteResources(w io.Writer, format string, res []ResourceStatus, o RenderOp
 	case FormatCSV:
 		var rows [][]string
 		for _, r := range res {
-			ts := ""
-			if !r.RecordedAt.IsZero() {
-				ts = r.RecordedAt.UTC().Format("2006-01-02T15:04:05Z")
-			}
-			rows = append(rows, []string{r.Rule, r.ResourceType, r.ResourceID, r.Status, r.Annotation, ts})
+			rows = append(rows, []string{r.Rule, r.ResourceType, r.ResourceID, r.Status, r.Annotation, timeText(r.RecordedAt)})
 		}
 		return writeCSV(w, []string{"rule", "resource_type", "resource_id", "status", "annotation", "recorded_at"}, rows)
 	}
@@ -287,114 +245,352 @@ func WriteResources(w io.Writer, format string, res []ResourceStatus, o RenderOp
 	header(&buf, st, o)
 	if len(res) == 0 {
 		buf.WriteString("No evaluation results for this rule (yet).\n")
-		return finish(w, &buf)
+		_, err := w.Write(buf.Bytes())
+		return err
 	}
-	t := table{header: []string{"STATUS", "TYPE", "RESOURCE", "ANNOTATION"}}
+	t := o.table(&buf, tableprinter.Column{Name: "STATUS"}, tableprinter.Column{Name: "TYPE"},
+		tableprinter.Column{Name: "RESOURCE", Flexible: true, KeepEnd: true}, tableprinter.Column{Name: "ANNOTATION", Flexible: true})
 	counts := map[string]int{}
 	for _, r := range res {
 		counts[r.Status]++
-		t.add(st.status(r.Status), clean(r.ResourceType), clean(r.ResourceID), clean(r.Annotation))
+		t.AddField(r.Status, st.status(r.Status))
+		t.AddField(r.ResourceType)
+		t.AddField(r.ResourceID)
+		t.AddField(r.Annotation)
+		t.EndRow()
 	}
-	if err := t.render(&buf); err != nil {
+	if err := t.Render(); err != nil {
 		return err
 	}
 	fmt.Fprintf(&buf, "\n%s: %s\n", plural(len(res), "resource"), countText(counts, st))
-	return finish(w, &buf)
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
-// WriteISMSP renders the ISMS-P view: domain scores, then controls with
-// automated evidence, then (with ShowManual) the controls to check by hand.
-func WriteISMSP(w io.Writer, format string, rep *ISMSPReport, o RenderOptions) error {
+// WriteISMSP renders the ISMS-P view in the terminal formats: a table of
+// domain and subdomain scores, then the controls with a verdict or AWS
+// Config evidence, then (with ShowManual) the controls to check by hand,
+// then what changed since the --diff snapshot. JSON is the whole Report.
+func WriteISMSP(w io.Writer, format string, rep *Report, o RenderOptions) error {
 	switch format {
 	case FormatJSON:
-		out := *rep
-		if out.Controls == nil {
-			out.Controls = []ControlResult{}
-		}
-		if out.Manual == nil {
-			out.Manual = []ManualControl{}
-		}
-		return writeJSON(w, out)
+		return WriteReportJSON(w, rep)
 	case FormatCSV:
-		var rows [][]string
-		for _, c := range rep.Controls {
-			var idents []string
-			for _, e := range c.Evidence {
-				idents = append(idents, e.Identifier+"="+e.Status)
-			}
-			rows = append(rows, []string{c.ID, c.Domain, c.TitleEn, c.Status,
-				strconv.Itoa(c.Counts.Compliant), strconv.Itoa(c.Counts.NonCompliant), strconv.Itoa(c.Counts.InsufficientData), strconv.Itoa(c.Counts.NotDeployed),
-				strings.Join(idents, " ")})
-		}
-		for _, m := range rep.Manual {
-			rows = append(rows, []string{m.ID, m.Domain, m.TitleEn, StatusManual, "0", "0", "0", "0", ""})
-		}
-		return writeCSV(w, []string{"control", "domain", "title", "status", "rules_compliant", "rules_non_compliant", "rules_insufficient_data", "rules_not_deployed", "rules"}, rows)
+		return writeISMSPCSV(w, rep)
 	}
 	st := newStyles(o)
 	var buf bytes.Buffer
 	header(&buf, st, o)
-	if len(rep.Controls) == 0 && len(rep.Manual) == 0 {
+	if len(rep.Controls) == 0 {
 		buf.WriteString("No ISMS-P controls match.\n")
-		return finish(w, &buf)
+		_, err := w.Write(buf.Bytes())
+		return err
 	}
-	if len(rep.Domains) > 0 {
-		t := table{header: []string{"DOMAIN", "SCORE", "COMPLIANT", "NON_COMPLIANT", "NO DATA", "NOT DEPLOYED", "MANUAL", "TITLE"}}
-		for _, d := range rep.Domains {
-			t.add(d.Domain, d.ScoreText(), itoa0(d.Counts.Compliant), itoa0(d.Counts.NonCompliant), itoa0(d.Counts.InsufficientData),
-				itoa0(d.Counts.NotDeployed), itoa0(d.Counts.Manual), clean(orDash(pick(o.Korean, d.TitleEn, d.TitleKo))))
+	if err := writeScoreTable(&buf, rep, o); err != nil {
+		return err
+	}
+	var shown, manual []ControlResult
+	for _, c := range rep.Controls {
+		if c.Status == StatusManual {
+			manual = append(manual, c)
+		} else {
+			shown = append(shown, c)
 		}
-		if err := t.render(&buf); err != nil {
-			return err
-		}
+	}
+	if len(shown) > 0 {
 		buf.WriteString("\n")
-	}
-	if len(rep.Controls) > 0 {
-		t := table{header: []string{"CONTROL", "STATUS", "RULES C/NC/?/-", "TITLE"}}
-		for _, c := range rep.Controls {
-			t.add(c.ID, st.status(c.Status), fmt.Sprintf("%d/%d/%d/%d", c.Counts.Compliant, c.Counts.NonCompliant, c.Counts.InsufficientData, c.Counts.NotDeployed), clean(pick(o.Korean, c.TitleEn, c.TitleKo)))
-		}
-		if err := t.render(&buf); err != nil {
+		if err := writeControlTable(&buf, rep, shown, st, o); err != nil {
 			return err
 		}
 	}
 	if o.Evidence || len(rep.Controls) == 1 {
 		for _, c := range rep.Controls {
-			fmt.Fprintf(&buf, "\nEvidence for %s %s:\n", c.ID, clean(pick(o.Korean, c.TitleEn, c.TitleKo)))
-			t := table{header: []string{"RULE", "STATUS", "BASIS", "DEPLOYED AS"}}
-			for _, e := range c.Evidence {
-				t.add(clean(e.Identifier), st.status(e.Status), e.Basis, clean(orDash(strings.Join(e.DeployedRules, ", "))))
-			}
-			if err := t.render(&buf); err != nil {
+			if err := writeEvidence(&buf, c, st, o); err != nil {
 				return err
 			}
 		}
 	}
-	if o.ShowManual && len(rep.Manual) > 0 {
-		buf.WriteString("\nControls without automated evidence (check them by hand):\n")
-		t := table{header: []string{"CONTROL", "TITLE"}}
-		for _, m := range rep.Manual {
-			t.add(m.ID, clean(pick(o.Korean, m.TitleEn, m.TitleKo)))
+	if o.ShowManual && len(manual) > 0 {
+		buf.WriteString("\nControls that need manual evidence (record it with --manual FILE; start from --manual-template):\n")
+		t := o.table(&buf, tableprinter.Column{Name: "CONTROL"}, tableprinter.Column{Name: "OWNER"}, tableprinter.Column{Name: "TITLE", Flexible: true})
+		for _, c := range manual {
+			owner := "-"
+			if c.Manual != nil && c.Manual.Owner != "" {
+				owner = c.Manual.Owner
+			}
+			t.Row(c.ID, owner, pick(o.Korean, c.TitleEn, c.TitleKo))
 		}
-		if err := t.render(&buf); err != nil {
+		if err := t.Render(); err != nil {
 			return err
 		}
 	}
-	s := rep.Summary
-	if len(rep.Controls) > 0 && s.Compliant+s.NonCompliant+s.InsufficientData == 0 {
-		buf.WriteString("\nNone of the mapped Config rules is deployed here: deploy the ISMS-P conformance pack ('secops bootstrap apply') or check --region.\n")
-	}
-	fmt.Fprintf(&buf, "\n%s with automated evidence: %s", plural(len(rep.Controls), "control"), countText(map[string]int{
-		StatusCompliant: s.Compliant, StatusNonCompliant: s.NonCompliant, StatusInsufficientData: s.InsufficientData, StatusNotDeployed: s.NotDeployed,
-	}, st))
-	if s.Manual > 0 {
-		fmt.Fprintf(&buf, " · %d manual", s.Manual)
-		if !o.ShowManual {
-			buf.WriteString(" (list them with --show-manual)")
+	if rep.Changes != nil {
+		if err := writeChanges(&buf, rep.Changes, st, o); err != nil {
+			return err
 		}
 	}
+	if !anyDeployed(rep) && anyAutomated(rep) {
+		buf.WriteString("\nNone of the mapped Config rules is deployed here: deploy the ISMS-P conformance pack ('secops bootstrap apply') or check --region.\n")
+	}
+	if rep.Findings != nil && rep.Findings.Error != "" {
+		fmt.Fprintf(&buf, "\nFindings were not read (%s): the report shows AWS Config evidence only.\n", tableprinter.Clean(rep.Findings.Error))
+	}
+	s := rep.Summary
+	fmt.Fprintf(&buf, "\n%s: %s", plural(s.Total(), "control"), summaryText(s, st))
+	if rep.Score != nil {
+		fmt.Fprintf(&buf, " · score %s", ScoreText(rep.Score))
+	}
+	if s.Manual > 0 && !o.ShowManual {
+		buf.WriteString(" (list the manual ones with --show-manual)")
+	}
 	buf.WriteString("\n")
-	return finish(w, &buf)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func writeScoreTable(buf *bytes.Buffer, rep *Report, o RenderOptions) error {
+	t := o.table(buf, append(tableprinter.Plain("DOMAIN", "SCORE", "COMPLIANT", "PARTIAL", "NON_COMPLIANT", "NO DATA", "NOT DEPLOYED", "MANUAL", "N/A"),
+		tableprinter.Column{Name: "TITLE", Flexible: true})...)
+	row := func(id string, score *float64, c StatusCounts, en, ko string) {
+		t.Row(id, ScoreText(score), itoa0(c.Compliant), itoa0(c.Partial), itoa0(c.NonCompliant), itoa0(c.InsufficientData),
+			itoa0(c.NotDeployed), itoa0(c.Manual), itoa0(c.NotApplicable), pick(o.Korean, en, ko))
+	}
+	for _, d := range rep.Domains {
+		if !d.Partial {
+			row(d.ID, d.Score, d.Counts, d.TitleEn, d.TitleKo)
+		}
+		for _, s := range d.Subdomains {
+			row("  "+s.ID, s.Score, s.Counts, s.TitleEn, s.TitleKo)
+		}
+	}
+	return t.Render()
+}
+
+func writeControlTable(buf *bytes.Buffer, rep *Report, list []ControlResult, st styles, o RenderOptions) error {
+	cols := []tableprinter.Column{{Name: "CONTROL"}, {Name: "STATUS"}, {Name: "RULES C/NC/?/-"}}
+	if rep.Findings != nil {
+		cols = append(cols, tableprinter.Column{Name: "FINDINGS"})
+	}
+	cols = append(cols, tableprinter.Column{Name: "TITLE", Flexible: true})
+	t := o.table(buf, cols...)
+	for _, c := range list {
+		t.AddField(c.ID)
+		t.AddField(c.Status, st.status(c.Status))
+		if c.Automated {
+			t.AddField(fmt.Sprintf("%d/%d/%d/%d", c.Rules.Compliant, c.Rules.NonCompliant, c.Rules.InsufficientData, c.Rules.NotDeployed))
+		} else {
+			t.AddField("manual")
+		}
+		if rep.Findings != nil {
+			t.AddField(findingsCell(c.Findings))
+		}
+		t.AddField(pick(o.Korean, c.TitleEn, c.TitleKo))
+		t.EndRow()
+	}
+	return t.Render()
+}
+
+// findingsCell is "3 HIGH+ / 12" (open HIGH or CRITICAL / all open), or "-".
+func findingsCell(groups []ControlFindings) string {
+	open, high := 0, 0
+	for _, g := range groups {
+		open += g.Open
+		high += g.BySeverity[findings.SeverityHigh] + g.BySeverity[findings.SeverityCritical]
+	}
+	if len(groups) == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%d HIGH+ / %d", high, open)
+}
+
+func writeEvidence(buf *bytes.Buffer, c ControlResult, st styles, o RenderOptions) error {
+	if len(c.Evidence) == 0 && len(c.Findings) == 0 && c.Manual == nil {
+		return nil
+	}
+	fmt.Fprintf(buf, "\nEvidence for %s %s:\n", c.ID, tableprinter.Clean(pick(o.Korean, c.TitleEn, c.TitleKo)))
+	if len(c.Evidence) > 0 {
+		// Evaluation times are read for reports and --save; the plain
+		// table has none to show.
+		timed := !c.EvaluatedAt.IsZero()
+		cols := []tableprinter.Column{{Name: "RULE"}, {Name: "STATUS"}, {Name: "BASIS"}}
+		if timed {
+			cols = append(cols, tableprinter.Column{Name: "EVALUATED"})
+		}
+		t := o.table(buf, append(cols, tableprinter.Column{Name: "DEPLOYED AS", Flexible: true})...)
+		for _, e := range c.Evidence {
+			var names []string
+			for _, d := range e.DeployedRules {
+				names = append(names, d.Name)
+			}
+			t.AddField(e.Identifier)
+			t.AddField(e.Status, st.status(e.Status))
+			t.AddField(e.Basis)
+			if timed {
+				t.AddField(orDash(timeText(e.EvaluatedAt)))
+			}
+			t.AddField(orDash(strings.Join(names, ", ")))
+			t.EndRow()
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	var res [][]string
+	for _, e := range c.Evidence {
+		for _, r := range e.NonCompliant {
+			res = append(res, []string{e.Identifier, r.Type, r.ID, timeText(r.RecordedAt)})
+		}
+	}
+	if len(res) > 0 {
+		buf.WriteString("Non-compliant resources:\n")
+		t := o.table(buf, tableprinter.Column{Name: "RULE"}, tableprinter.Column{Name: "TYPE"},
+			tableprinter.Column{Name: "RESOURCE", Flexible: true, KeepEnd: true}, tableprinter.Column{Name: "RECORDED"})
+		for _, r := range res {
+			t.Row(r...)
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	for _, g := range c.Findings {
+		fmt.Fprintf(buf, "Findings: %d open %s (%s)\n", g.Open, pick(o.Korean, g.TitleEn, g.TitleKo), severityText(g.BySeverity))
+	}
+	if m := c.Manual; m != nil {
+		fmt.Fprintf(buf, "Manual: %s, owner %s", m.Status, orDash(tableprinter.Clean(m.Owner)))
+		if m.Reviewed != "" {
+			fmt.Fprintf(buf, ", reviewed %s", m.Reviewed)
+		}
+		if len(m.Evidence) > 0 {
+			fmt.Fprintf(buf, ", evidence: %s", tableprinter.Clean(strings.Join(m.Evidence, "; ")))
+		}
+		buf.WriteString("\n")
+	}
+	return nil
+}
+
+// severityText is "1 CRITICAL, 2 HIGH" highest first, or "none".
+func severityText(by map[string]int) string {
+	var parts []string
+	labels := findings.SeverityLabels()
+	for i := len(labels) - 1; i >= 0; i-- {
+		if n := by[labels[i]]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, labels[i]))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func writeChanges(buf *bytes.Buffer, d *Diff, st styles, o RenderOptions) error {
+	fmt.Fprintf(buf, "\nChanges since %s: %d regressed, %d improved, %d changed, %d unchanged controls; %d new and %d resolved non-compliant resources\n",
+		d.Since.UTC().Format(time.DateOnly), len(d.Regressed), len(d.Improved), len(d.Changed), d.Unchanged, len(d.New), len(d.Resolved))
+	for _, w := range d.Warnings {
+		fmt.Fprintf(buf, "Note: %s\n", tableprinter.Clean(w))
+	}
+	var all []ControlChange
+	kinds := map[string]string{}
+	for _, g := range []struct {
+		kind string
+		list []ControlChange
+	}{{"regressed", d.Regressed}, {"improved", d.Improved}, {"changed", d.Changed}} {
+		for _, c := range g.list {
+			kinds[c.ID] = g.kind
+			all = append(all, c)
+		}
+	}
+	if len(all) > 0 {
+		t := o.table(buf, tableprinter.Column{Name: "CONTROL"}, tableprinter.Column{Name: "CHANGE"}, tableprinter.Column{Name: "FROM"},
+			tableprinter.Column{Name: "TO"}, tableprinter.Column{Name: "TITLE", Flexible: true})
+		for _, c := range all {
+			t.AddField(c.ID)
+			t.AddField(kinds[c.ID])
+			t.AddField(orDash(c.From), st.status(c.From))
+			t.AddField(c.To, st.status(c.To))
+			t.AddField(pick(o.Korean, c.TitleEn, c.TitleKo))
+			t.EndRow()
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	if len(d.New) > 0 {
+		buf.WriteString("New non-compliant resources:\n")
+		t := o.table(buf, tableprinter.Column{Name: "RULE"}, tableprinter.Column{Name: "TYPE"},
+			tableprinter.Column{Name: "RESOURCE", Flexible: true, KeepEnd: true}, tableprinter.Column{Name: "CONTROLS"})
+		for _, r := range d.New {
+			t.Row(r.Identifier, r.Type, r.ID, strings.Join(r.Controls, ","))
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func anyDeployed(rep *Report) bool {
+	for _, c := range rep.Controls {
+		for _, e := range c.Evidence {
+			if len(e.DeployedRules) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func anyAutomated(rep *Report) bool {
+	for _, c := range rep.Controls {
+		if c.Automated {
+			return true
+		}
+	}
+	return false
+}
+
+func writeISMSPCSV(w io.Writer, rep *Report) error {
+	var rows [][]string
+	for _, c := range rep.Controls {
+		var idents []string
+		for _, e := range c.Evidence {
+			idents = append(idents, e.Identifier+"="+e.Status)
+		}
+		owner, open := "", 0
+		if c.Manual != nil {
+			owner = c.Manual.Owner
+		}
+		for _, g := range c.Findings {
+			open += g.Open
+		}
+		rows = append(rows, []string{c.ID, c.Domain, c.Subdomain, c.TitleEn, c.TitleKo, c.Status,
+			strconv.Itoa(c.Rules.Compliant), strconv.Itoa(c.Rules.NonCompliant), strconv.Itoa(c.Rules.InsufficientData), strconv.Itoa(c.Rules.NotDeployed),
+			strings.Join(idents, " "), strconv.Itoa(open), owner, timeText(c.EvaluatedAt)})
+	}
+	return writeCSV(w, []string{"control", "domain", "subdomain", "title", "title_ko", "status",
+		"rules_compliant", "rules_non_compliant", "rules_insufficient_data", "rules_not_deployed", "rules", "open_findings", "owner", "evaluated_at"}, rows)
+}
+
+// WriteReportJSON writes the report model as indented JSON: the same
+// document for -o json and --report json.
+func WriteReportJSON(w io.Writer, rep *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}
+
+func summaryText(s StatusCounts, st styles) string {
+	var parts []string
+	for _, state := range ControlStatuses() {
+		if n := s.Of(state); n > 0 {
+			parts = append(parts, st.paint(state, fmt.Sprintf("%d %s", n, state)))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
 
 func countText(counts map[string]int, st styles) string {
@@ -408,6 +604,14 @@ func countText(counts map[string]int, st styles) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// timeText is an RFC 3339 UTC time, or "" for the zero time.
+func timeText(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05Z")
 }
 
 // pick returns the Korean text when asked for and present.

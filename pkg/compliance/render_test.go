@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 func TestRenderISMSP(t *testing.T) {
@@ -19,7 +21,7 @@ func TestRenderISMSP(t *testing.T) {
 	for _, tt := range []struct {
 		golden string
 		format string
-		rep    *ISMSPReport
+		rep    *Report
 		o      RenderOptions
 	}{
 		{"isms-p.txt", FormatTable, rep, o},
@@ -40,12 +42,12 @@ func TestRenderISMSP(t *testing.T) {
 	if err := WriteISMSP(&buf, FormatJSON, rep, o); err != nil {
 		t.Fatal(err)
 	}
-	var back ISMSPReport
+	var back Report
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
 		t.Fatal(err)
 	}
-	if len(back.Controls) != 32 || len(back.Manual) != 33 || back.Summary != rep.Summary {
-		t.Errorf("JSON round trip: %d controls, %d manual, %+v", len(back.Controls), len(back.Manual), back.Summary)
+	if len(back.Controls) != 101 || back.Summary != rep.Summary || back.Kind != ReportKind || back.Summary.Manual != 69 {
+		t.Errorf("JSON round trip: %d controls, %+v", len(back.Controls), back.Summary)
 	}
 	// Colour only when asked.
 	buf.Reset()
@@ -102,13 +104,39 @@ func TestRulesShowISMSPControls(t *testing.T) {
 }
 
 func TestRenderISMSPNothingDeployed(t *testing.T) {
-	m, _ := LoadISMSP()
+	rep, err := BuildReport(&Snapshot{Kind: SnapshotKind, SchemaVersion: SnapshotVersion, Region: "eu-west-1"}, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var buf bytes.Buffer
-	if err := WriteISMSP(&buf, FormatTable, m.Evaluate(nil).Filter("2.6.7"), RenderOptions{}); err != nil {
+	if err := WriteISMSP(&buf, FormatTable, rep.Filter("2.6.7"), RenderOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "None of the mapped Config rules is deployed here") ||
-		!strings.HasSuffix(buf.String(), "1 control with automated evidence: 1 NOT_DEPLOYED\n") {
+		!strings.HasSuffix(buf.String(), "\n1 control: 1 NOT_DEPLOYED\n") {
 		t.Errorf("got:\n%s", buf.String())
+	}
+}
+
+// TestTablesFitTheTerminal checks the compliance tables shrink their
+// flexible columns on a narrow terminal and print values whole on a pipe.
+func TestTablesFitTheTerminal(t *testing.T) {
+	rules := []RuleStatus{{Name: "cloud-trail-cloud-watch-logs-enabled-conformance-pack-x7k2q9wmz", Identifier: "CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED",
+		Pack: "Operational-Best-Practices-for-KISMS", Status: StatusNonCompliant, Controls: []string{"2.3.3", "2.9.4"}}}
+	var tty, pipe bytes.Buffer
+	if err := WriteRules(&tty, FormatTable, rules, RenderOptions{TTY: true, Width: 80}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(tty.String()), "\n") {
+		if tableprinter.DisplayWidth(line) > 80 {
+			t.Errorf("line wider than the terminal: %q", line)
+		}
+	}
+	if !strings.Contains(tty.String(), "…") {
+		t.Errorf("nothing was shortened:\n%s", tty.String())
+	}
+	WriteRules(&pipe, FormatTable, rules, RenderOptions{})
+	if !strings.Contains(pipe.String(), "cloud-trail-cloud-watch-logs-enabled-conformance-pack-x7k2q9wmz  NON_COMPLIANT  CLOUD_TRAIL_CLOUD_WATCH_LOGS_ENABLED  Operational-Best-Practices-for-KISMS  2.3.3,2.9.4") {
+		t.Errorf("pipe output cut:\n%s", pipe.String())
 	}
 }
