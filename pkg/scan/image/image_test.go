@@ -25,6 +25,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/vulndb"
 )
 
 var testNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
@@ -215,12 +216,25 @@ func TestScanRegistry(t *testing.T) {
 	if err := remote.Write(r, img); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Scan(context.Background(), ref, opts())
+	// A registry pull is not offline: advisories still come from the test
+	// database, opened directly.
+	db, err := vulndb.Open("testdata/db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	o := opts()
+	o.Offline, o.Source = false, db
+	res, err := Scan(context.Background(), ref, o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(res.Findings) != 2 {
 		t.Fatalf("%d findings", len(res.Findings))
+	}
+	// With --offline the same reference is refused, never pulled.
+	if _, err := Scan(context.Background(), ref, opts()); err == nil || !strings.Contains(err.Error(), "--offline pulls nothing from a registry") {
+		t.Errorf("offline scan of a registry reference: %v", err)
 	}
 	digest, _ := img.Digest()
 	wantID := strings.TrimPrefix(srv.URL, "http://") + "/team/app@" + digest.String()
