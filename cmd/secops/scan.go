@@ -25,11 +25,13 @@ type ScanOptions struct {
 	// Scanners builds the scanners from the options; tests replace it.
 	Scanners func(opts *ScanOptions) []scan.Scanner
 
-	Path           string
-	Only           []string
-	Remote         bool
-	SecretsHistory bool
-	SemgrepConfig  string
+	Path            string
+	Only            []string
+	Remote          bool
+	SecretsHistory  bool
+	SemgrepConfig   string
+	GoVersion       string
+	IncludeVendored bool
 }
 
 const scanLong = `Scan a directory for vulnerable dependencies (sca), committed credentials
@@ -107,6 +109,8 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.BoolVar(&opts.Remote, "remote", false, "run the scan on the scanner host (bootstrap --stacks scanner) through SSM; PATH is a path there")
 	fl.BoolVar(&opts.SecretsHistory, "secrets-history", false, "also scan the git history for secrets")
 	fl.StringVar(&opts.SemgrepConfig, "semgrep-config", "", "run Semgrep (if installed) with this local rules file or directory")
+	fl.StringVar(&opts.GoVersion, "go-version", "", "Go version that builds the project, for standard library advisories where go.mod has no toolchain directive (e.g. 1.22.5; 'go.mod' takes each go line)")
+	fl.BoolVar(&opts.IncludeVendored, "include-vendored", false, "also scan vendored dependency trees (vendor/, node_modules/) as projects")
 	return cmd
 }
 
@@ -146,7 +150,8 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 // sourceScanners are the scanners `secops scan` runs on a directory.
 func sourceScanners(opts *ScanOptions) []scan.Scanner {
 	return []scan.Scanner{
-		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, APIBaseURL: opts.APIBaseURL, Now: opts.Now}),
+		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, APIBaseURL: opts.APIBaseURL, Now: opts.Now,
+			GoVersion: opts.GoVersion, IncludeVendored: opts.IncludeVendored}),
 		secrets.New(secrets.Options{History: opts.SecretsHistory}),
 		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig, Offline: opts.Offline}),
 	}

@@ -360,6 +360,9 @@ func writeScanNotes(io *iostreams.IOStreams, out *scan.Outcome, verbose bool) {
 		for _, msg := range r.Warnings {
 			fmt.Fprintf(w, "%s: warning: %s\n", r.Name, msg)
 		}
+		for _, msg := range r.Notes {
+			fmt.Fprintf(w, "%s: note: %s\n", r.Name, msg)
+		}
 		if r.Err == nil && !r.Examined() {
 			hint := r.Coverage.Hint
 			if hint == "" {

@@ -62,6 +62,7 @@ type ScannerResult struct {
 	Coverage   Coverage
 	Skipped    []Skipped
 	Warnings   []string
+	Notes      []string
 	Incomplete bool
 	// Narrowed says why a complete result may still not archive (see Part).
 	Narrowed string
@@ -351,7 +352,7 @@ func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Pr
 	for i := range parts {
 		p := &parts[i]
 		r := ScannerResult{
-			Name: p.Name, GeneratorIds: p.GeneratorIds, Coverage: p.Coverage, Skipped: p.Skipped, Warnings: p.Warnings,
+			Name: p.Name, GeneratorIds: p.GeneratorIds, Coverage: p.Coverage, Skipped: p.Skipped, Warnings: p.Warnings, Notes: p.Notes,
 			Incomplete: p.Incomplete, Narrowed: p.Narrowed, Err: p.Err, Duration: p.Duration,
 		}
 		mine := make([]findings.Finding, 0, len(p.Findings))

@@ -33,6 +33,9 @@ type Result struct {
 	Skipped []Skipped
 	// Warnings are things the user should know, such as an old database.
 	Warnings []string
+	// Notes say what the scanner left out on purpose, and how to bring it
+	// in (vendored trees, a standard library of unknown version).
+	Notes []string
 	// Incomplete is true when part of the target could not be scanned in a
 	// way that makes missing findings meaningless (e.g. advisories could
 	// not be fetched). Incomplete results never archive older findings.

@@ -173,7 +173,9 @@ func materialize(files map[string]*layerFile, dir string) (map[string]string, er
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(dst, data, 0o644); err != nil {
+		// Executables keep their x bits: extractors of Go binaries pick
+		// files by them.
+		if err := os.WriteFile(dst, data, 0o644|(f.mode&0o111)); err != nil {
 			return nil, err
 		}
 		layerOf[p] = diff

@@ -4,6 +4,7 @@ import (
 	cpb "github.com/google/osv-scalibr/binary/proto/config_go_proto"
 	"github.com/google/osv-scalibr/extractor/filesystem"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/dotnet/packageslockjson"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gomod"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/gradlelockfile"
 	"github.com/google/osv-scalibr/extractor/filesystem/language/java/pomxml"
@@ -49,7 +50,9 @@ func LockfileExtractors() ([]filesystem.Extractor, error) {
 // databases of container images: dpkg (Debian, Ubuntu), apk (Alpine) and
 // rpm (Red Hat family; pure Go, no cgo).
 func ImageExtractors() ([]filesystem.Extractor, error) {
-	ctors := []func(*cpb.PluginConfig) (filesystem.Extractor, error){dpkg.New, apk.New, rpm.New}
+	// Go binaries' build info names their modules and the Go that built
+	// them: the one source of a standard library version in an image.
+	ctors := []func(*cpb.PluginConfig) (filesystem.Extractor, error){dpkg.New, apk.New, rpm.New, gobinary.New}
 	os, err := build(ctors)
 	if err != nil {
 		return nil, err

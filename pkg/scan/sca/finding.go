@@ -18,6 +18,11 @@ const VulnerabilityType = "Software and Configuration Checks/Vulnerabilities/CVE
 // maxReferenceUrls bounds the links copied from an advisory.
 const maxReferenceUrls = 20
 
+// FieldVersionSource says where the version of a package that is not in a
+// lockfile came from (the Go standard library's: a toolchain directive,
+// --go-version, a binary's build info).
+const FieldVersionSource = "secops/VersionSource"
+
 // FindingContext says who reports the findings and what they are about.
 type FindingContext struct {
 	Generator string // default Generator ("secops/sca")
@@ -224,6 +229,9 @@ func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 	}
 	if p.Line > 0 {
 		f.ProductFields[findings.FieldStartLine] = strconv.Itoa(p.Line)
+	}
+	if p.VersionSource != "" {
+		f.ProductFields[FieldVersionSource] = p.VersionSource
 	}
 	rec := "Upgrade " + p.Name + " to " + m.Fixed + " or later."
 	if m.Fixed == "" {

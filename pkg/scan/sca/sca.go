@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sort"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/google/osv-scalibr/extractor"
 	"github.com/google/osv-scalibr/extractor/filesystem"
+	"github.com/google/osv-scalibr/extractor/filesystem/language/golang/gobinary"
 	apkmeta "github.com/google/osv-scalibr/extractor/filesystem/os/apk/metadata"
 	dpkgmeta "github.com/google/osv-scalibr/extractor/filesystem/os/dpkg/metadata"
 	"github.com/google/osv-scalibr/extractor/filesystem/os/rpm"
@@ -71,6 +73,16 @@ type Options struct {
 	// Extractors replaces the lockfile extractors (image scans add the
 	// OS package extractors: ImageExtractors).
 	Extractors []filesystem.Extractor
+	// GoVersion is the Go toolchain that builds the Go modules scanned, for
+	// the standard library's advisories, where go.mod has no toolchain
+	// directive: a version ("1.22.5"), or GoVersionFromGoLine to take each
+	// go.mod's go directive (the minimum language version, not a
+	// toolchain). Empty: only toolchain directives (and, in images, Go
+	// binaries' build info) say which standard library is used.
+	GoVersion string
+	// IncludeVendored also scans vendored dependency trees (vendor/,
+	// node_modules/) as projects.
+	IncludeVendored bool
 
 	// readDir lists a directory; tests replace it to simulate unreadable
 	// directories when running as root.
@@ -121,6 +133,10 @@ type Package struct {
 	// advisories name source packages. Empty for language packages.
 	SourceName    string
 	SourceVersion string
+	// VersionSource says where the version of a package that is not in a
+	// lockfile comes from: the Go standard library's, from a toolchain
+	// directive, --go-version or a binary's build info.
+	VersionSource string
 	// Epoch and Arch are an rpm package's (Epoch "" when it has none).
 	// Red Hat family advisories write versions as epoch:version-release,
 	// so the epoch takes part in matching there.
@@ -174,6 +190,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	res.Coverage.Add(inv.Manifests, "lockfile")
 	res.Coverage.Add(len(pkgs), "package")
 	res.Coverage.Hint = unlockedHint(inv.Unlocked)
+	res.Notes = append(res.Notes, inventoryNotes(inv)...)
 	if len(pkgs) == 0 {
 		if res.Coverage.Hint == "" && inv.Manifests == 0 {
 			res.Coverage.Hint = "no lockfile or manifest found (Go, npm, yarn, pnpm, Maven, Gradle, PyPI, RubyGems, Cargo, Composer, NuGet)"
@@ -204,6 +221,30 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	res.Warnings = append(res.Warnings, warn...)
 	AddProblems(&res, src)
 	return res, nil
+}
+
+// inventoryNotes says what the inventory left out on purpose: vendored
+// trees, and standard libraries of unknown version.
+func inventoryNotes(inv Inventory) []string {
+	var notes []string
+	if n := len(inv.Vendored); n > 0 {
+		notes = append(notes, fmt.Sprintf("passed over %d vendored dependency %s (%s): the lockfile or go.mod beside each lists what it holds; --include-vendored scans them as projects",
+			n, map[bool]string{true: "tree", false: "trees"}[n == 1], firstFew(inv.Vendored)))
+	}
+	if n := len(inv.StdlibUnchecked); n > 0 {
+		notes = append(notes, fmt.Sprintf("the Go standard library was not checked for %s: no toolchain directive says which Go builds it; pass --go-version with that version (e.g. --go-version 1.22.5), or --go-version go.mod to take the go lines",
+			firstFew(inv.StdlibUnchecked)))
+	}
+	return notes
+}
+
+// firstFew lists up to three names, and how many more.
+func firstFew(names []string) string {
+	s := strings.Join(names[:min(3, len(names))], ", ")
+	if len(names) > 3 {
+		s += fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return s
 }
 
 // unlockedHint says which manifests have no lockfile and how to make one.
@@ -289,6 +330,11 @@ type Inventory struct {
 	// Unlocked are manifests without a lockfile: version ranges, which
 	// SCA cannot match exactly.
 	Unlocked []Unlocked
+	// Vendored are the vendored dependency trees passed over.
+	Vendored []string
+	// StdlibUnchecked lists the go.mod files whose standard library was
+	// not checked: no toolchain directive, and no --go-version.
+	StdlibUnchecked []string
 }
 
 // Inventory extracts the dependencies of every manifest under root.
@@ -301,7 +347,7 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 		}
 	}
 	w := &walker{root: absRoot, exts: exts, readDir: s.opts.readDir, maxSize: s.opts.MaxFileSize,
-		visited: map[fileKey]string{}, walking: map[fileKey]bool{}}
+		visited: map[fileKey]string{}, walking: map[fileKey]bool{}, includeVendored: s.opts.IncludeVendored}
 	if real, err := filepath.EvalSymlinks(absRoot); err == nil {
 		w.realRoot = real
 	}
@@ -339,7 +385,7 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 	if err := ctx.Err(); err != nil {
 		return Inventory{}, err
 	}
-	inv := Inventory{Skipped: w.skipped, Unlocked: unlocked(w.names)}
+	inv := Inventory{Skipped: w.skipped, Unlocked: unlocked(w.names), Vendored: w.vendored}
 	for i := range w.jobs {
 		inv.Packages = append(inv.Packages, results[i]...)
 		if len(skips[i]) == 0 {
@@ -350,7 +396,55 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 		}
 	}
 	sort.SliceStable(inv.Skipped, func(i, j int) bool { return inv.Skipped[i].Path < inv.Skipped[j].Path })
+	s.placeStdlib(&inv, absRoot)
 	return inv, nil
+}
+
+// toolchainDirective finds a go.mod's toolchain line (modfile.ParseLax, the
+// parser for other modules' go.mod files, leaves it out).
+var toolchainDirective = regexp.MustCompile(`(?m)^[ \t]*toolchain[ \t]+go\S+`)
+
+// GoVersionFromGoLine, as Options.GoVersion, takes the standard library's
+// version from each go.mod's go directive.
+const GoVersionFromGoLine = "go.mod"
+
+// placeStdlib keeps the Go standard library of a go.mod only when it is
+// known which toolchain builds the module: its toolchain directive, or
+// --go-version. The go directive is the minimum language version, not a
+// toolchain: taken as one, it reported every standard library advisory
+// since that version for every module (and every vendored library).
+func (s *Scanner) placeStdlib(inv *Inventory, absRoot string) {
+	kept := inv.Packages[:0]
+	for _, p := range inv.Packages {
+		if p.Ecosystem != "Go" || p.Name != "stdlib" {
+			kept = append(kept, p)
+			continue
+		}
+		if path.Base(p.Path) != "go.mod" {
+			p.VersionSource = "the build info of /" + strings.TrimPrefix(p.Path, "/")
+			kept = append(kept, p)
+			continue
+		}
+		hasToolchain := false
+		if data, err := os.ReadFile(filepath.Join(absRoot, filepath.FromSlash(p.Path))); err == nil {
+			hasToolchain = toolchainDirective.Match(data)
+		}
+		switch {
+		case hasToolchain:
+			// osv-scalibr already took the toolchain over the go line.
+			p.VersionSource = "the toolchain directive of " + p.Path
+		case s.opts.GoVersion == GoVersionFromGoLine:
+			p.VersionSource = "the go directive of " + p.Path + " (--go-version go.mod)"
+		case s.opts.GoVersion != "":
+			p.Version = strings.TrimPrefix(s.opts.GoVersion, "go")
+			p.VersionSource = "--go-version " + s.opts.GoVersion
+		default:
+			inv.StdlibUnchecked = append(inv.StdlibUnchecked, p.Path)
+			continue
+		}
+		kept = append(kept, p)
+	}
+	inv.Packages = kept
 }
 
 // extractOne runs the extractors that want one file. It returns the
@@ -415,7 +509,7 @@ func placeNpmPackages(f *os.File, pkgs []Package) {
 // must let through.
 func readsBinary(exts []filesystem.Extractor) bool {
 	for _, ex := range exts {
-		if ex.Name() == rpm.Name {
+		if ex.Name() == rpm.Name || ex.Name() == gobinary.Name {
 			return true
 		}
 	}
@@ -441,6 +535,11 @@ func toPackage(p *extractor.Package, rel string) (Package, bool) {
 		return Package{}, false
 	}
 	pkg := Package{Ecosystem: eco, Name: p.Name, Version: p.Version, Path: rel}
+	if eco == "Go" && p.Name == "go" {
+		// A Go binary's build info names its Go "go"; OSV names the
+		// standard library "stdlib".
+		pkg.Name = "stdlib"
+	}
 	if d := p.Location.Descriptor; d != nil && d.File != nil {
 		pkg.Line = d.File.LineNumber
 		if d.File.Path != "" {

@@ -18,7 +18,28 @@ import (
 
 // skipDirs are never descended into: VCS metadata and installed package
 // trees (whose hidden lockfiles describe the same packages again).
-var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true}
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true}
+
+// vendoredDir reports whether the directory name in parent holds installed
+// copies of dependencies rather than a project: node_modules, and vendor/
+// beside a go.mod (Go modules vendoring), composer.json (Composer) or
+// Gemfile (Bundler). The project's own lockfile or go.mod already lists
+// what is in them; scanned as projects they would report the library
+// authors' manifests (a vendored library's go line says nothing of the
+// build).
+func vendoredDir(parent, name string) bool {
+	switch name {
+	case "node_modules", "bower_components":
+		return true
+	case "vendor":
+		for _, owner := range []string{"go.mod", "composer.json", "Gemfile"} {
+			if _, err := os.Stat(filepath.Join(parent, owner)); err == nil {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // job is one manifest to extract, with the extractors that want it.
 type job struct {
@@ -46,6 +67,10 @@ type walker struct {
 	// it are not followed, so a scan never reads (or reports) files
 	// outside the tree it was given.
 	realRoot string
+	// includeVendored walks vendored dependency trees too; otherwise
+	// vendored lists the ones passed over.
+	includeVendored bool
+	vendored        []string
 	// names maps each directory (slash, relative) to the file names in it
 	// that matter for unlocked manifests.
 	names map[string][]string
@@ -98,6 +123,10 @@ func (w *walker) walk(abs, rel string) {
 		}
 		if mode.IsDir() {
 			if skipDirs[name] {
+				continue
+			}
+			if !w.includeVendored && vendoredDir(abs, name) {
+				w.vendored = append(w.vendored, childRel)
 				continue
 			}
 			if info == nil {
