@@ -32,6 +32,7 @@ type ScanOptions struct {
 	SemgrepConfig   string
 	GoVersion       string
 	IncludeVendored bool
+	NoReachability  bool
 }
 
 const scanLong = `Scan a directory for vulnerable dependencies (sca), committed credentials
@@ -111,6 +112,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.StringVar(&opts.SemgrepConfig, "semgrep-config", "", "run Semgrep (if installed) with this local rules file or directory")
 	fl.StringVar(&opts.GoVersion, "go-version", "", "Go version that builds the project, for standard library advisories where go.mod has no toolchain directive (e.g. 1.22.5; 'go.mod' takes each go line)")
 	fl.BoolVar(&opts.IncludeVendored, "include-vendored", false, "also scan vendored dependency trees (vendor/, node_modules/) as projects")
+	fl.BoolVar(&opts.NoReachability, "no-reachability", false, "do not run govulncheck to tell which Go advisories the code calls")
 	return cmd
 }
 
@@ -151,7 +153,8 @@ func outputFileFormat(name, explicit string) (report.Format, error) {
 func sourceScanners(opts *ScanOptions) []scan.Scanner {
 	return []scan.Scanner{
 		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, APIBaseURL: opts.APIBaseURL, Now: opts.Now,
-			GoVersion: opts.GoVersion, IncludeVendored: opts.IncludeVendored}),
+			GoVersion: opts.GoVersion, IncludeVendored: opts.IncludeVendored, Reachability: !opts.NoReachability,
+			Progress: opts.reporter()}),
 		secrets.New(secrets.Options{History: opts.SecretsHistory}),
 		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig, Offline: opts.Offline}),
 	}

@@ -69,6 +69,7 @@ printed and kept).`
 type scanFlags struct {
 	FailOn           string
 	FailOnUnknown    bool
+	ReachableOnly    bool
 	AllowIncomplete  bool
 	OutputFile       string
 	OutputFileFormat string
@@ -83,6 +84,7 @@ type scanFlags struct {
 func (s *scanFlags) register(fl *pflag.FlagSet, ignoreDefault string) {
 	fl.StringVar(&s.FailOn, "fail-on", "", "exit 1 when an active NEW or NOTIFIED finding is at or above this severity: LOW, MEDIUM, HIGH, CRITICAL")
 	fl.BoolVar(&s.FailOnUnknown, "fail-on-unknown", false, "with --fail-on, also count findings whose source gives no severity (shown as UNKNOWN)")
+	fl.BoolVar(&s.ReachableOnly, "reachable-only", false, "with --fail-on, leave out Go advisories whose vulnerable code the project does not call (govulncheck)")
 	fl.BoolVar(&s.AllowIncomplete, "allow-incomplete", false, "with --fail-on or --offline, exit 0 or 1 even when a scanner could not examine everything")
 	fl.StringVar(&s.OutputFile, "output-file", "", "also write the findings to this file")
 	fl.StringVar(&s.OutputFileFormat, "output-file-format", "", "format of --output-file: json, csv, sarif, asff or table (default from the extension: .json, .csv, .sarif, .asff or .asff.json, .txt)")
@@ -109,6 +111,9 @@ func (s *scanFlags) check() error {
 		s.OutputFileFormat = string(format)
 	} else if s.OutputFileFormat != "" {
 		return &usageError{err: errors.New("--output-file-format needs --output-file")}
+	}
+	if s.ReachableOnly && s.FailOn == "" {
+		return &usageError{err: errors.New("--reachable-only narrows --fail-on: give --fail-on too")}
 	}
 	if s.FailOnUnknown && s.FailOn == "" {
 		return &usageError{err: errors.New("--fail-on-unknown counts unrated findings for --fail-on: give --fail-on too")}
@@ -183,6 +188,17 @@ type scanCommon struct {
 	// offline is set by the commands that have --offline: an offline
 	// scan is a reproducible gate, and an incomplete one fails it.
 	offline bool
+	// prog is the one progress reporter of the run (see reporter).
+	prog *progress.Reporter
+}
+
+// reporter is the run's progress reporter, made once so that the
+// scanners and the pipeline share it.
+func (c *scanCommon) reporter() *progress.Reporter {
+	if c.prog == nil {
+		c.prog = c.Progress()
+	}
+	return c.prog
 }
 
 // runScan is the one run function of every scan command: it runs the
@@ -195,7 +211,7 @@ func runScan(ctx context.Context, c *scanCommon, src scan.Source) error {
 	if err != nil {
 		return &usageError{err: err}
 	}
-	prog := c.Progress()
+	prog := c.reporter()
 	out, err := scan.Run(ctx, scan.Options{
 		Source:     src,
 		Target:     c.Target,
@@ -216,7 +232,7 @@ func runScan(ctx context.Context, c *scanCommon, src scan.Source) error {
 		defer st.Close()
 		out.Keep(ctx, st)
 	}
-	gate := out.GateWith(scan.GateOptions{Threshold: c.FailOn, Unknown: c.FailOnUnknown})
+	gate := out.GateWith(scan.GateOptions{Threshold: c.FailOn, Unknown: c.FailOnUnknown, ReachableOnly: c.ReachableOnly})
 
 	io := c.IO
 	writeScanNotes(io, out, c.Verbose)
@@ -334,6 +350,9 @@ func writeGateNote(w io.Writer, failOn string, g scan.GateResult) {
 			noun = "finding"
 		}
 		fmt.Fprintf(w, "Gate: %d %s at or above %s not counted: SUPPRESSED or RESOLVED in the findings store.\n", g.Exempt, noun, failOn)
+	}
+	if g.NotCalled > 0 {
+		fmt.Fprintf(w, "Gate: %s at or above %s not counted: Go advisories whose vulnerable code is not called (--reachable-only).\n", scan.Plural(g.NotCalled, "finding"), failOn)
 	}
 	if g.Unknown > 0 {
 		fmt.Fprintf(w, "Gate: %s of UNKNOWN severity not counted (their source rates none); --fail-on-unknown counts them.\n", scan.Plural(g.Unknown, "finding"))

@@ -59,6 +59,21 @@ type ImportResult struct {
 	Failed   []FailedFinding
 }
 
+// Values of FieldReachable.
+const (
+	// ReachableCalled: the module's code (tests left out) calls a
+	// vulnerable symbol of the advisory, directly or through its
+	// dependencies.
+	ReachableCalled = "called"
+	// ReachableNotCalled: the analysis ran and no call path reaches a
+	// vulnerable symbol; the package may still be imported or the module
+	// required.
+	ReachableNotCalled = "not called"
+	// ReachableUnknown: the analysis could not run for the module; the
+	// finding counts as reachable.
+	ReachableUnknown = "unknown"
+)
+
 // Codes of FailedFinding and Unprocessed entries that both stores set
 // themselves, named as Security Hub names the same cases where it has a
 // name for them.
@@ -109,6 +124,9 @@ const (
 	// FieldLines lists every line (comma-separated, ascending) where the
 	// finding's subject appears in its file, when it appears more than
 	// once: a package installed at several places of one lockfile.
-	FieldLines   = "secops/Lines"
-	FieldPending = "secops/PendingUpload"
+	FieldLines = "secops/Lines"
+	// FieldReachable says whether a Go advisory's vulnerable code is
+	// called (see pkg/scan/reach): one of the Reachable values.
+	FieldReachable = "secops/Reachable"
+	FieldPending   = "secops/PendingUpload"
 )

@@ -20,13 +20,14 @@ const (
 	colResource
 	colStatus
 	colFixed
+	colReach
 	colProduct
 	colTarget
 	colID
 	numColumns
 )
 
-var columnNames = [numColumns]string{"SEVERITY", "TITLE", "RESOURCE", "STATUS", "FIXED", "PRODUCT", "TARGET", "ID"}
+var columnNames = [numColumns]string{"SEVERITY", "TITLE", "RESOURCE", "STATUS", "FIXED", "REACH", "PRODUCT", "TARGET", "ID"}
 
 // Narrowest TITLE and RESOURCE columns worth showing on a terminal; below
 // that, whole columns are dropped instead (PRODUCT first, then TARGET, then
@@ -74,6 +75,7 @@ func writeTable(w io.Writer, list []findings.Finding, o Options) error {
 			resourceCell(f),
 			statusCell(f),
 			fixedCell(f),
+			f.ProductFields[findings.FieldReachable],
 			productLabel(f),
 			f.ProductFields[findings.FieldTarget],
 			findings.ShortID(f.Id),
@@ -146,7 +148,7 @@ func layout(rows [][numColumns]string, present [numColumns]bool, o Options) (wid
 		return widths, shown
 	}
 	width := max(o.Width, minTableWidth)
-	for _, drop := range []int{colProduct, colTarget, colStatus} {
+	for _, drop := range []int{colProduct, colTarget, colReach, colStatus} {
 		if fitted, ok := shrinkToFit(widths, shown, width); ok {
 			return fitted, shown
 		}
@@ -203,18 +205,22 @@ func shrinkToFit(natural [numColumns]int, shown [numColumns]bool, width int) ([n
 }
 
 // optionalColumns says which columns the list needs: all but FIXED, shown
-// when some finding is a vulnerability of a package, and TARGET, shown
-// when the findings come from more than one scan target.
+// when some finding is a vulnerability of a package, REACH, shown when
+// some finding's reachability was analysed, and TARGET, shown when the
+// findings come from more than one scan target.
 func optionalColumns(list []findings.Finding) [numColumns]bool {
 	var present [numColumns]bool
 	for c := range numColumns {
-		present[c] = c != colFixed && c != colTarget
+		present[c] = c != colFixed && c != colTarget && c != colReach
 	}
 	var target string
 	for i := range list {
 		f := &list[i]
 		if firstPackage(f) != nil {
 			present[colFixed] = true
+		}
+		if f.ProductFields[findings.FieldReachable] != "" {
+			present[colReach] = true
 		}
 		if t := f.ProductFields[findings.FieldTarget]; t != "" {
 			if target != "" && t != target {

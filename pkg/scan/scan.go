@@ -167,6 +167,10 @@ type GateResult struct {
 	// Unknown are NEW or NOTIFIED findings whose source gave no severity,
 	// left out because GateOptions.Unknown was not set.
 	Unknown int
+	// NotCalled are NEW or NOTIFIED Go advisory findings at or above the
+	// threshold whose vulnerable code the project does not call, left out
+	// because GateOptions.ReachableOnly was set.
+	NotCalled int
 }
 
 // GateOptions say what the gate counts.
@@ -177,6 +181,10 @@ type GateOptions struct {
 	// Unknown also counts findings whose source gave no severity
 	// (--fail-on-unknown); otherwise they are counted in Unknown only.
 	Unknown bool
+	// ReachableOnly leaves out Go advisory findings that govulncheck
+	// found not called (--reachable-only); one of unknown reachability
+	// still counts.
+	ReachableOnly bool
 }
 
 // Gate counts the active findings at or above the severity label
@@ -208,6 +216,8 @@ func (o *Outcome) GateWith(opts GateOptions) GateResult {
 			}
 		case unknown && !opts.Unknown:
 			g.Unknown++
+		case opts.ReachableOnly && f.ProductFields[findings.FieldReachable] == findings.ReachableNotCalled:
+			g.NotCalled++
 		default:
 			g.Counted++
 		}

@@ -30,6 +30,7 @@ import (
 	"github.com/secops-dev/secops/pkg/findings"
 	"github.com/secops-dev/secops/pkg/progress"
 	"github.com/secops-dev/secops/pkg/scan"
+	"github.com/secops-dev/secops/pkg/scan/reach"
 	"github.com/secops-dev/secops/pkg/vulndb"
 )
 
@@ -83,6 +84,10 @@ type Options struct {
 	// IncludeVendored also scans vendored dependency trees (vendor/,
 	// node_modules/) as projects.
 	IncludeVendored bool
+	// Reachability runs govulncheck on the Go modules that have Go
+	// advisory findings, to mark which ones their code calls (see
+	// pkg/scan/reach).
+	Reachability bool
 
 	// readDir lists a directory; tests replace it to simulate unreadable
 	// directories when running as root.
@@ -220,6 +225,11 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	res.Findings = fs
 	res.Warnings = append(res.Warnings, warn...)
 	AddProblems(&res, src)
+	if s.opts.Reachability {
+		res.Warnings = append(res.Warnings, reach.Mark(ctx, absRoot, res.Findings, reach.Options{
+			Record: goRecord(src), Offline: s.opts.Offline, Progress: s.opts.Progress,
+		})...)
+	}
 	return res, nil
 }
 
@@ -403,6 +413,20 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 // toolchainDirective finds a go.mod's toolchain line (modfile.ParseLax, the
 // parser for other modules' go.mod files, leaves it out).
 var toolchainDirective = regexp.MustCompile(`(?m)^[ \t]*toolchain[ \t]+go\S+`)
+
+// goRecord reads Go advisories in full from the source: the offline
+// database, or the OSV API.
+func goRecord(src Source) func(ctx context.Context, id string) (*vulndb.Vulnerability, error) {
+	return func(ctx context.Context, id string) (*vulndb.Vulnerability, error) {
+		switch s := src.(type) {
+		case *vulndb.Client:
+			return s.Vuln(ctx, id)
+		case recordSource:
+			return s.Record(ctx, "Go", id)
+		}
+		return nil, fmt.Errorf("the advisory source cannot read %s", id)
+	}
+}
 
 // GoVersionFromGoLine, as Options.GoVersion, takes the standard library's
 // version from each go.mod's go directive.
