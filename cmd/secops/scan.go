@@ -33,6 +33,7 @@ type ScanOptions struct {
 	GoVersion       string
 	IncludeVendored bool
 	NoReachability  bool
+	SkipPaths       []string
 }
 
 const scanLong = `Scan a directory for vulnerable dependencies (sca), committed credentials
@@ -113,6 +114,7 @@ func newCmdScanWith(f *Factory, runF func(*ScanOptions) error) *cobra.Command {
 	fl.StringVar(&opts.GoVersion, "go-version", "", "Go version that builds the project, for standard library advisories where go.mod has no toolchain directive (e.g. 1.22.5; 'go.mod' takes each go line)")
 	fl.BoolVar(&opts.IncludeVendored, "include-vendored", false, "also scan vendored dependency trees (vendor/, node_modules/) as projects")
 	fl.BoolVar(&opts.NoReachability, "no-reachability", false, "do not run govulncheck to tell which Go advisories the code calls")
+	fl.StringArrayVar(&opts.SkipPaths, "skip-path", nil, "leave this path or glob (relative to PATH, ** for any depth) out of the scan, e.g. testdata (repeatable); findings of earlier scans there are kept")
 	return cmd
 }
 
@@ -154,9 +156,9 @@ func sourceScanners(opts *ScanOptions) []scan.Scanner {
 	return []scan.Scanner{
 		sca.New(sca.Options{DBDir: opts.DBDir, Offline: opts.Offline, APIBaseURL: opts.APIBaseURL, Now: opts.Now,
 			GoVersion: opts.GoVersion, IncludeVendored: opts.IncludeVendored, Reachability: !opts.NoReachability,
-			Progress: opts.reporter()}),
-		secrets.New(secrets.Options{History: opts.SecretsHistory}),
-		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig, Offline: opts.Offline}),
+			Progress: opts.reporter(), Skip: opts.SkipPaths}),
+		secrets.New(secrets.Options{History: opts.SecretsHistory, Skip: opts.SkipPaths}),
+		sast.New(sast.Options{SemgrepConfig: opts.SemgrepConfig, Offline: opts.Offline, Skip: opts.SkipPaths}),
 	}
 }
 

@@ -382,6 +382,9 @@ func writeScanNotes(io *iostreams.IOStreams, out *scan.Outcome, verbose bool) {
 		for _, msg := range r.Notes {
 			fmt.Fprintf(w, "%s: note: %s\n", r.Name, msg)
 		}
+		if len(r.Excluded) > 0 {
+			fmt.Fprintf(w, "%s: left out by --skip-path: %s\n", r.Name, strings.Join(r.Excluded, ", "))
+		}
 		if r.Err == nil && !r.Examined() {
 			hint := r.Coverage.Hint
 			if hint == "" {

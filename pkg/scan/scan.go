@@ -63,6 +63,7 @@ type ScannerResult struct {
 	Skipped    []Skipped
 	Warnings   []string
 	Notes      []string
+	Excluded   []string
 	Incomplete bool
 	// Narrowed says why a complete result may still not archive (see Part).
 	Narrowed string
@@ -362,7 +363,7 @@ func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Pr
 	for i := range parts {
 		p := &parts[i]
 		r := ScannerResult{
-			Name: p.Name, GeneratorIds: p.GeneratorIds, Coverage: p.Coverage, Skipped: p.Skipped, Warnings: p.Warnings, Notes: p.Notes,
+			Name: p.Name, GeneratorIds: p.GeneratorIds, Coverage: p.Coverage, Skipped: p.Skipped, Warnings: p.Warnings, Notes: p.Notes, Excluded: p.Excluded,
 			Incomplete: p.Incomplete, Narrowed: p.Narrowed, Err: p.Err, Duration: p.Duration,
 		}
 		mine := make([]findings.Finding, 0, len(p.Findings))
@@ -387,6 +388,7 @@ func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Pr
 			for _, sk := range r.Skipped {
 				keep = append(keep, sk.Path)
 			}
+			keep = append(keep, r.Excluded...)
 		}
 		o.Results[i] = r
 	}

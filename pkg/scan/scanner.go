@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/scan/ignore"
 )
 
 // Scanner finds problems in a directory tree.
@@ -36,10 +37,28 @@ type Result struct {
 	// Notes say what the scanner left out on purpose, and how to bring it
 	// in (vendored trees, a standard library of unknown version).
 	Notes []string
+	// Excluded are the paths left out because the user asked
+	// (--skip-path): findings of earlier scans there are kept.
+	Excluded []string
 	// Incomplete is true when part of the target could not be scanned in a
 	// way that makes missing findings meaningless (e.g. advisories could
 	// not be fetched). Incomplete results never archive older findings.
 	Incomplete bool
+}
+
+// SkipPaths are globs of paths, relative to the scan root, that a
+// directory scan leaves out (--skip-path): "testdata" and "testdata/**"
+// both leave out the directory and all below it.
+type SkipPaths []string
+
+// Match reports whether the slash path rel is left out.
+func (s SkipPaths) Match(rel string) bool {
+	for _, g := range s {
+		if ignore.MatchGlob(g, rel) {
+			return true
+		}
+	}
+	return false
 }
 
 // Skipped is one path a scanner passed over.

@@ -49,6 +49,7 @@ func findRepo(dir string) (top, gitDir string) {
 				g = filepath.Join(d, g)
 			}
 			// Worktrees keep their config in the main repository.
+			// #nosec G703 -- the scanned tree's own git metadata, read only to name the target
 			if common, err := os.ReadFile(filepath.Join(g, "commondir")); err == nil {
 				c := strings.TrimSpace(string(common))
 				if !filepath.IsAbs(c) {

@@ -154,7 +154,7 @@ func (s *Store) getFindings(ctx context.Context, in *sh.GetFindingsInput, limit 
 	for {
 		page := int32(maxResults)
 		if limit > 0 && limit-len(list) < maxResults {
-			page = int32(limit - len(list))
+			page = int32(limit - len(list)) // #nosec G115 -- below maxResults (100) here
 		}
 		in.MaxResults = aws.Int32(page)
 		out, err := s.api.GetFindings(ctx, in)

@@ -6,12 +6,12 @@ import (
 	"strings"
 )
 
-// matchGlob reports whether the slash-separated name matches pattern.
+// MatchGlob reports whether the slash-separated name matches pattern.
 // Segments match as path.Match does; a "**" segment matches zero or more
 // whole segments, as doublestar and .gitignore do. A pattern that matches a
 // directory also matches everything under it, so "vendor" and "vendor/**"
 // mean the same.
-func matchGlob(pattern, name string) bool {
+func MatchGlob(pattern, name string) bool {
 	pattern = strings.TrimPrefix(path.Clean("/"+pattern), "/")
 	name = strings.TrimPrefix(path.Clean("/"+name), "/")
 	ps := strings.Split(pattern, "/")

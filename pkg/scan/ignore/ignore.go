@@ -238,7 +238,7 @@ func (e Entry) Matches(f *findings.Finding) bool {
 	}
 	for _, p := range findings.Paths(f) {
 		for _, g := range e.Paths {
-			if matchGlob(g, p) {
+			if MatchGlob(g, p) {
 				return true
 			}
 		}

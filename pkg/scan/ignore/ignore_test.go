@@ -171,8 +171,8 @@ func TestMatchGlob(t *testing.T) {
 		{"b", "a/b", false},
 	}
 	for _, tt := range tests {
-		if got := matchGlob(tt.pattern, tt.name); got != tt.want {
-			t.Errorf("matchGlob(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		if got := MatchGlob(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("MatchGlob(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
 		}
 	}
 }

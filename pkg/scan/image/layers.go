@@ -116,7 +116,7 @@ func applyLayer(r io.Reader, diffID string, files map[string]*layerFile, exts []
 			if err != nil {
 				return err
 			}
-			lf := &layerFile{data: data, diffID: diffID, mode: fs.FileMode(h.Mode).Perm(), modTime: h.ModTime}
+			lf := &layerFile{data: data, diffID: diffID, mode: h.FileInfo().Mode().Perm(), modTime: h.ModTime}
 			if old, ok := files[p]; ok && old.link == "" && isPackageDB(p) {
 				lf.history = append(old.history, version{old.diffID, old.data})
 			}

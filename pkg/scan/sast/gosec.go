@@ -35,7 +35,7 @@ type goModule struct {
 // files under root that no go.mod below it claims belong to root: to the
 // module enclosing it (a scan of a sub-directory of a module), or to no
 // module at all, which gosec loads as loose files.
-func findModules(ctx context.Context, root string, res *scan.Result) ([]goModule, error) {
+func findModules(ctx context.Context, root string, skip scan.SkipPaths, res *scan.Result) ([]goModule, error) {
 	mods := map[string]*goModule{root: {dir: root}}
 	order := []string{root}
 	owner := func(dir string) *goModule {
@@ -63,6 +63,15 @@ func findModules(ctx context.Context, root string, res *scan.Result) ([]goModule
 				return filepath.SkipDir
 			}
 			return nil
+		}
+		if path != root {
+			if rel, err := filepath.Rel(root, path); err == nil && skip.Match(filepath.ToSlash(rel)) {
+				res.Excluded = append(res.Excluded, filepath.ToSlash(rel))
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
 		}
 		if d.IsDir() {
 			if path != root && (skipDirs[d.Name()] || strings.HasPrefix(d.Name(), ".") || strings.HasPrefix(d.Name(), "_")) {
@@ -101,8 +110,8 @@ func findModules(ctx context.Context, root string, res *scan.Result) ([]goModule
 // packages the way the gosec command does. A module whose packages cannot
 // be loaded (missing dependencies, syntax errors) is reported as skipped
 // and makes the result incomplete, so its older findings are not archived.
-func scanGo(ctx context.Context, root string, lookPath func(string) (string, error), res *scan.Result) error {
-	mods, err := findModules(ctx, root, res)
+func scanGo(ctx context.Context, root string, lookPath func(string) (string, error), skip scan.SkipPaths, res *scan.Result) error {
+	mods, err := findModules(ctx, root, skip, res)
 	if err != nil {
 		return err
 	}

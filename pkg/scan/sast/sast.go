@@ -25,6 +25,8 @@ type Options struct {
 	SemgrepConfig string
 	// LookPath finds executables; nil means exec.LookPath. Tests swap it.
 	LookPath func(string) (string, error)
+	// Skip leaves paths out of the scan (--skip-path).
+	Skip scan.SkipPaths
 	// Offline loads Go packages from the module cache and vendor/ only
 	// (see goenv.SetOffline): a module not there makes the result
 	// incomplete instead of being downloaded.
@@ -65,7 +67,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	if s.opts.Offline {
 		goenv.SetOffline()
 	}
-	if err := scanGo(ctx, root, s.opts.LookPath, &res); err != nil {
+	if err := scanGo(ctx, root, s.opts.LookPath, s.opts.Skip, &res); err != nil {
 		return res, err
 	}
 	if err := ctx.Err(); err != nil {

@@ -34,8 +34,11 @@ func scanSemgrep(ctx context.Context, root string, opts Options, prov findings.P
 		res.Incomplete = true
 		return
 	}
-	cmd := exec.CommandContext(ctx, bin, "scan", "--sarif", "--config", config,
-		"--metrics", "off", "--disable-version-check", "--quiet", ".")
+	args := []string{"scan", "--sarif", "--config", config, "--metrics", "off", "--disable-version-check", "--quiet"}
+	for _, g := range opts.Skip {
+		args = append(args, "--exclude", g)
+	}
+	cmd := exec.CommandContext(ctx, bin, append(args, ".")...)
 	cmd.Dir = root
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -84,6 +84,8 @@ type Options struct {
 	// IncludeVendored also scans vendored dependency trees (vendor/,
 	// node_modules/) as projects.
 	IncludeVendored bool
+	// Skip leaves paths out of the scan (--skip-path).
+	Skip scan.SkipPaths
 	// Reachability runs govulncheck on the Go modules that have Go
 	// advisory findings, to mark which ones their code calls (see
 	// pkg/scan/reach).
@@ -191,7 +193,7 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 		return res, err
 	}
 	pkgs := inv.Packages
-	res.Skipped = inv.Skipped
+	res.Skipped, res.Excluded = inv.Skipped, inv.Excluded
 	res.Coverage.Add(inv.Manifests, "lockfile")
 	res.Coverage.Add(len(pkgs), "package")
 	res.Coverage.Hint = unlockedHint(inv.Unlocked)
@@ -342,6 +344,8 @@ type Inventory struct {
 	Unlocked []Unlocked
 	// Vendored are the vendored dependency trees passed over.
 	Vendored []string
+	// Excluded are the paths left out by Options.Skip.
+	Excluded []string
 	// StdlibUnchecked lists the go.mod files whose standard library was
 	// not checked: no toolchain directive, and no --go-version.
 	StdlibUnchecked []string
@@ -357,7 +361,8 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 		}
 	}
 	w := &walker{root: absRoot, exts: exts, readDir: s.opts.readDir, maxSize: s.opts.MaxFileSize,
-		visited: map[fileKey]string{}, walking: map[fileKey]bool{}, includeVendored: s.opts.IncludeVendored}
+		visited: map[fileKey]string{}, walking: map[fileKey]bool{}, includeVendored: s.opts.IncludeVendored,
+		skipPaths: s.opts.Skip}
 	if real, err := filepath.EvalSymlinks(absRoot); err == nil {
 		w.realRoot = real
 	}
@@ -395,7 +400,7 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 	if err := ctx.Err(); err != nil {
 		return Inventory{}, err
 	}
-	inv := Inventory{Skipped: w.skipped, Unlocked: unlocked(w.names), Vendored: w.vendored}
+	inv := Inventory{Skipped: w.skipped, Unlocked: unlocked(w.names), Vendored: w.vendored, Excluded: w.excluded}
 	for i := range w.jobs {
 		inv.Packages = append(inv.Packages, results[i]...)
 		if len(skips[i]) == 0 {

@@ -71,6 +71,10 @@ type walker struct {
 	// vendored lists the ones passed over.
 	includeVendored bool
 	vendored        []string
+	// skipPaths leaves paths out on the user's request; excluded lists
+	// those met.
+	skipPaths scan.SkipPaths
+	excluded  []string
 	// names maps each directory (slash, relative) to the file names in it
 	// that matter for unlocked manifests.
 	names map[string][]string
@@ -102,6 +106,10 @@ func (w *walker) walk(abs, rel string) {
 		name := e.Name()
 		childAbs := filepath.Join(abs, name)
 		childRel := joinRel(rel, name)
+		if w.skipPaths.Match(childRel) {
+			w.excluded = append(w.excluded, childRel)
+			continue
+		}
 		mode := e.Type()
 		var info fs.FileInfo
 		if mode&fs.ModeSymlink != 0 {

@@ -37,6 +37,8 @@ type Options struct {
 	MaxFileSize int64
 	// Workers bounds how many files are scanned at once; 0 means 4.
 	Workers int
+	// Skip leaves paths out of the scan (--skip-path).
+	Skip scan.SkipPaths
 }
 
 // Scanner is the secrets scanner: gitleaks' detector with its default
@@ -114,11 +116,11 @@ func (s *Scanner) Scan(ctx context.Context, root string, prov findings.Provenanc
 	if err != nil {
 		return res, err
 	}
-	files, skipped, err := walk(ctx, root, s.opts.MaxFileSize)
+	files, skipped, excluded, err := walk(ctx, root, s.opts.MaxFileSize, s.opts.Skip)
 	if err != nil {
 		return res, err
 	}
-	res.Skipped = skipped
+	res.Skipped, res.Excluded = skipped, excluded
 	found, more := scanFiles(ctx, d, root, files, s.opts.Workers)
 	res.Skipped = append(res.Skipped, more...)
 	res.Coverage.Add(len(files)-len(more), "file")

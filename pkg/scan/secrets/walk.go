@@ -32,7 +32,7 @@ const sniffSize = 8000
 // matches .gitignore but was committed anyway (git add -f) is scanned: it
 // is a committed credential. Elsewhere the .gitignore files under root are
 // read.
-func walk(ctx context.Context, root string, maxSize int64) (files []string, skipped []scan.Skipped, err error) {
+func walk(ctx context.Context, root string, maxSize int64, skip scan.SkipPaths) (files []string, skipped []scan.Skipped, excluded []string, err error) {
 	var patterns []gitignore.Pattern
 	gitIgn, useGit := gitIgnored(ctx, root)
 	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, werr error) error {
@@ -41,6 +41,13 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 		}
 		rel, _ := filepath.Rel(root, path)
 		rel = filepath.ToSlash(rel)
+		if path != root && skip.Match(rel) {
+			excluded = append(excluded, rel)
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
 		if werr != nil {
 			if path == root {
 				return werr
@@ -104,9 +111,9 @@ func walk(ctx context.Context, root string, maxSize int64) (files []string, skip
 		return nil
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("walk %s: %w", root, err)
+		return nil, nil, nil, fmt.Errorf("walk %s: %w", root, err)
 	}
-	return files, skipped, nil
+	return files, skipped, excluded, nil
 }
 
 // gitIgnored lists the untracked paths under root that git ignores,
