@@ -86,7 +86,7 @@ func calledActions(t *testing.T, dirs ...string) map[string]bool {
 }
 
 func TestDirectActionsMatchCode(t *testing.T) {
-	called := calledActions(t, ".", "remote")
+	called := calledActions(t, ".", "../scan/remote")
 	for a := range called {
 		if _, ok := directActions[a]; !ok {
 			t.Errorf("the code calls %s but directActions (and so docs/bootstrap.md) does not list it", a)
@@ -174,7 +174,7 @@ func TestDocPermissions(t *testing.T) {
 		}
 	}
 	var missing []string
-	for a := range calledActions(t, ".", "remote") {
+	for a := range calledActions(t, ".", "../scan/remote") {
 		if !inDoc[a] {
 			missing = append(missing, a)
 		}
