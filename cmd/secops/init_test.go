@@ -56,7 +56,7 @@ func TestShippedCommandsExist(t *testing.T) {
 		t.Fatal(err)
 	}
 	sources := map[string]string{"buildspec.yml": spec}
-	tmpls, err := bootstrap.Render(bootstrap.AllStacks)
+	tmpls, err := bootstrap.Render(bootstrap.Stacks().All())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,14 @@ func PackageKey(zip []byte) string {
 	return "secops/secops-linux-amd64-" + hex.EncodeToString(sum[:8]) + ".zip"
 }
 
+// PackageSHA256 is the hex SHA-256 of a package: the installers on
+// CodeBuild and the scanner host check the download against it before they
+// run anything from it.
+func PackageSHA256(zip []byte) string {
+	sum := sha256.Sum256(zip)
+	return hex.EncodeToString(sum[:])
+}
+
 // uploadPackage puts the package in the bucket unless it is already there.
 func (d *Deployer) uploadPackage(ctx context.Context, bucket string, zip []byte) (string, error) {
 	key := PackageKey(zip)

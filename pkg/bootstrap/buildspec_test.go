@@ -118,7 +118,7 @@ func TestBuildspecRunsInCodeBuild(t *testing.T) {
 // on the Scan project, with RepositoryId set to acme/shop.
 func scanProjectEnv(t *testing.T) []string {
 	t.Helper()
-	tmpls, err := Render([]string{StackPipeline})
+	tmpls, err := renderNames(StackPipeline)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestBuildProjectReusesTheCommitImage(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh")
 	}
-	tmpls, err := Render([]string{StackPipeline})
+	tmpls, err := renderNames(StackPipeline)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/secops-dev/secops/pkg/tableprinter"
 	"strings"
 	"testing"
 	"time"
@@ -52,11 +53,11 @@ var fakeZip = []byte("PK\x03\x04 not really a zip, but bytes with a stable hash"
 func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	stacks := AllStacks
+	stacks := allStacks
 
 	// 1. Create.
-	res, err := e.d.Apply(ctx, stacks, Inputs{SlackWebhookURL: webhook, Package: fakeZip,
-		ConnectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", RepositoryID: "acme/shop"})
+	res, err := e.d.Apply(ctx, stacks, Inputs{Package: fakeZip, Values: Values{"SlackWebhookUrl": webhook,
+		"ConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", "RepositoryId": "acme/shop"}})
 	if err != nil {
 		t.Fatalf("apply: %v\nprogress:\n%s", err, e.rec)
 	}
@@ -83,9 +84,9 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	}
 	params := paramMap(creates[1])
 	wantParams := map[string]string{
-		"ArtifactsBucket": "secops-security-artifactsbucketname",
-		"LambdaKey":       PackageKey(fakeZip),
-		"SlackWebhookUrl": webhook,
+		"ArtifactsBucket":  "secops-security-artifactsbucketname",
+		"SecopsPackageKey": PackageKey(fakeZip),
+		"SlackWebhookUrl":  webhook,
 	}
 	for k, v := range wantParams {
 		if params[k] != v {
@@ -163,7 +164,7 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	}
 
 	// 3. Status with drift detection.
-	rows, err := e.d.Status(ctx, AllStacks, true)
+	rows, err := e.d.Status(ctx, allStacks, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,7 +180,7 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	}
 
 	// 4. Destroy keeps the data buckets.
-	dres, err := e.d.Destroy(ctx, AllStacks, false)
+	dres, err := e.d.Destroy(ctx, allStacks, DestroyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +204,7 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	if len(deletes) != 4 || deletes[0].Get("StackName") != "secops-scanner" || deletes[3].Get("StackName") != "secops-security" {
 		t.Errorf("DeleteStack order: %v", deletes)
 	}
-	rows, _ = e.d.Status(ctx, AllStacks, false)
+	rows, _ = e.d.Status(ctx, allStacks, false)
 	for _, r := range rows {
 		if r.Status != NotDeployed {
 			t.Errorf("after destroy %s is %s", r.Stack, r.Status)
@@ -219,7 +220,7 @@ func TestDestroyDeleteData(t *testing.T) {
 	}
 	e.s3.put("secops-security-configbucket", "AWSLogs/123456789012/Config/snap.json.gz", []byte("x"))
 	e.s3.put("secops-security-artifactsbucket", "secops/pkg.zip", []byte("y"))
-	res, err := e.d.Destroy(ctx, []string{StackSecurity}, true)
+	res, err := e.d.Destroy(ctx, []string{StackSecurity}, DestroyOptions{DeleteData: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,7 +283,7 @@ func TestApplyFailedResourceShowsEvents(t *testing.T) {
 func TestApplyNeedsWebhookAndPackage(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{SlackWebhookURL: webhook, Package: fakeZip}); err == nil || !strings.Contains(err.Error(), "--stacks security") {
+	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{Values: Values{"SlackWebhookUrl": webhook}, Package: fakeZip}); err == nil || !strings.Contains(err.Error(), "--stacks security") {
 		t.Errorf("alerts before security: %v", err)
 	}
 	if _, err := e.d.Apply(ctx, []string{StackSecurity}, Inputs{}); err != nil {
@@ -291,10 +292,10 @@ func TestApplyNeedsWebhookAndPackage(t *testing.T) {
 	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{Package: fakeZip}); err == nil || !strings.Contains(err.Error(), "--slack-webhook-url") {
 		t.Errorf("alerts without webhook: %v", err)
 	}
-	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{SlackWebhookURL: webhook}); err == nil || !strings.Contains(err.Error(), "--lambda-zip") {
+	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{Values: Values{"SlackWebhookUrl": webhook}}); err == nil || !strings.Contains(err.Error(), "--lambda-zip") {
 		t.Errorf("alerts without package: %v", err)
 	}
-	if _, err := e.d.Apply(ctx, []string{StackScanner}, Inputs{Package: fakeZip, SubnetID: "subnet-1"}); err == nil || !strings.Contains(err.Error(), "--vpc-id") {
+	if _, err := e.d.Apply(ctx, []string{StackScanner}, Inputs{Package: fakeZip, Values: Values{"SubnetId": "subnet-1"}}); err == nil || !strings.Contains(err.Error(), "--vpc-id") {
 		t.Errorf("scanner subnet without VPC: %v", err)
 	}
 }
@@ -342,7 +343,7 @@ func TestPlanLeavesNothingBehind(t *testing.T) {
 
 func TestWriteTables(t *testing.T) {
 	var b bytes.Buffer
-	WritePlan(&b, []Change{
+	WritePlan(&b, tableprinter.Options{}, []Change{
 		{Stack: "security", Action: "Add", LogicalID: "ConfigBucket", Type: "AWS::S3::Bucket"},
 		{Stack: "alerts", Action: "none"},
 		{Stack: "pipeline", Action: "Modify", LogicalID: "Pipeline", Type: "AWS::CodePipeline::Pipeline", Replacement: "False"},

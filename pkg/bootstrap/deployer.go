@@ -40,14 +40,21 @@ type nopReporter struct{}
 func (nopReporter) Step(string, ...any) {}
 func (nopReporter) Done(string, ...any) {}
 
-// Deployer plans, applies, inspects and destroys the secops stacks.
+// Deployer plans, applies, inspects and destroys the registered stacks.
+// Commands call Plan, Apply, Status and Destroy with stack names and
+// parameter values; every stack goes through the same change sets, event
+// streaming and failure reporting.
 type Deployer struct {
+	// Stacks is the registry the names refer to; nil is the package's.
+	Stacks    *Registry
 	CFN       cloudFormationAPI
 	S3        s3API        // package upload and --delete-data; may be nil for plan and status
 	Inspector inspectorAPI // may be nil: Inspector is then not enabled
 	STS       stsAPI       // account id for Inspector
 	// Progress shows the waits (stderr); results are returned, not printed.
 	Progress Reporter
+	// Region is where the stacks live, for messages.
+	Region string
 	// Version is written to every stack's secops:version tag.
 	Version string
 	// Now and Sleep are injected so waits are testable.
@@ -74,6 +81,13 @@ func (d *Deployer) sleep(ctx context.Context) error {
 		return d.Sleep(ctx, iv)
 	}
 	return wait.Sleep(ctx, iv)
+}
+
+func (d *Deployer) registry() *Registry {
+	if d.Stacks == nil {
+		return Stacks()
+	}
+	return d.Stacks
 }
 
 func (d *Deployer) progress() Reporter {

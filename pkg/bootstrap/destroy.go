@@ -32,11 +32,23 @@ type DestroyResult struct {
 	Retained []Retained `json:"retained,omitempty"`
 }
 
+// DestroyOptions choose what destroy removes besides the stacks.
+type DestroyOptions struct {
+	// DeleteData empties and deletes the data buckets the stacks keep.
+	DeleteData bool
+}
+
 // Destroy deletes the stacks in reverse order and waits for each. Data
-// resources survive (DeletionPolicy Retain) unless deleteData is set, in
+// resources survive (DeletionPolicy Retain) unless DeleteData is set, in
 // which case the buckets are emptied and deleted after their stack is gone.
-func (d *Deployer) Destroy(ctx context.Context, stacks []string, deleteData bool) (*DestroyResult, error) {
+func (d *Deployer) Destroy(ctx context.Context, names []string, o DestroyOptions) (*DestroyResult, error) {
+	deleteData := o.DeleteData
 	res := &DestroyResult{}
+	stackList, err := d.lookup(names)
+	if err != nil {
+		return res, err
+	}
+	stacks := Names(stackList)
 	if deleteData && d.S3 == nil {
 		return res, fmt.Errorf("destroy --delete-data: no S3 client configured")
 	}

@@ -13,7 +13,7 @@ import (
 // with secops's own EventBridge matcher against events shaped like the ones
 // Security Hub, GuardDuty and AWS Config send.
 func TestAlertRulesMatchEvents(t *testing.T) {
-	tmpls, err := Render([]string{StackAlerts})
+	tmpls, err := renderNames(StackAlerts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -384,6 +384,16 @@ func (f *fakeCFN) describeStacks(form url.Values) (string, *fakeErr) {
 	if !s.updated.IsZero() {
 		fmt.Fprintf(&b, "<LastUpdatedTime>%s</LastUpdatedTime>", ts(s.updated))
 	}
+	b.WriteString("<Parameters>")
+	var keys []string
+	for k := range s.params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "<member><ParameterKey>%s</ParameterKey><ParameterValue>%s</ParameterValue></member>", x(k), x(s.params[k]))
+	}
+	b.WriteString("</Parameters>")
 	b.WriteString("<Outputs>")
 	if strings.HasSuffix(s.status, "_COMPLETE") && !strings.Contains(s.status, "ROLLBACK") {
 		for _, o := range templateOutputs(s.template) {

@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
@@ -66,3 +67,17 @@ func inspectorEnabled(st *inspector2.BatchGetAccountStatusOutput, account string
 	}
 	return false
 }
+
+func inspectorScanTypeNames() []string {
+	var names []string
+	for _, t := range inspectorScanTypes {
+		names = append(names, string(t))
+	}
+	return names
+}
+
+// inspectorScanNames reads "ECR and EC2".
+func inspectorScanNames() string { return joinAnd(inspectorScanTypeNames()) }
+
+// inspectorScanList reads "ECR, EC2".
+func inspectorScanList() string { return strings.Join(inspectorScanTypeNames(), ", ") }

@@ -59,7 +59,7 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 		t.Errorf("plan left stacks: %+v", st)
 	}
 
-	res, err := d.Apply(ctx, stacks, Inputs{SlackWebhookURL: webhook, Package: fakeZip})
+	res, err := d.Apply(ctx, stacks, Inputs{Values: Values{"SlackWebhookUrl": webhook}, Package: fakeZip})
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, rec)
 	}
@@ -69,7 +69,7 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 	if res.Inspector != "enabled" {
 		t.Errorf("Inspector = %q", res.Inspector)
 	}
-	bucket, err := d.artifactsBucket(ctx, true)
+	bucket, err := d.output(ctx, *artifactsBucket.From, true)
 	if err != nil || !strings.HasPrefix(bucket, "secops-security-artifactsbucket-") {
 		t.Fatalf("artifacts bucket %q, %v", bucket, err)
 	}
@@ -81,7 +81,7 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 		t.Errorf("scanner instance %q, %v", id, err)
 	}
 
-	rows, err := d.Status(ctx, AllStacks, true)
+	rows, err := d.Status(ctx, allStacks, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 	}
 
 	// A real update: a new webhook changes the alerts stack only.
-	res, err = d.Apply(ctx, []string{StackAlerts}, Inputs{SlackWebhookURL: webhook + "2"})
+	res, err = d.Apply(ctx, []string{StackAlerts}, Inputs{Values: Values{"SlackWebhookUrl": webhook + "2"}})
 	if err != nil {
 		t.Fatalf("update: %v\n%s", err, rec)
 	}
@@ -120,7 +120,7 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 		t.Errorf("status after update %s", st)
 	}
 
-	dres, err := d.Destroy(ctx, AllStacks, true)
+	dres, err := d.Destroy(ctx, allStacks, DestroyOptions{DeleteData: true})
 	if err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
@@ -133,7 +133,7 @@ func TestMotoApplyStatusNoopDestroy(t *testing.T) {
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err == nil {
 		t.Errorf("bucket %s still exists after --delete-data", bucket)
 	}
-	rows, err = d.Status(ctx, AllStacks, false)
+	rows, err = d.Status(ctx, allStacks, false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func FuzzCheckPackage(f *testing.F) {
 }
 
 func FuzzLint(f *testing.F) {
-	tmpls, _ := Render([]string{StackAlerts, StackScanner})
+	tmpls, _ := renderNames(StackAlerts, StackScanner)
 	for _, tm := range tmpls {
 		f.Add(tm.Body)
 	}

@@ -100,7 +100,7 @@ func TestDirectActionsMatchCode(t *testing.T) {
 }
 
 func TestResourcePermissionsCoverTemplates(t *testing.T) {
-	tmpls, err := Render(AllStacks)
+	tmpls, err := renderNames(allStacks...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,27 +130,54 @@ const (
 	endMark   = "<!-- END GENERATED -->\n"
 )
 
-// TestDocPermissions keeps the generated section of docs/bootstrap.md equal
-// to PermissionsMarkdown, and checks its policy holds every action.
-func TestDocPermissions(t *testing.T) {
+// generatedSection returns the text between a section's markers in
+// docs/bootstrap.md, rewriting it with want under -update.
+func generatedSection(t *testing.T, begin, want string) string {
+	t.Helper()
 	raw, err := os.ReadFile(docPath)
 	if err != nil {
 		t.Fatalf("read %s: %v", docPath, err)
 	}
 	doc := string(raw)
-	i, j := strings.Index(doc, beginMark), strings.Index(doc, endMark)
-	if i < 0 || j < i {
-		t.Fatalf("%s lacks the generated-section markers", docPath)
+	i := strings.Index(doc, begin)
+	j := -1
+	if i >= 0 {
+		j = strings.Index(doc[i:], endMark)
 	}
-	section := doc[i+len(beginMark) : j]
-	want := PermissionsMarkdown()
+	if i < 0 || j < 0 {
+		t.Fatalf("%s lacks the markers %q … %q", docPath, begin, endMark)
+	}
+	j += i
+	section := doc[i+len(begin) : j]
 	if *update && section != want {
-		doc = doc[:i+len(beginMark)] + want + doc[j:]
+		doc = doc[:i+len(begin)] + want + doc[j:]
 		if err := os.WriteFile(docPath, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		section = want
 	}
+	return section
+}
+
+// TestDocStacks keeps the stack table of docs/bootstrap.md equal to the
+// registry.
+func TestDocStacks(t *testing.T) {
+	const begin = "<!-- BEGIN GENERATED: secops bootstrap stacks (go test ./pkg/bootstrap -update) -->\n"
+	if generatedSection(t, begin, StacksMarkdown()) != StacksMarkdown() {
+		t.Fatalf("%s stack table is stale; run go test ./pkg/bootstrap -run TestDocStacks -update", docPath)
+	}
+	for _, s := range Stacks().All() {
+		if !strings.Contains(StacksMarkdown(), "| "+s.Name+" | `secops-"+s.Name+"` |") {
+			t.Errorf("stack %s missing from the table", s.Name)
+		}
+	}
+}
+
+// TestDocPermissions keeps the generated section of docs/bootstrap.md equal
+// to PermissionsMarkdown, and checks its policy holds every action.
+func TestDocPermissions(t *testing.T) {
+	want := PermissionsMarkdown()
+	section := generatedSection(t, beginMark, want)
 	if section != want {
 		t.Fatalf("%s permissions section is stale; run go test ./pkg/bootstrap -run TestDocPermissions -update", docPath)
 	}

@@ -14,7 +14,7 @@ import (
 // stack: role -> action -> the resources granted (as written).
 func roleGrants(t *testing.T, stack string) map[string]map[string][]string {
 	t.Helper()
-	tmpls, err := Render([]string{stack})
+	tmpls, err := renderNames(stack)
 	if err != nil {
 		t.Fatal(err)
 	}
