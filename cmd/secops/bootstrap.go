@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -456,10 +457,11 @@ type bootstrapDestroyOptions struct {
 	// Confirm asks a yes/no question; ErrNoTerminal when it cannot.
 	Confirm func(question string) (bool, error)
 
-	Output     string
-	Stacks     []string
-	Yes        bool
-	DeleteData bool
+	Output           string
+	Stacks           []string
+	Yes              bool
+	DeleteData       bool
+	DisableInspector bool
 }
 
 func newCmdBootstrapDestroy(f *Factory, runF func(*bootstrapDestroyOptions) error) *cobra.Command {
@@ -468,9 +470,17 @@ func newCmdBootstrapDestroy(f *Factory, runF func(*bootstrapDestroyOptions) erro
 	cmd := &cobra.Command{
 		Use:   "destroy",
 		Short: "Delete the stacks (data buckets are kept unless --delete-data)",
-		Long: `Delete the stacks in reverse order and wait for each. The Config and
-artifacts buckets and the ECR repository are kept (DeletionPolicy Retain);
---delete-data empties and deletes the buckets too.
+		Long: `Delete the stacks in reverse order and wait for each. The data stays
+(DeletionPolicy Retain): the log, access-log and artifacts buckets, the KMS
+key that encrypts the CloudTrail logs, and the ECR repository, so that apply
+works again afterwards. --delete-data deletes that data too, also what
+earlier destroys kept (CloudFormation lists deleted stacks for 90 days): the
+buckets are emptied and deleted, the repositories deleted with their
+images, the key scheduled for deletion in 7 days.
+
+Inspector was turned on by apply, outside CloudFormation: when the security
+stack goes, destroy asks whether to turn its scans off too
+(--disable-inspector answers yes; with --yes and without it, they stay on).
 Asks for confirmation; --yes skips the question (CI).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -483,7 +493,8 @@ Asks for confirmation; --yes skips the question (CI).`,
 	}
 	stacks.register(cmd, "all")
 	cmd.Flags().BoolVarP(&opts.Yes, "yes", "y", false, "do not ask for confirmation")
-	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also empty and delete the data buckets")
+	cmd.Flags().BoolVar(&opts.DeleteData, "delete-data", false, "also delete the data: buckets, image repositories, the KMS key (and what earlier destroys kept)")
+	cmd.Flags().BoolVar(&opts.DisableInspector, "disable-inspector", false, "turn off the Inspector scans apply turned on, when the security stack goes")
 	return cmd
 }
 
@@ -500,7 +511,7 @@ func bootstrapDestroyRun(ctx context.Context, opts *bootstrapDestroyOptions) err
 	if !opts.Yes {
 		what := "delete the stacks " + strings.Join(names, ", ")
 		if opts.DeleteData {
-			what += " AND empty and delete their data buckets"
+			what += " AND delete their data (buckets, image repositories, the KMS key)"
 		}
 		ok, err := opts.Confirm(fmt.Sprintf("This will %s. Continue? [y/N] ", what))
 		if errors.Is(err, ErrNoTerminal) {
@@ -518,7 +529,20 @@ func bootstrapDestroyRun(ctx context.Context, opts *bootstrapDestroyOptions) err
 		return err
 	}
 	opts.IO.Notef("backend: CloudFormation (%s)", d.Region)
-	res, err := d.Destroy(ctx, names, bootstrap.DestroyOptions{DeleteData: opts.DeleteData})
+	disable := opts.DisableInspector
+	if !disable && !opts.Yes && slices.Contains(names, bootstrap.StackSecurity) {
+		on, err := d.InspectorEnabled(ctx)
+		if err != nil {
+			return err
+		}
+		if on {
+			disable, err = opts.Confirm("Inspector scans ECR images, EC2 instances and Lambda functions in this account (secops bootstrap turned it on). Turn those scans off too? [y/N] ")
+			if err != nil && !errors.Is(err, ErrNoTerminal) {
+				return err
+			}
+		}
+	}
+	res, err := d.Destroy(ctx, names, bootstrap.DestroyOptions{DeleteData: opts.DeleteData, DisableInspector: disable})
 	if err != nil {
 		return err
 	}

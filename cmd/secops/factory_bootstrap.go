@@ -10,8 +10,12 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/inspector2"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"golang.org/x/term"
 
@@ -39,6 +43,11 @@ func (f *Factory) Deployer(ctx context.Context) (*bootstrap.Deployer, error) {
 	return &bootstrap.Deployer{
 		CFN:       cloudformation.NewFromConfig(cfg),
 		S3:        s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = f.Globals.EndpointURL != "" }),
+		ECR:       ecr.NewFromConfig(cfg),
+		KMS:       kms.NewFromConfig(cfg),
+		IAM:       iam.NewFromConfig(cfg),
+		SSM:       ssm.NewFromConfig(cfg),
+		EC2:       &bootstrap.EC2QueryClient{Config: cfg},
 		Inspector: inspector2.NewFromConfig(cfg),
 		STS:       sts.NewFromConfig(cfg),
 		Region:    cfg.Region,

@@ -33,20 +33,30 @@ func newCmdLambda(f *Factory, runF func(*lambdaOptions) error) *cobra.Command {
 		Hidden: true,
 		Long: `Run the secops binary as an AWS Lambda function (runtime provided.al2023; name
 the binary bootstrap) behind EventBridge rules for "Security Hub Findings -
-Imported", "GuardDuty Finding" and "Config Rules Compliance Change" events.
+Imported" and "Config Rules Compliance Change" events (what 'secops bootstrap'
+deploys as the alerts stack), and a daily schedule for the digest of failed
+Security Hub controls. Each problem reaches Slack once: posted Security Hub
+findings are set to Workflow NOTIFIED, and every post is remembered in a
+DynamoDB table, across cold starts.
 
 Environment:
   SECOPS_WEBHOOK_SECRET_ARN  Secrets Manager secret with the Slack webhook URL
                              (the URL itself, or JSON {"webhook_url": "…"})
   SECOPS_EVENT_PATTERN       EventBridge event pattern events and findings must
-                             match (default: Security Hub HIGH/CRITICAL, NEW,
-                             ACTIVE; GuardDuty severity >= 7; Config NON_COMPLIANT)
-  SECOPS_DEDUP_WINDOW        how long a warm function suppresses repeats (10m)
+                             match (default: Security Hub findings of secops,
+                             Inspector and GuardDuty, HIGH/CRITICAL, NEW, ACTIVE;
+                             conformance pack rules turning NON_COMPLIANT)
+  SECOPS_DEDUP_TABLE         DynamoDB table (key pk, TTL attribute expiresAt)
+                             remembering what was posted
+  SECOPS_DEDUP_TTL           how long a post is remembered there (24h)
+  SECOPS_DEDUP_WINDOW        without a table: how long a warm function
+                             suppresses repeats (10m)
 
-Sent Security Hub findings are set to Workflow NOTIFIED with BatchUpdateFindings.
-The function needs secretsmanager:GetSecretValue on the secret and
-securityhub:BatchUpdateFindings; with config:DescribeConfigRules, Config
-messages also name the ISMS-P controls the rule evidences.`,
+The function needs secretsmanager:GetSecretValue on the secret,
+securityhub:BatchUpdateFindings and securityhub:GetFindings on the hub,
+dynamodb:PutItem and dynamodb:DeleteItem on the table; with
+config:DescribeConfigRules, Config messages also name the ISMS-P controls the
+rule evidences.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {

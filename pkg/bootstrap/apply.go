@@ -91,7 +91,7 @@ func (d *Deployer) applyStack(ctx context.Context, s Stack, in Inputs, st *apply
 			return nil, err
 		}
 	}
-	params, err := d.parameters(ctx, s, existing, in, st, true)
+	params, err := d.parameters(ctx, s, t, existing, in, st, true)
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,28 @@ func (m MissingInput) err() error {
 	if m.Param.Secret {
 		how += ", set " + "SECOPS_" + strings.ToUpper(strings.ReplaceAll(m.Param.Flag, "-", "_")) + ", or run on a terminal to be asked"
 	}
+	if m.Param.Usage != "" {
+		how = m.Param.Usage + "; " + how
+	}
+	if m.Param.RequiredUnless != "" {
+		how += ", or --" + flagOf(m.Stack, m.Param.RequiredUnless)
+	}
+	if s, ok := Stacks().Get(m.Stack); ok && s.Command == "" {
+		how += " (or leave the stack out with --stacks)"
+	}
 	return fmt.Errorf("stack %s needs --%s: %s", name, m.Param.Flag, how)
+}
+
+// flagOf is the flag of a stack's parameter.
+func flagOf(stack, key string) string {
+	if s, ok := Stacks().Get(stack); ok {
+		for _, p := range s.Params {
+			if p.Key == key && p.Flag != "" {
+				return p.Flag
+			}
+		}
+	}
+	return key
 }
 
 // Missing validates the given values and lists the required ones that the
@@ -219,7 +240,7 @@ func (d *Deployer) Missing(ctx context.Context, stacks []Stack, in Inputs) ([]Mi
 			continue
 		}
 		for _, p := range s.Params {
-			if p.Required && p.From == nil && p.Resolve == nil && p.Default == "" && in.Values[p.Key] == "" {
+			if p.required(in.Values) && p.From == nil && p.Resolve == nil && p.Default == "" && in.Values[p.Key] == "" {
 				out = append(out, MissingInput{Stack: s.Name, Param: p})
 			}
 		}
@@ -228,6 +249,11 @@ func (d *Deployer) Missing(ctx context.Context, stacks []Stack, in Inputs) ([]Mi
 		}
 	}
 	return out, nil
+}
+
+// required tells whether the parameter needs a value, given the others.
+func (p Param) required(v Values) bool {
+	return p.Required && (p.RequiredUnless == "" || v[p.RequiredUnless] == "")
 }
 
 // isNew tells whether a change set for the stack creates it.
@@ -259,7 +285,11 @@ const placeholder = "pending-apply"
 
 // parameters builds a stack's parameters. apply=false (plan) never uploads
 // and uses placeholders for what does not exist yet.
-func (d *Deployer) parameters(ctx context.Context, s Stack, existing *types.Stack, in Inputs, st *applyState, apply bool) ([]types.Parameter, error) {
+func (d *Deployer) parameters(ctx context.Context, s Stack, t Template, existing *types.Stack, in Inputs, st *applyState, apply bool) ([]types.Parameter, error) {
+	ptypes, err := ParameterTypes(t.Body)
+	if err != nil {
+		return nil, err
+	}
 	set := func(k, v string) types.Parameter {
 		return types.Parameter{ParameterKey: aws.String(k), ParameterValue: aws.String(v)}
 	}
@@ -267,14 +297,22 @@ func (d *Deployer) parameters(ctx context.Context, s Stack, existing *types.Stac
 		return types.Parameter{ParameterKey: aws.String(k), UsePreviousValue: aws.Bool(true)}
 	}
 	deployed := map[string]bool{}
+	current := Values{} // the stack's values as they stand: deployed, given, resolved
 	if !isNew(existing) {
 		for _, p := range existing.Parameters {
 			deployed[aws.ToString(p.ParameterKey)] = true
+			current[aws.ToString(p.ParameterKey)] = aws.ToString(p.ParameterValue)
+		}
+	}
+	for k, v := range in.Values {
+		if v != "" && v != Refresh {
+			current[k] = v
 		}
 	}
 	var out []types.Parameter
 	for _, p := range s.Params {
 		v := in.Values[p.Key]
+		again := v == Refresh || p.Follows != "" && in.Values[p.Follows] != ""
 		switch {
 		case p.From != nil:
 			got, err := d.output(ctx, *p.From, apply)
@@ -282,19 +320,22 @@ func (d *Deployer) parameters(ctx context.Context, s Stack, existing *types.Stac
 				return nil, err
 			}
 			out = append(out, set(p.Key, got))
-		case p.Resolve != nil && (v == Refresh || v == "" && !deployed[p.Key]):
-			got, err := p.Resolve(ctx, d)
+		case p.Resolve != nil && (again || v == "" && !deployed[p.Key]):
+			got, err := p.Resolve(ctx, d, current)
 			if err != nil {
 				return nil, err
 			}
+			current[p.Key] = got
 			out = append(out, set(p.Key, got))
 		case v != "":
 			out = append(out, set(p.Key, v))
 		case deployed[p.Key]:
 			out = append(out, keep(p.Key))
-		case p.Required && apply:
+		case p.required(in.Values) && (apply || strings.HasPrefix(ptypes[p.Key], "AWS::")):
+			// A plan can stand in for a string, not for an id CloudFormation
+			// looks up when it creates the change set.
 			return nil, MissingInput{Stack: s.Name, Param: p}.err()
-		case p.Required:
+		case p.required(in.Values):
 			out = append(out, set(p.Key, placeholder))
 		case p.Default != "" || p.Flag != "":
 			// Sent even when empty, so that the deployed stack records it

@@ -24,6 +24,7 @@ type cloudFormationAPI interface {
 	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
 	DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error)
 	DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
+	ListStacks(ctx context.Context, in *cloudformation.ListStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ListStacksOutput, error)
 	ListStackResources(ctx context.Context, in *cloudformation.ListStackResourcesInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error)
 	DetectStackDrift(ctx context.Context, in *cloudformation.DetectStackDriftInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DetectStackDriftOutput, error)
 	DescribeStackDriftDetectionStatus(ctx context.Context, in *cloudformation.DescribeStackDriftDetectionStatusInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackDriftDetectionStatusOutput, error)
@@ -48,9 +49,14 @@ type Deployer struct {
 	// Stacks is the registry the names refer to; nil is the package's.
 	Stacks    *Registry
 	CFN       cloudFormationAPI
-	S3        s3API        // package upload and --delete-data; may be nil for plan and status
-	Inspector inspectorAPI // may be nil: Inspector is then not enabled
-	STS       stsAPI       // account id for Inspector
+	S3        s3API             // package upload and --delete-data; may be nil for plan and status
+	ECR       ecrAPI            // --delete-data
+	KMS       kmsAPI            // --delete-data
+	IAM       iamAPI            // the Config service-linked role; may be nil when it exists
+	Inspector inspectorAPI      // may be nil: Inspector is then not enabled
+	STS       stsAPI            // account id for Inspector
+	SSM       parameterStoreAPI // the scanner's AMI; may be nil when --image-id is given
+	EC2       ec2API            // the scanner's subnet and VPC
 	// Progress shows the waits (stderr); results are returned, not printed.
 	Progress Reporter
 	// Region is where the stacks live, for messages.

@@ -24,7 +24,7 @@ func TestZipBinaryIsDeterministicAndValid(t *testing.T) {
 	if PackageKey(a) == PackageKey(c) {
 		t.Error("different binaries share a key")
 	}
-	if !strings.HasPrefix(PackageKey(a), "secops/secops-linux-amd64-") {
+	if !strings.HasPrefix(PackageKey(a), "packages/secops-linux-amd64-") {
 		t.Errorf("key %s", PackageKey(a))
 	}
 	zr, err := zip.NewReader(bytes.NewReader(a), int64(len(a)))

@@ -20,6 +20,11 @@ var apiPrefixes = map[string]string{
 	"inspectorAPI":      "inspector2",
 	"stsAPI":            "sts",
 	"ssmAPI":            "ssm",
+	"parameterStoreAPI": "ssm",
+	"ecrAPI":            "ecr",
+	"kmsAPI":            "kms",
+	"iamAPI":            "iam",
+	"ec2API":            "ec2",
 }
 
 // methodActions are SDK methods whose IAM action has another name.

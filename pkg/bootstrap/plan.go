@@ -38,7 +38,7 @@ func (d *Deployer) Plan(ctx context.Context, names []string, in Inputs) ([]Chang
 		if err := checkDeployable(t.Name, existing); err != nil {
 			return rows, err
 		}
-		params, err := d.parameters(ctx, s, existing, in, &applyState{}, false)
+		params, err := d.parameters(ctx, s, t, existing, in, &applyState{}, false)
 		if err != nil {
 			return rows, err
 		}

@@ -201,9 +201,9 @@ func TestSelectStacks(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{nil, "security,alerts,pipeline", ""},
+		{nil, "security,compliance,alerts,pipeline", ""},
 		{[]string{"scanner", "security"}, "security,scanner", ""},
-		{[]string{"all"}, "security,alerts,pipeline,scanner", ""},
+		{[]string{"all"}, "security,compliance,alerts,pipeline,scanner", ""},
 		{[]string{"bogus"}, "", `unknown stack "bogus"`},
 		{[]string{" "}, "", "--stacks is empty"},
 	}

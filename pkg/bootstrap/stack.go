@@ -72,8 +72,10 @@ type Param struct {
 	// to CloudFormation, even empty, for parameters with a flag); it must
 	// equal the template's default.
 	Default string
-	// Required parameters must have a value when the stack is created.
-	Required bool
+	// Required parameters must have a value when the stack is created,
+	// unless the parameter RequiredUnless names has one.
+	Required       bool
+	RequiredUnless string
 	// Secret values are never printed; on a terminal apply asks for a
 	// missing one without echo.
 	Secret bool
@@ -81,8 +83,11 @@ type Param struct {
 	From *Output
 	// Resolve computes a value the user did not give (e.g. the newest
 	// Amazon Linux AMI) when the stack is created; on update the deployed
-	// value is kept unless the user gives Refresh as the value.
-	Resolve func(ctx context.Context, d *Deployer) (string, error)
+	// value is kept unless the user gives Refresh as the value, or gives
+	// the parameter Follows names. v holds the stack's values so far: the
+	// deployed ones, the given ones and those resolved before.
+	Resolve func(ctx context.Context, d *Deployer, v Values) (string, error)
+	Follows string
 	// Validate checks a value the user gave.
 	Validate func(string) error
 }

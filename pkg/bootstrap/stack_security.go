@@ -4,20 +4,24 @@ import (
 	"context"
 )
 
-// StackSecurity is the base stack: Security Hub, GuardDuty, AWS Config with
-// the ISMS-P conformance pack, and the buckets every other stack uses.
+// StackSecurity is the base stack: Security Hub, GuardDuty, CloudTrail, AWS
+// Config, and the key and buckets every other stack uses.
 const StackSecurity = "security"
 
 var _ = Register(Stack{
 	Name:    StackSecurity,
-	Summary: "Security Hub (AWS Foundational Security Best Practices, CIS), GuardDuty, AWS Config with the ISMS-P conformance pack, the data buckets; Inspector scanning of ECR and EC2 is turned on after it",
+	Summary: "Security Hub (AWS Foundational Security Best Practices, CIS), GuardDuty, a multi-Region CloudTrail trail, AWS Config, the KMS key and the log and artifact buckets; Inspector scanning is turned on right after it",
 	Order:   10,
-	Data: func() (map[string]any, error) {
-		pack, err := ConformancePackTemplate()
-		if err != nil {
-			return nil, err
-		}
-		return map[string]any{"ConformancePackName": ConformancePackName, "ConformancePack": string(pack)}, nil
+	Params: []Param{
+		{Key: "CreateTrail", Flag: "create-trail", Default: "true", Usage: "create a multi-Region CloudTrail trail (false when an organization trail already logs this account)", Validate: oneOf("--create-trail", "true", "false")},
+	},
+	Variants: []map[string]string{
+		{"CreateTrail": "false"},
+		{"TrailS3DataEvents": "None", "LogArchiveDays": "2557", "LogRetentionDays": "3653"},
+		{"TrailS3DataEvents": "All"},
+	},
+	BeforeApply: func(ctx context.Context, d *Deployer) error {
+		return d.ensureServiceLinkedRole(ctx, configService)
 	},
 	AfterApply: func(ctx context.Context, d *Deployer, res *ApplyResult) error {
 		if d.Inspector == nil {
