@@ -86,7 +86,7 @@ func TestMotoLifecycle(t *testing.T) {
 		t.Errorf("scanner instance %q, %v", id, err)
 	}
 
-	rows, err := d.Status(ctx, allStacks, true)
+	rows, err := d.Status(ctx, theStacks, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ func TestMotoLifecycle(t *testing.T) {
 
 	// destroy keeps the data; apply works again; --delete-data removes both
 	// generations of data; a second --delete-data finds nothing.
-	dres, err := d.Destroy(ctx, allStacks, DestroyOptions{})
+	dres, err := d.Destroy(ctx, theStacks, DestroyOptions{})
 	if err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
@@ -151,7 +151,7 @@ func TestMotoLifecycle(t *testing.T) {
 	if err != nil || second == bucket {
 		t.Fatalf("second artifacts bucket %q (first %q), %v", second, bucket, err)
 	}
-	dres, err = d.Destroy(ctx, allStacks, DestroyOptions{DeleteData: true})
+	dres, err = d.Destroy(ctx, theStacks, DestroyOptions{DeleteData: true})
 	if err != nil {
 		t.Fatalf("destroy --delete-data: %v\n%s", err, rec)
 	}
@@ -172,7 +172,7 @@ func TestMotoLifecycle(t *testing.T) {
 	}
 	// moto schedules a key that is already pending deletion again instead
 	// of refusing (KMSInvalidStateException): keys may be listed again.
-	dres, err = d.Destroy(ctx, allStacks, DestroyOptions{DeleteData: true})
+	dres, err = d.Destroy(ctx, theStacks, DestroyOptions{DeleteData: true})
 	if err != nil || len(dres.Deleted) != 0 {
 		t.Errorf("second destroy --delete-data: %+v, %v", dres, err)
 	}
@@ -181,7 +181,7 @@ func TestMotoLifecycle(t *testing.T) {
 			t.Errorf("second destroy --delete-data deleted %s %s again", k.Type, k.PhysicalID)
 		}
 	}
-	rows, err = d.Status(ctx, allStacks, false)
+	rows, err = d.Status(ctx, theStacks, false)
 	if err != nil {
 		t.Fatal(err)
 	}

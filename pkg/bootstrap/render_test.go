@@ -203,7 +203,7 @@ func TestSelectStacks(t *testing.T) {
 	}{
 		{nil, "security,compliance,alerts,pipeline", ""},
 		{[]string{"scanner", "security"}, "security,scanner", ""},
-		{[]string{"all"}, "security,compliance,alerts,pipeline,scanner", ""},
+		{[]string{"all"}, strings.Join(Names(Stacks().Owned("")), ","), ""},
 		{[]string{"bogus"}, "", `unknown stack "bogus"`},
 		{[]string{" "}, "", "--stacks is empty"},
 	}
