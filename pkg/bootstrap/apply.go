@@ -312,7 +312,9 @@ func (d *Deployer) parameters(ctx context.Context, s Stack, t Template, existing
 	var out []types.Parameter
 	for _, p := range s.Params {
 		v := in.Values[p.Key]
-		again := v == Refresh || p.Follows != "" && in.Values[p.Follows] != ""
+		// Resolved again when asked, or when what it follows was given
+		// and it was not.
+		again := v == Refresh || v == "" && p.Follows != "" && in.Values[p.Follows] != ""
 		switch {
 		case p.From != nil:
 			got, err := d.output(ctx, *p.From, apply)

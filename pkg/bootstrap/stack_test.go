@@ -154,3 +154,27 @@ func TestAnotherCommandDeploysItsStack(t *testing.T) {
 		t.Errorf("destroy: %+v, %v", dres, err)
 	}
 }
+
+// TestScannerNetworkValues: the VPC follows the subnet, and the public IP
+// the subnet's kind unless it is given.
+func TestScannerNetworkValues(t *testing.T) {
+	tests := []struct {
+		values          Values
+		vpc, subnet, ip string
+	}{
+		{Values{}, "vpc-0default00000000", "subnet-0default000000001", "true"},
+		{Values{"SubnetId": "subnet-0a1b2c3d4e5f60718"}, "vpc-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60718", "false"},
+		{Values{"SubnetId": "subnet-0a1b2c3d4e5f60718", "AssociatePublicIp": "true"}, "vpc-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60718", "true"},
+		{Values{"AssociatePublicIp": "false"}, "vpc-0default00000000", "subnet-0default000000001", "false"},
+	}
+	for _, tt := range tests {
+		e := newEnv(t)
+		if _, err := e.d.Plan(t.Context(), []string{StackScanner}, Inputs{Values: tt.values}); err != nil {
+			t.Fatal(err)
+		}
+		p := paramMap(e.cfn.requestsFor("CreateChangeSet")[0])
+		if p["VpcId"] != tt.vpc || p["SubnetId"] != tt.subnet || p["AssociatePublicIp"] != tt.ip {
+			t.Errorf("%v: VpcId %s SubnetId %s AssociatePublicIp %s; want %s %s %s", tt.values, p["VpcId"], p["SubnetId"], p["AssociatePublicIp"], tt.vpc, tt.subnet, tt.ip)
+		}
+	}
+}
