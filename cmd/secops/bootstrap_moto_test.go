@@ -57,13 +57,12 @@ func TestBootstrapCLIAgainstMoto(t *testing.T) {
 		}
 		return code, out.String(), errOut.String()
 	}
-	stacks := "security,alerts,scanner"
-
+	stacks := "security,compliance,alerts,scanner"
 	code, out, errOut := secops("bootstrap", "apply", "--stacks", stacks, "--lambda-zip", pkg)
 	if code != 0 {
 		t.Fatalf("apply exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, re := range []string{`(?m)^security +created +CREATE_COMPLETE +12$`, `(?m)^alerts +created +CREATE_COMPLETE +10$`, `(?m)^scanner +created +CREATE_COMPLETE +5$`, `Inspector \(ECR, EC2\): enabled`} {
+	for _, re := range []string{`(?m)^security +created +CREATE_COMPLETE +17$`, `(?m)^compliance +created +CREATE_COMPLETE +1$`, `(?m)^alerts +created +CREATE_COMPLETE +17$`, `(?m)^scanner +created +CREATE_COMPLETE +5$`, `Inspector \(ECR, EC2, LAMBDA\): enabled`} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("apply output lacks %s:\n%s", re, out)
 		}
@@ -78,7 +77,7 @@ func TestBootstrapCLIAgainstMoto(t *testing.T) {
 	}
 
 	code, out, errOut = secops("bootstrap", "apply", "--stacks", stacks, "--lambda-zip", pkg)
-	if code != 0 || !strings.Contains(out, "No changes: every stack is up to date.") || !strings.Contains(out, "Inspector (ECR, EC2): already enabled") {
+	if code != 0 || !strings.Contains(out, "No changes: every stack is up to date.") || !strings.Contains(out, "Inspector (ECR, EC2, LAMBDA): already enabled") {
 		t.Errorf("re-apply exit %d\n%s\n%s", code, out, errOut)
 	}
 
@@ -87,11 +86,11 @@ func TestBootstrapCLIAgainstMoto(t *testing.T) {
 		t.Errorf("destroy without --yes: exit %d\n%s", code, errOut)
 	}
 	code, out, errOut = secops("bootstrap", "destroy", "--yes", "--delete-data")
-	if code != 0 || !strings.Contains(out, "deleted  secops-security") || strings.Count(out, "(--delete-data)") != 2 {
+	if code != 0 || !strings.Contains(out, "deleted  secops-security") || strings.Count(out, "(--delete-data)") != 4 {
 		t.Errorf("destroy exit %d\n%s\n%s", code, out, errOut)
 	}
 	code, out, _ = secops("bootstrap", "status", "--drift=false")
-	if code != 0 || strings.Count(out, "NOT_DEPLOYED") != 4 {
+	if code != 0 || strings.Count(out, "NOT_DEPLOYED") != 5 {
 		t.Errorf("status after destroy exit %d\n%s", code, out)
 	}
 }

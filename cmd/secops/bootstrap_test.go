@@ -6,24 +6,23 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/secops-dev/secops/pkg/bootstrap"
 	"github.com/secops-dev/secops/pkg/iostreams"
 )
 
-// runBootstrapCmd parses args through a root with the real settings
-// handling (flag > env > file) and returns the options the command got.
-func runBootstrapCmd(t *testing.T, newCmd func(*Factory, func(*bootstrapOptions) error) *cobra.Command, args ...string) (*bootstrapOptions, error) {
+// parseCmd parses args through a root with the real settings handling
+// (flag > env > file) and returns the options the command got.
+func parseCmd[O any](t *testing.T, newCmd func(*Factory, func(*O) error) *cobra.Command, args ...string) (*O, error) {
 	t.Helper()
 	t.Setenv("SECOPS_CONFIG", "")
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	io, _, _, _ := iostreams.Test()
 	f := newFactory(io)
-	var got *bootstrapOptions
+	var got *O
 	root := &cobra.Command{Use: "secops", PersistentPreRunE: func(c *cobra.Command, _ []string) error { return applySettings(c, f) }}
-	root.AddCommand(newCmd(f, func(o *bootstrapOptions) error { got = o; return nil }))
+	root.AddCommand(newCmd(f, func(o *O) error { got = o; return nil }))
 	root.SetArgs(args)
 	root.SetOut(io.Out)
 	root.SetErr(io.ErrOut)
@@ -32,45 +31,58 @@ func runBootstrapCmd(t *testing.T, newCmd func(*Factory, func(*bootstrapOptions)
 }
 
 func TestBootstrapFlags(t *testing.T) {
-	o, err := runBootstrapCmd(t, newBootstrapPlanCmd, "plan", "--dry-run", "--stacks", "alerts,scanner")
-	if err != nil || !o.DryRun || strings.Join(o.Stacks, ",") != "alerts,scanner" {
-		t.Errorf("plan: %+v, %v", o, err)
+	p, err := parseCmd(t, newCmdBootstrapPlan, "plan", "--dry-run", "--stacks", "alerts,scanner")
+	if err != nil || !p.DryRun || strings.Join(p.Stacks, ",") != "alerts,scanner" {
+		t.Errorf("plan: %+v, %v", p, err)
 	}
 
 	t.Setenv("SECOPS_SLACK_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/FROMENV")
-	o, err = runBootstrapCmd(t, newBootstrapApplyCmd, "apply", "--connection-arn", "arn:aws:codeconnections:eu-west-1:1:connection/x", "--repository", "acme/shop", "--lambda-zip", "pkg.zip")
-	if err != nil || o.SlackWebhookURL != "https://hooks.slack.com/services/T/B/FROMENV" || o.Repository != "acme/shop" || o.LambdaZip != "pkg.zip" {
-		t.Errorf("apply: %+v, %v", o, err)
+	a, err := parseCmd(t, newCmdBootstrapApply, "apply", "--connection-arn", "arn:aws:codeconnections:eu-west-1:1:connection/x", "--repository", "acme/shop", "--lambda-zip", "pkg.zip")
+	if err != nil || a.Values["SlackWebhookUrl"] != "https://hooks.slack.com/services/T/B/FROMENV" || a.Values["RepositoryId"] != "acme/shop" || a.Package.LambdaZip != "pkg.zip" {
+		t.Errorf("apply: %+v, %v", a, err)
 	}
-	o, _ = runBootstrapCmd(t, newBootstrapApplyCmd, "apply", "--slack-webhook-url", "https://hooks.slack.com/services/T/B/FLAG")
-	if o.SlackWebhookURL != "https://hooks.slack.com/services/T/B/FLAG" {
-		t.Errorf("flag must beat env: %q", o.SlackWebhookURL)
+	a, _ = parseCmd(t, newCmdBootstrapApply, "apply", "--slack-webhook-url", "https://hooks.slack.com/services/T/B/FLAG")
+	if a.Values["SlackWebhookUrl"] != "https://hooks.slack.com/services/T/B/FLAG" {
+		t.Errorf("flag must beat env: %q", a.Values["SlackWebhookUrl"])
 	}
 
-	o, err = runBootstrapCmd(t, newBootstrapDestroyCmd, "destroy", "-y", "--delete-data")
-	if err != nil || !o.Yes || !o.DeleteData {
-		t.Errorf("destroy: %+v, %v", o, err)
+	d, err := parseCmd(t, newCmdBootstrapDestroy, "destroy", "-y", "--delete-data")
+	if err != nil || !d.Yes || !d.DeleteData {
+		t.Errorf("destroy: %+v, %v", d, err)
 	}
-	o, err = runBootstrapCmd(t, newBootstrapStatusCmd, "status", "--drift=false")
-	if err != nil || o.Drift {
-		t.Errorf("status: %+v, %v", o, err)
+	s, err := parseCmd(t, newCmdBootstrapStatus, "status", "--drift=false")
+	if err != nil || s.Drift {
+		t.Errorf("status: %+v, %v", s, err)
 	}
 }
 
-// noAWS is a Factory whose AWS configuration fails the test if used.
-func noAWS(t *testing.T) *Factory {
+// TestParameterFlagsComeFromTheRegistry checks that every stack parameter
+// with a flag is a flag of plan and apply, and nothing else is.
+func TestParameterFlagsComeFromTheRegistry(t *testing.T) {
 	io, _, _, _ := iostreams.Test()
 	f := newFactory(io)
-	f.AWSConfig = func(context.Context) (aws.Config, error) {
-		t.Error("AWS configuration loaded")
-		return aws.Config{}, errors.New("no AWS in this test")
+	for _, cmd := range []*cobra.Command{newCmdBootstrapPlan(f, nil), newCmdBootstrapApply(f, nil)} {
+		for _, p := range bootstrap.FlagParams(bootstrap.Stacks().Owned("")) {
+			fl := cmd.Flags().Lookup(p.Flag)
+			if fl == nil || fl.Usage != p.Usage {
+				t.Errorf("%s: flag --%s (%s) = %+v", cmd.Name(), p.Flag, p.Key, fl)
+			}
+		}
 	}
-	return f
+}
+
+// noDeployer fails the test if the command reaches AWS.
+func noDeployer(t *testing.T) func(context.Context) (*bootstrap.Deployer, error) {
+	return func(context.Context) (*bootstrap.Deployer, error) {
+		t.Error("AWS deployer built")
+		return nil, errors.New("no AWS in this test")
+	}
 }
 
 func TestDestroyWithoutYesOnPipeRefuses(t *testing.T) {
-	f := noAWS(t)
-	err := bootstrapDestroyRun(context.Background(), f, &bootstrapOptions{})
+	io, _, _, _ := iostreams.Test()
+	f := newFactory(io)
+	err := bootstrapDestroyRun(context.Background(), &bootstrapDestroyOptions{IO: io, Deployer: noDeployer(t), Confirm: f.Confirm})
 	var ue *usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "pass --yes") {
 		t.Errorf("err = %v, want a usage error asking for --yes", err)
@@ -78,22 +90,20 @@ func TestDestroyWithoutYesOnPipeRefuses(t *testing.T) {
 }
 
 func TestApplyRejectsBadInputsBeforeAWS(t *testing.T) {
-	f := noAWS(t)
-	f.AWSConfig = func(context.Context) (aws.Config, error) {
-		return aws.Config{Region: "us-east-1"}, nil
-	}
+	io, _, _, _ := iostreams.Test()
 	tests := []struct {
-		o    bootstrapOptions
+		o    bootstrapApplyOptions
 		want string
 	}{
-		{bootstrapOptions{Stacks: []string{"nope"}}, `unknown stack "nope"`},
-		{bootstrapOptions{SlackWebhookURL: "http://insecure"}, "must be an https:// URL"},
-		{bootstrapOptions{LambdaZip: "a.zip", BuildLambda: true}, "exclude each other"},
-		{bootstrapOptions{LambdaZip: "/does/not/exist.zip"}, "read --lambda-zip"},
-		{bootstrapOptions{Output: "sarif"}, "not supported here"},
+		{bootstrapApplyOptions{Stacks: []string{"nope"}}, `unknown stack "nope"`},
+		{bootstrapApplyOptions{Values: bootstrap.Values{"SlackWebhookUrl": "http://insecure"}}, "must be an https:// URL"},
+		{bootstrapApplyOptions{Package: packageFlags{LambdaZip: "a.zip", BuildLambda: true}}, "exclude each other"},
+		{bootstrapApplyOptions{Package: packageFlags{LambdaZip: "/does/not/exist.zip"}}, "read --lambda-zip"},
+		{bootstrapApplyOptions{Output: "sarif"}, "not supported here"},
 	}
 	for _, tt := range tests {
-		err := bootstrapApplyRun(context.Background(), f, &tt.o)
+		tt.o.IO, tt.o.Deployer = io, noDeployer(t)
+		err := bootstrapApplyRun(context.Background(), &tt.o)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%+v: err = %v, want %q", tt.o, err, tt.want)
 		}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -8,6 +9,7 @@ import (
 
 	"github.com/secops-dev/secops/pkg/bootstrap"
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/iostreams"
 )
 
 func newInitCmd(f *Factory) *cobra.Command {
@@ -16,19 +18,21 @@ func newInitCmd(f *Factory) *cobra.Command {
 		Short: "Write secops configuration files into a repository",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(newInitBuildspecCmd(f, nil))
+	cmd.AddCommand(newCmdInitBuildspec(f, nil))
 	return cmd
 }
 
-// initBuildspecOptions hold the flags of `secops init buildspec`.
+// initBuildspecOptions are the inputs of `secops init buildspec`.
 type initBuildspecOptions struct {
+	IO *iostreams.IOStreams
+
 	Dir    string
 	FailOn string
 	Force  bool
 }
 
-func newInitBuildspecCmd(f *Factory, runF func(*initBuildspecOptions) error) *cobra.Command {
-	o := &initBuildspecOptions{}
+func newCmdInitBuildspec(f *Factory, runF func(*initBuildspecOptions) error) *cobra.Command {
+	opts := &initBuildspecOptions{IO: f.IO}
 	cmd := &cobra.Command{
 		Use:   "buildspec",
 		Short: "Write the buildspec.yml the pipeline's Scan stage runs (the scan gate)",
@@ -41,30 +45,29 @@ is left alone unless --force is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
-				return runF(o)
+				return runF(opts)
 			}
-			return initBuildspecRun(f, o)
+			return initBuildspecRun(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&o.Dir, "dir", ".", "repository directory to write buildspec.yml into")
-	cmd.Flags().StringVar(&o.FailOn, "fail-on", "HIGH", "severity that fails the build: CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL")
-	cmd.Flags().BoolVar(&o.Force, "force", false, "overwrite an existing buildspec.yml")
+	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "repository directory to write buildspec.yml into")
+	cmd.Flags().StringVar(&opts.FailOn, "fail-on", "HIGH", "severity that fails the build: CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL")
+	cmd.Flags().BoolVar(&opts.Force, "force", false, "overwrite an existing buildspec.yml")
 	return cmd
 }
 
-func initBuildspecRun(f *Factory, o *initBuildspecOptions) error {
-	label, err := findings.ParseSeverity(o.FailOn)
+func initBuildspecRun(_ context.Context, opts *initBuildspecOptions) error {
+	label, err := findings.ParseSeverity(opts.FailOn)
 	if err != nil {
 		return &usageError{err: fmt.Errorf("--fail-on: %w", err)}
 	}
-	o.FailOn = label
-	path, err := bootstrap.WriteBuildspec(o.Dir, o.FailOn, o.Force)
+	path, err := bootstrap.WriteBuildspec(opts.Dir, label, opts.Force)
 	if err != nil {
 		if errors.Is(err, bootstrap.ErrBuildspecExists) {
 			return &usageError{err: err}
 		}
 		return err
 	}
-	fmt.Fprintf(f.IO.Out, "Wrote %s (scan gate: fail on %s and above).\n", path, o.FailOn)
+	fmt.Fprintf(opts.IO.Out, "Wrote %s (scan gate: fail on %s and above).\n", path, label)
 	return nil
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/secops-dev/secops/pkg/bootstrap"
 	"github.com/secops-dev/secops/pkg/iostreams"
 )
@@ -46,34 +48,79 @@ func shellWords(line string) []string {
 	return words
 }
 
-// TestShippedCommandsExist runs every secops command line that the
-// buildspec from 'secops init buildspec' and the bootstrap templates run in
-// CodeBuild through the real command tree: each command and flag must
-// exist, or the pipeline stage fails on every run.
-func TestShippedCommandsExist(t *testing.T) {
+// shippedCommandLines returns the shell lines that the buildspec from
+// 'secops init buildspec' and the bootstrap templates run in CodeBuild and
+// on the scanner host: every command of every inline buildspec (a block
+// command line by line) and the scanner's user data.
+func shippedCommandLines(t *testing.T) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
 	spec, err := bootstrap.Buildspec("HIGH")
 	if err != nil {
 		t.Fatal(err)
 	}
-	sources := map[string]string{"buildspec.yml": spec}
-	tmpls, err := bootstrap.Render(bootstrap.AllStacks)
+	out["buildspec.yml"] = buildspecLines(t, spec)
+	tmpls, err := bootstrap.Render(bootstrap.Stacks().All())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tm := range tmpls {
-		sources[tm.Name] = string(tm.Body)
-	}
-	calls := 0
-	for name, body := range sources {
-		for _, line := range strings.Split(body, "\n") {
-			trimmed := strings.TrimSpace(line)
-			// Commands are YAML list items of a buildspec's phases.
-			if !strings.HasPrefix(trimmed, "- ") {
-				continue
+		var doc yaml.Node
+		if err := yaml.Unmarshal(tm.Body, &doc); err != nil {
+			t.Fatal(err)
+		}
+		var walk func(n *yaml.Node, key string)
+		walk = func(n *yaml.Node, key string) {
+			switch {
+			case n.Kind == yaml.ScalarNode && key == "BuildSpec":
+				out[tm.Name] = append(out[tm.Name], buildspecLines(t, n.Value)...)
+			case n.Kind == yaml.ScalarNode && key == "Fn::Base64":
+				out[tm.Name] = append(out[tm.Name], strings.Split(n.Value, "\n")...)
+			case n.Kind == yaml.MappingNode:
+				for i := 0; i+1 < len(n.Content); i += 2 {
+					walk(n.Content[i+1], n.Content[i].Value)
+				}
+			default:
+				for _, c := range n.Content {
+					walk(c, key)
+				}
 			}
-			for _, m := range secopsCall.FindAllStringSubmatch(trimmed, -1) {
+		}
+		walk(&doc, "")
+	}
+	return out
+}
+
+// buildspecLines are the command lines of a buildspec's phases.
+func buildspecLines(t *testing.T, spec string) []string {
+	t.Helper()
+	var doc struct {
+		Phases map[string]struct {
+			Commands []string `yaml:"commands"`
+		} `yaml:"phases"`
+	}
+	if err := yaml.Unmarshal([]byte(spec), &doc); err != nil {
+		t.Fatalf("buildspec: %v\n%s", err, spec)
+	}
+	var out []string
+	for _, ph := range doc.Phases {
+		for _, c := range ph.Commands {
+			out = append(out, strings.Split(c, "\n")...)
+		}
+	}
+	return out
+}
+
+// TestShippedCommandsExist runs every secops command line that the
+// buildspec from 'secops init buildspec' and the bootstrap templates run in
+// CodeBuild or on the scanner host through the real command tree: each
+// command and flag must exist, or the pipeline stage fails on every run.
+func TestShippedCommandsExist(t *testing.T) {
+	seen := map[string]bool{}
+	for name, lines := range shippedCommandLines(t) {
+		for _, line := range lines {
+			for _, m := range secopsCall.FindAllStringSubmatch(strings.TrimSpace(line), -1) {
 				args := shellWords(strings.TrimSuffix(strings.TrimSpace(m[1]), " fi"))
-				calls++
 				io, _, _, _ := iostreams.Test()
 				root := newRootCmd(newFactory(io))
 				cmd, rest, err := root.Find(args)
@@ -81,6 +128,7 @@ func TestShippedCommandsExist(t *testing.T) {
 					t.Errorf("%s: secops %s: %v", name, strings.Join(args, " "), err)
 					continue
 				}
+				seen[cmd.CommandPath()] = true
 				if err := cmd.ParseFlags(rest); err != nil {
 					t.Errorf("%s: secops %s: %v", name, strings.Join(args, " "), err)
 					continue
@@ -91,7 +139,10 @@ func TestShippedCommandsExist(t *testing.T) {
 			}
 		}
 	}
-	if calls < 3 {
-		t.Fatalf("found %d secops command lines in the buildspec and templates; the extraction is broken", calls)
+	// The extraction must find the commands the stages are made of.
+	for _, want := range []string{"secops scan", "secops scan image", "secops scan dast", "secops findings push", "secops version"} {
+		if !seen[want] {
+			t.Errorf("no %q found in the buildspecs and templates (found %v); the extraction is broken", want, seen)
+		}
 	}
 }

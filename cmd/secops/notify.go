@@ -3,23 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/secops-dev/secops/pkg/iostreams"
 	"github.com/secops-dev/secops/pkg/notify"
 )
 
-// NotifyTestOptions are the flags of `secops notify test`.
-type NotifyTestOptions struct {
-	f          *Factory
-	ctx        context.Context
-	WebhookURL string
-}
-
-func newNotifyCmd(f *Factory, runF func(*NotifyTestOptions) error) *cobra.Command {
-	if runF == nil {
-		runF = notifyTestRun
-	}
+func newNotifyCmd(f *Factory, runF func(*notifyTestOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "notify",
 		Short: "Slack notifications",
@@ -28,8 +20,21 @@ findings to a Slack incoming webhook (from 'secops lambda' behind an EventBridge
 rule, or from 'secops findings --notify'). The webhook URL is a secret: secops
 never prints or logs it.`,
 	}
-	o := &NotifyTestOptions{f: f}
-	test := &cobra.Command{
+	cmd.AddCommand(newCmdNotifyTest(f, runF))
+	return cmd
+}
+
+// notifyTestOptions are the inputs of `secops notify test`.
+type notifyTestOptions struct {
+	IO  *iostreams.IOStreams
+	Now func() time.Time
+
+	WebhookURL string
+}
+
+func newCmdNotifyTest(f *Factory, runF func(*notifyTestOptions) error) *cobra.Command {
+	opts := &notifyTestOptions{IO: f.IO, Now: f.Now}
+	cmd := &cobra.Command{
 		Use:   "test",
 		Short: "Send a sample message to a Slack incoming webhook",
 		Long: `Send a sample Block Kit message to check that a Slack incoming webhook works.
@@ -39,30 +44,30 @@ flag can end up in shell history).`,
 		Example: `  SECOPS_WEBHOOK_URL=https://hooks.slack.com/services/… secops notify test`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.ctx = cmd.Context()
-			if err := notify.ValidateWebhook(o.WebhookURL); err != nil {
+			if err := notify.ValidateWebhook(opts.WebhookURL); err != nil {
 				return &usageError{err: err}
 			}
-			return runF(o)
+			if runF != nil {
+				return runF(opts)
+			}
+			return notifyTestRun(cmd.Context(), opts)
 		},
 	}
-	test.Flags().StringVar(&o.WebhookURL, "webhook-url", "", "Slack incoming webhook URL (also SECOPS_WEBHOOK_URL)")
-	cmd.AddCommand(test)
+	cmd.Flags().StringVar(&opts.WebhookURL, "webhook-url", "", "Slack incoming webhook URL (also SECOPS_WEBHOOK_URL)")
 	return cmd
 }
 
-func notifyTestRun(o *NotifyTestOptions) error {
-	s, err := notify.NewSender(o.WebhookURL)
-	if err != nil {
-		return err
-	}
-	ctx := o.ctx
+func notifyTestRun(ctx context.Context, opts *notifyTestOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	if err := s.Send(ctx, notify.SampleMessage(o.f.Now())); err != nil {
+	s, err := notify.NewSender(opts.WebhookURL)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.f.IO.Out, "Sent a test message to %s.\n", notify.Redact(o.WebhookURL))
+	if err := s.Send(ctx, notify.SampleMessage(opts.Now())); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "Sent a test message to %s.\n", notify.Redact(opts.WebhookURL))
 	return nil
 }

@@ -24,12 +24,25 @@ type s3API interface {
 	DeleteBucket(ctx context.Context, in *s3.DeleteBucketInput, optFns ...func(*s3.Options)) (*s3.DeleteBucketOutput, error)
 }
 
+// PackagePrefix is where packages live in the artifacts bucket. Only secops
+// bootstrap writes there: the bucket policy denies the stacks' roles, and
+// CodePipeline's artifacts go under the pipeline's name (secops-pipeline/).
+const PackagePrefix = "packages/"
+
 // PackageKey is the object key of a secops package: content-addressed, so
 // an unchanged binary keeps the same key and re-running apply changes
 // nothing.
 func PackageKey(zip []byte) string {
 	sum := sha256.Sum256(zip)
-	return "secops/secops-linux-amd64-" + hex.EncodeToString(sum[:8]) + ".zip"
+	return PackagePrefix + "secops-linux-amd64-" + hex.EncodeToString(sum[:8]) + ".zip"
+}
+
+// PackageSHA256 is the hex SHA-256 of a package: the installers on
+// CodeBuild and the scanner host check the download against it before they
+// run anything from it.
+func PackageSHA256(zip []byte) string {
+	sum := sha256.Sum256(zip)
+	return hex.EncodeToString(sum[:])
 }
 
 // uploadPackage puts the package in the bucket unless it is already there.
@@ -67,8 +80,32 @@ func isS3NotFound(err error) bool {
 }
 
 // deleteBucket empties a versioned bucket (every version and delete
-// marker) and deletes it. A bucket that is already gone is not an error.
-func (d *Deployer) deleteBucket(ctx context.Context, bucket string) error {
+// marker) and deletes it; false when the bucket was already gone. A log
+// delivery that lands between emptying and deleting makes it empty the
+// bucket again.
+func (d *Deployer) deleteBucket(ctx context.Context, bucket string) (bool, error) {
+	for attempt := 1; ; attempt++ {
+		gone, err := d.emptyBucket(ctx, bucket)
+		if err != nil || gone {
+			return false, err
+		}
+		_, err = d.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)})
+		var ae smithy.APIError
+		switch {
+		case err == nil:
+			return true, nil
+		case isNoSuchBucket(err):
+			return false, nil
+		case errors.As(err, &ae) && ae.ErrorCode() == "BucketNotEmpty" && attempt < 3:
+			continue
+		}
+		return false, fmt.Errorf("delete bucket %s: %w", bucket, err)
+	}
+}
+
+// emptyBucket deletes every object version and delete marker; gone is true
+// when the bucket does not exist.
+func (d *Deployer) emptyBucket(ctx context.Context, bucket string) (gone bool, err error) {
 	var keyMarker, versionMarker *string
 	for {
 		page, err := d.S3.ListObjectVersions(ctx, &s3.ListObjectVersionsInput{
@@ -76,9 +113,9 @@ func (d *Deployer) deleteBucket(ctx context.Context, bucket string) error {
 		})
 		if err != nil {
 			if isNoSuchBucket(err) {
-				return nil
+				return true, nil
 			}
-			return fmt.Errorf("empty bucket %s: %w", bucket, err)
+			return false, fmt.Errorf("empty bucket %s: %w", bucket, err)
 		}
 		var objs []s3types.ObjectIdentifier
 		for _, v := range page.Versions {
@@ -93,23 +130,19 @@ func (d *Deployer) deleteBucket(ctx context.Context, bucket string) error {
 				Bucket: aws.String(bucket), Delete: &s3types.Delete{Objects: objs[:n], Quiet: aws.Bool(true)},
 			})
 			if err != nil {
-				return fmt.Errorf("empty bucket %s: %w", bucket, err)
+				return false, fmt.Errorf("empty bucket %s: %w", bucket, err)
 			}
 			if len(out.Errors) > 0 {
 				e := out.Errors[0]
-				return fmt.Errorf("empty bucket %s: %d objects not deleted, first %s: %s", bucket, len(out.Errors), aws.ToString(e.Key), aws.ToString(e.Message))
+				return false, fmt.Errorf("empty bucket %s: %d objects not deleted, first %s: %s", bucket, len(out.Errors), aws.ToString(e.Key), aws.ToString(e.Message))
 			}
 			objs = objs[n:]
 		}
 		if !aws.ToBool(page.IsTruncated) {
-			break
+			return false, nil
 		}
 		keyMarker, versionMarker = page.NextKeyMarker, page.NextVersionIdMarker
 	}
-	if _, err := d.S3.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(bucket)}); err != nil && !isNoSuchBucket(err) {
-		return fmt.Errorf("delete bucket %s: %w", bucket, err)
-	}
-	return nil
 }
 
 func isNoSuchBucket(err error) bool {

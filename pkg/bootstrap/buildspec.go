@@ -11,7 +11,17 @@ import (
 )
 
 //go:embed templates/buildspec.yml
-var buildspecTemplate string
+var buildspecHeader string
+
+// scanPhases are the install and build phases of the scan gate, shared by
+// the pipeline stack's Scan stage and `secops init buildspec`.
+//
+//go:embed templates/scan-phases.yml
+var scanPhases string
+
+// ScanBuildspec is the buildspec of the pipeline stack's Scan stage: the
+// gate's severity comes from the project's FAIL_ON variable.
+func ScanBuildspec() string { return "version: 0.2\n\n" + scanPhases }
 
 // BuildspecName is the file the pipeline's Scan stage runs.
 const BuildspecName = "buildspec.yml"
@@ -27,7 +37,7 @@ func Buildspec(failOn string) (string, error) {
 	default:
 		return "", fmt.Errorf("--fail-on %q: use CRITICAL, HIGH, MEDIUM, LOW or INFORMATIONAL", failOn)
 	}
-	return strings.ReplaceAll(buildspecTemplate, "@FAIL_ON@", failOn), nil
+	return strings.ReplaceAll(buildspecHeader, "@FAIL_ON@", failOn) + scanPhases, nil
 }
 
 // WriteBuildspec writes buildspec.yml into dir, refusing to replace an

@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
+
+	"github.com/secops-dev/secops/pkg/tableprinter"
 )
 
 // recorder is a Reporter that keeps every line.
@@ -29,19 +32,20 @@ type env struct {
 	cfn  *fakeCFN
 	s3   *fakeS3
 	insp *fakeInspector
+	svc  *fakeServices
 	rec  *recorder
 	d    *Deployer
 }
 
 func newEnv(t *testing.T) *env {
-	e := &env{cfn: newFakeCFN(t), s3: newFakeS3(t), insp: newFakeInspector(t), rec: &recorder{}}
-	cfn, s3c, insp, stsc := clients(e.cfn.srv.URL, e.s3.srv.URL, e.insp.srv.URL, newFakeSTS(t).URL)
-	e.d = &Deployer{
-		CFN: cfn, S3: s3c, Inspector: insp, STS: stsc,
-		Progress: e.rec, Version: "v1.2.3",
-		Sleep:   func(ctx context.Context, _ time.Duration) error { return ctx.Err() },
-		Timeout: time.Minute,
-	}
+	e := &env{cfn: newFakeCFN(t), s3: newFakeS3(t), insp: newFakeInspector(t), svc: newFakeServices(t), rec: &recorder{}}
+	e.d = deployer(endpoints{
+		CFN: e.cfn.srv.URL, S3: e.s3.srv.URL, Inspector: e.insp.srv.URL, STS: newFakeSTS(t).URL,
+		ECR: e.svc.srv.URL, KMS: e.svc.srv.URL, SSM: e.svc.srv.URL, IAM: e.svc.srv.URL, EC2: e.svc.srv.URL,
+	})
+	e.d.Progress, e.d.Version = e.rec, "v1.2.3"
+	e.d.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	e.d.Timeout = time.Minute
 	return e
 }
 
@@ -49,28 +53,40 @@ const webhook = "https://hooks.slack.com/services/T000/B000/XXXXSECRET"
 
 var fakeZip = []byte("PK\x03\x04 not really a zip, but bytes with a stable hash")
 
+// everything are the inputs every stack needs when it is created.
+func everything() Inputs {
+	return Inputs{Package: fakeZip, Values: Values{
+		"SlackWebhookUrl": webhook,
+		"ConnectionArn":   "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", "RepositoryId": "acme/shop",
+		"SubnetId": "subnet-0a1b2c3d4e5f60718",
+	}}
+}
+
+// theStacks are the stacks bootstrap deploys today; the tests below are
+// about them, whatever stacks are added later.
+var theStacks = []string{StackSecurity, StackCompliance, StackAlerts, StackPipeline, StackScanner}
+
 func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	stacks := AllStacks
+	stacks := theStacks
 
 	// 1. Create.
-	res, err := e.d.Apply(ctx, stacks, Inputs{SlackWebhookURL: webhook, Package: fakeZip,
-		ConnectionArn: "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", RepositoryID: "acme/shop"})
+	res, err := e.d.Apply(ctx, stacks, everything())
 	if err != nil {
 		t.Fatalf("apply: %v\nprogress:\n%s", err, e.rec)
 	}
-	if got := actionsOf(res); got != "security=created alerts=created pipeline=created scanner=created" {
+	if got := actionsOf(res); got != "security=created compliance=created alerts=created pipeline=created scanner=created" {
 		t.Errorf("apply: %s", got)
 	}
 	if res.Inspector != "enabled" {
 		t.Errorf("Inspector = %q, want enabled", res.Inspector)
 	}
 	creates := e.cfn.requestsFor("CreateChangeSet")
-	if len(creates) != 4 {
-		t.Fatalf("%d CreateChangeSet requests, want 4", len(creates))
+	if len(creates) != 5 {
+		t.Fatalf("%d CreateChangeSet requests, want 5", len(creates))
 	}
-	for i, want := range []string{"secops-security", "secops-alerts", "secops-pipeline", "secops-scanner"} {
+	for i, want := range []string{"secops-security", "secops-compliance", "secops-alerts", "secops-pipeline", "secops-scanner"} {
 		r := creates[i]
 		if r.Get("StackName") != want || r.Get("ChangeSetType") != "CREATE" || r.Get("Capabilities.member.1") != "CAPABILITY_IAM" {
 			t.Errorf("CreateChangeSet %d: stack %s type %s caps %s", i, r.Get("StackName"), r.Get("ChangeSetType"), r.Get("Capabilities.member.1"))
@@ -81,42 +97,48 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 			t.Errorf("CreateChangeSet %d tags = %v", i, tags)
 		}
 	}
-	params := paramMap(creates[1])
-	wantParams := map[string]string{
-		"ArtifactsBucket": "secops-security-artifactsbucketname",
-		"LambdaKey":       PackageKey(fakeZip),
-		"SlackWebhookUrl": webhook,
+	wantParams := map[string]map[string]string{
+		"alerts": {
+			"ArtifactsBucket": "secops-security-artifactsbucket-1", "LogsKeyArn": "arn:aws:fake:us-east-1:123456789012:secops-security-logskey-1",
+			"SecopsPackageKey": PackageKey(fakeZip), "SecopsPackageSha256": PackageSHA256(fakeZip),
+			"SlackWebhookUrl": webhook, "AlertSeverity": "HIGH", "AlertProducts": "", "ControlDigest": "daily", "AlarmEmail": "",
+		},
+		"pipeline": {
+			"ArtifactsBucket": "secops-security-artifactsbucket-1", "LogsKeyArn": "arn:aws:fake:us-east-1:123456789012:secops-security-logskey-1",
+			"SecopsPackageKey": PackageKey(fakeZip), "SecopsPackageSha256": PackageSHA256(fakeZip),
+			"ConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", "RepositoryId": "acme/shop",
+			"CodeCommitRepository": "", "BranchName": "main", "FailOn": "HIGH", "ClusterName": "secops", "AppUrl": "",
+		},
+		"scanner": {
+			"ArtifactsBucket": "secops-security-artifactsbucket-1", "SecopsPackageKey": PackageKey(fakeZip), "SecopsPackageSha256": PackageSHA256(fakeZip),
+			"VpcId": "vpc-0a1b2c3d4e5f60718", "SubnetId": "subnet-0a1b2c3d4e5f60718", "ImageId": "ami-0123456789abcdef0", "AssociatePublicIp": "false",
+		},
+		"security": {"CreateTrail": "true"},
 	}
-	for k, v := range wantParams {
-		if params[k] != v {
-			t.Errorf("alerts parameter %s = %q, want %q", k, params[k], v)
-		}
-	}
-	pipeline := paramMap(creates[2])
-	for k, v := range map[string]string{
-		"ArtifactsBucket": "secops-security-artifactsbucketname", "SecopsPackageKey": PackageKey(fakeZip),
-		"ConnectionArn": "arn:aws:codeconnections:us-east-1:123456789012:connection/abc", "RepositoryId": "acme/shop",
-		"BranchName": "main", "ClusterName": "secops", "AppUrl": "",
-	} {
-		if got, ok := pipeline[k]; !ok || got != v {
-			t.Errorf("pipeline parameter %s = %q (set %v), want %q", k, got, ok, v)
+	for i, stack := range []string{"security", "compliance", "alerts", "pipeline", "scanner"} {
+		got := paramMap(creates[i])
+		if fmt.Sprint(got) != fmt.Sprint(wantParams[stack]) && !(len(got) == 0 && wantParams[stack] == nil) {
+			t.Errorf("%s parameters\n got %v\nwant %v", stack, got, wantParams[stack])
 		}
 	}
 	if n := strings.Count(strings.Join(e.s3.requests, "\n"), "PUT "); n != 1 {
 		t.Errorf("package uploaded %d times, want once: %v", n, e.s3.requests)
 	}
-	if _, ok := e.s3.objects["secops-security-artifactsbucketname/"+PackageKey(fakeZip)]; !ok {
+	if _, ok := e.s3.objects["secops-security-artifactsbucket-1/"+PackageKey(fakeZip)]; !ok {
 		t.Errorf("package not uploaded; S3 requests %v", e.s3.requests)
 	}
-	if n := len(e.cfn.requestsFor("ExecuteChangeSet")); n != 4 {
-		t.Errorf("%d ExecuteChangeSet, want 4", n)
+	if n := len(e.cfn.requestsFor("ExecuteChangeSet")); n != 5 {
+		t.Errorf("%d ExecuteChangeSet, want 5", n)
 	}
 	progress := e.rec.String()
 	for _, want := range []string{
-		"secops-security: CREATE_COMPLETE ConfigBucket (AWS::S3::Bucket)",
+		"created the service-linked role of config.amazonaws.com",
+		"secops-security: CREATE_COMPLETE LogsBucket (AWS::S3::Bucket)",
 		"secops-alerts: CREATE_COMPLETE secops-alerts (AWS::CloudFormation::Stack)",
-		"secops-alerts: created (10 resource changes)",
-		"Inspector: enabled for ECR and EC2",
+		"secops-alerts: created (17 resource changes)",
+		// Inspector is on as soon as the security stack is: a later stack's
+		// failure cannot leave it off.
+		"secops-security: created (17 resource changes)\nInspector: checking ECR, EC2 and LAMBDA scanning\nInspector: enabled for ECR, EC2 and LAMBDA\nsecops-compliance: creating change set",
 	} {
 		if !strings.Contains(progress, want) {
 			t.Errorf("progress lacks %q:\n%s", want, progress)
@@ -125,18 +147,21 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	if strings.Contains(progress, "XXXXSECRET") {
 		t.Error("progress shows the webhook URL")
 	}
-	if len(e.insp.enables) != 1 || fmt.Sprint(e.insp.enables[0]["resourceTypes"]) != "[ECR EC2]" || fmt.Sprint(e.insp.enables[0]["accountIds"]) != "[123456789012]" {
+	if len(e.insp.enables) != 1 || fmt.Sprint(e.insp.enables[0]["resourceTypes"]) != "[ECR EC2 LAMBDA]" || fmt.Sprint(e.insp.enables[0]["accountIds"]) != "[123456789012]" {
 		t.Errorf("Inspector Enable requests = %v", e.insp.enables)
 	}
+	if got := e.svc.callsOf(""); fmt.Sprint(got) != "[CreateServiceLinkedRole config.amazonaws.com ec2:DescribeSubnets subnet-id=subnet-0a1b2c3d4e5f60718 ec2:DescribeSubnets subnet-id=subnet-0a1b2c3d4e5f60718 ssm:GetParameter /aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64]" {
+		t.Errorf("IAM and SSM calls %v", got)
+	}
 
-	// 2. Re-apply with nothing new: no-op, stored webhook and package kept.
+	// 2. Re-apply with nothing new: no-op, stored webhook, package and AMI kept.
 	before := len(e.cfn.requestsFor("ExecuteChangeSet"))
 	e.rec.lines = nil
 	res, err = e.d.Apply(ctx, stacks, Inputs{})
 	if err != nil {
 		t.Fatalf("re-apply: %v", err)
 	}
-	if got := actionsOf(res); got != "security=unchanged alerts=unchanged pipeline=unchanged scanner=unchanged" {
+	if got := actionsOf(res); got != "security=unchanged compliance=unchanged alerts=unchanged pipeline=unchanged scanner=unchanged" {
 		t.Errorf("re-apply: %s", got)
 	}
 	if res.Inspector != "already enabled" || len(e.insp.enables) != 1 {
@@ -155,15 +180,27 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 			t.Errorf("re-apply parameter %v should reuse the stored value", p)
 		}
 	}
-	if n := len(e.cfn.requestsFor("DeleteChangeSet")); n != 4 {
-		t.Errorf("%d DeleteChangeSet after four empty change sets, want 4", n)
+	if n := len(e.svc.callsOf("ssm:")); n != 1 {
+		t.Errorf("the AMI was looked up %d times; a deployed host keeps its AMI", n)
+	}
+	if n := len(e.cfn.requestsFor("DeleteChangeSet")); n != 5 {
+		t.Errorf("%d DeleteChangeSet after five empty change sets, want 5", n)
 	}
 	if !strings.Contains(e.rec.String(), "secops-alerts: no changes") {
 		t.Errorf("re-apply progress:\n%s", e.rec)
 	}
+	// --image-id latest looks the AMI up again.
+	e.svc.latestAMI = "ami-0fedcba9876543210"
+	if _, err := e.d.Apply(ctx, []string{StackScanner}, Inputs{Values: Values{"ImageId": Refresh}}); err != nil {
+		t.Fatal(err)
+	}
+	last = e.cfn.requestsFor("CreateChangeSet")
+	if got := paramMap(last[len(last)-1])["ImageId"]; got != "ami-0fedcba9876543210" {
+		t.Errorf("ImageId after --image-id latest: %q", got)
+	}
 
 	// 3. Status with drift detection.
-	rows, err := e.d.Status(ctx, AllStacks, true)
+	rows, err := e.d.Status(ctx, theStacks, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,65 +208,150 @@ func TestApplyCreateNoopStatusDestroy(t *testing.T) {
 	for _, r := range rows {
 		got += fmt.Sprintf("%s=%s/%s ", r.Stack, r.Status, r.Drift)
 	}
-	if got != "security=CREATE_COMPLETE/IN_SYNC alerts=CREATE_COMPLETE/IN_SYNC pipeline=CREATE_COMPLETE/IN_SYNC scanner=CREATE_COMPLETE/IN_SYNC " {
+	if got != "security=CREATE_COMPLETE/IN_SYNC compliance=CREATE_COMPLETE/IN_SYNC alerts=CREATE_COMPLETE/IN_SYNC pipeline=CREATE_COMPLETE/IN_SYNC scanner=UPDATE_COMPLETE/IN_SYNC " {
 		t.Errorf("status: %s", got)
 	}
-	if n := len(e.cfn.requestsFor("DetectStackDrift")); n != 4 {
-		t.Errorf("%d DetectStackDrift, want 4", n)
+	if n := len(e.cfn.requestsFor("DetectStackDrift")); n != 5 {
+		t.Errorf("%d DetectStackDrift, want 5", n)
 	}
 
-	// 4. Destroy keeps the data buckets.
-	dres, err := e.d.Destroy(ctx, AllStacks, false)
+	// 4. Destroy keeps the data: buckets, the image repository, the key.
+	dres, err := e.d.Destroy(ctx, theStacks, DestroyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(dres.Deleted, ",") != "secops-scanner,secops-pipeline,secops-alerts,secops-security" || len(dres.Absent) != 0 {
+	if strings.Join(dres.Deleted, ",") != "secops-scanner,secops-pipeline,secops-alerts,secops-compliance,secops-security" || len(dres.Absent) != 0 {
 		t.Errorf("destroy: deleted %v absent %v", dres.Deleted, dres.Absent)
 	}
-	var kept []string
-	for _, r := range dres.Retained {
-		if r.Type == "AWS::CodeCommit::Repository" {
-			continue // the fake ignores template conditions; AWS would not create it with a connection
-		}
-		kept = append(kept, fmt.Sprintf("%s:%v", r.PhysicalID, r.Deleted))
+	if got := retainedOf(dres); got != "pipeline/ImageRepository security/AccessLogsBucket security/ArtifactsBucket security/LogsBucket security/LogsKey" {
+		t.Errorf("retained %s", got)
 	}
-	if strings.Join(kept, ",") != "secops-pipeline-imagerepository:false,secops-security-artifactsbucket:false,secops-security-configbucket:false" {
-		t.Errorf("retained %v", kept)
+	if len(e.s3.deleted) != 0 || len(e.svc.callsOf("ecr:"))+len(e.svc.callsOf("kms:")) != 0 {
+		t.Errorf("data deleted without --delete-data: %v %v", e.s3.deleted, e.svc.calls)
 	}
-	if len(e.s3.deleted) != 0 {
-		t.Errorf("buckets deleted without --delete-data: %v", e.s3.deleted)
+	if dres.Inspector != "" || len(e.insp.disables) != 0 {
+		t.Errorf("Inspector disabled without being asked: %v", e.insp.disables)
 	}
 	deletes := e.cfn.requestsFor("DeleteStack")
-	if len(deletes) != 4 || deletes[0].Get("StackName") != "secops-scanner" || deletes[3].Get("StackName") != "secops-security" {
+	if len(deletes) != 5 || deletes[0].Get("StackName") != "secops-scanner" || deletes[4].Get("StackName") != "secops-security" {
 		t.Errorf("DeleteStack order: %v", deletes)
 	}
-	rows, _ = e.d.Status(ctx, AllStacks, false)
+	rows, _ = e.d.Status(ctx, theStacks, false)
 	for _, r := range rows {
 		if r.Status != NotDeployed {
 			t.Errorf("after destroy %s is %s", r.Stack, r.Status)
 		}
 	}
+	var out bytes.Buffer
+	WriteDestroy(&out, dres)
+	if !strings.Contains(out.String(), "kept     AWS::S3::Bucket secops-security-logsbucket-1\n") || !strings.Contains(out.String(), "run destroy again with --delete-data") {
+		t.Errorf("destroy output:\n%s", out.String())
+	}
 }
 
-func TestDestroyDeleteData(t *testing.T) {
+// retainedOf lists stack/logical id of the kept or deleted data, sorted.
+func retainedOf(r *DestroyResult) string {
+	var out []string
+	for _, k := range r.Retained {
+		out = append(out, k.Stack+"/"+k.LogicalID)
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// TestLifecycle runs apply → destroy → apply → destroy --delete-data →
+// destroy --delete-data: a second apply works although the first one's
+// data was kept, and --delete-data deletes the data of both, also when
+// the stacks are already gone.
+func TestLifecycle(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	stacks := []string{StackSecurity, StackCompliance, StackAlerts, StackPipeline}
+	in := everything()
+	if _, err := e.d.Apply(ctx, stacks, in); err != nil {
+		t.Fatalf("apply: %v\n%s", err, e.rec)
+	}
+	e.s3.put("secops-security-logsbucket-1", "AWSLogs/123456789012/CloudTrail/us-east-1/2026/11/28/trail.json.gz", []byte("x"))
+	if _, err := e.d.Destroy(ctx, stacks, DestroyOptions{}); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	res, err := e.d.Apply(ctx, stacks, in)
+	if err != nil {
+		t.Fatalf("apply after destroy: %v\n%s", err, e.rec)
+	}
+	if got := actionsOf(res); got != "security=created compliance=created alerts=created pipeline=created" {
+		t.Errorf("apply after destroy: %s", got)
+	}
+	e.s3.put("secops-security-artifactsbucket-5", "secops-pipeline/Source/abc.zip", []byte("y"))
+	dres, err := e.d.Destroy(ctx, stacks, DestroyOptions{DeleteData: true})
+	if err != nil {
+		t.Fatalf("destroy --delete-data: %v", err)
+	}
+	if len(dres.Deleted) != 4 {
+		t.Errorf("deleted stacks %v", dres.Deleted)
+	}
+	var kept []string
+	for _, k := range dres.Retained {
+		if !k.Deleted {
+			t.Errorf("%s not deleted", k.PhysicalID)
+		}
+		kept = append(kept, k.PhysicalID)
+	}
+	sort.Strings(kept)
+	want := "secops-pipeline-imagerepository-4 secops-pipeline-imagerepository-8 " +
+		"secops-security-accesslogsbucket-1 secops-security-accesslogsbucket-5 secops-security-artifactsbucket-1 secops-security-artifactsbucket-5 " +
+		"secops-security-logsbucket-1 secops-security-logsbucket-5 secops-security-logskey-1 secops-security-logskey-5"
+	if strings.Join(kept, " ") != want {
+		t.Errorf("deleted data\n got %s\nwant %s", strings.Join(kept, " "), want)
+	}
+	sort.Strings(e.s3.deleted)
+	if strings.Join(e.s3.deleted, " ") != "secops-security-accesslogsbucket-1 secops-security-accesslogsbucket-5 secops-security-artifactsbucket-1 secops-security-artifactsbucket-5 secops-security-logsbucket-1 secops-security-logsbucket-5" || len(e.s3.objects) != 0 {
+		t.Errorf("deleted buckets %v, objects left %v", e.s3.deleted, e.s3.objects)
+	}
+	// The access-log bucket goes after the buckets that log to it.
+	var order []string
+	for _, r := range e.s3.requests {
+		if strings.HasPrefix(r, "DELETE /") {
+			order = append(order, strings.TrimPrefix(strings.TrimSuffix(r, "?"), "DELETE /"))
+		}
+	}
+	if len(order) != 6 || !strings.Contains(order[4]+order[5], "accesslogs") {
+		t.Errorf("bucket deletion order %v", order)
+	}
+	if got := fmt.Sprint(e.svc.callsOf("kms:")); got != "[kms:ScheduleKeyDeletion secops-security-logskey-5 kms:ScheduleKeyDeletion secops-security-logskey-1]" {
+		t.Errorf("keys: %s", got)
+	}
+	var out bytes.Buffer
+	WriteDestroy(&out, dres)
+	if strings.Contains(out.String(), "run destroy again") || !strings.Contains(out.String(), "deleted  AWS::S3::Bucket secops-security-logsbucket-1 (--delete-data)") {
+		t.Errorf("destroy --delete-data output:\n%s", out.String())
+	}
+
+	// Nothing left: a second --delete-data succeeds and deletes nothing.
+	dres, err = e.d.Destroy(ctx, stacks, DestroyOptions{DeleteData: true})
+	if err != nil || len(dres.Deleted) != 0 || len(dres.Absent) != 4 || len(dres.Retained) != 0 {
+		t.Errorf("second destroy --delete-data: %+v, %v", dres, err)
+	}
+}
+
+func TestDestroyDisablesInspectorWhenAsked(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	if _, err := e.d.Apply(ctx, []string{StackSecurity}, Inputs{}); err != nil {
 		t.Fatal(err)
 	}
-	e.s3.put("secops-security-configbucket", "AWSLogs/123456789012/Config/snap.json.gz", []byte("x"))
-	e.s3.put("secops-security-artifactsbucket", "secops/pkg.zip", []byte("y"))
-	res, err := e.d.Destroy(ctx, []string{StackSecurity}, true)
-	if err != nil {
-		t.Fatal(err)
+	if on, err := e.d.InspectorEnabled(ctx); err != nil || !on {
+		t.Fatalf("InspectorEnabled = %v, %v", on, err)
 	}
-	if strings.Join(e.s3.deleted, ",") != "secops-security-artifactsbucket,secops-security-configbucket" || len(e.s3.objects) != 0 {
-		t.Errorf("deleted buckets %v, objects left %v", e.s3.deleted, e.s3.objects)
+	res, err := e.d.Destroy(ctx, []string{StackSecurity}, DestroyOptions{DisableInspector: true})
+	if err != nil || res.Inspector != "disabled" {
+		t.Fatalf("destroy: %+v, %v", res, err)
 	}
-	for _, r := range res.Retained {
-		if !r.Deleted {
-			t.Errorf("%s not marked deleted", r.PhysicalID)
-		}
+	if len(e.insp.disables) != 1 || fmt.Sprint(e.insp.disables[0]["resourceTypes"]) != "[ECR EC2 LAMBDA]" {
+		t.Errorf("Disable requests %v", e.insp.disables)
+	}
+	if on, _ := e.d.InspectorEnabled(ctx); on {
+		t.Error("Inspector still on")
 	}
 }
 
@@ -282,7 +404,7 @@ func TestApplyFailedResourceShowsEvents(t *testing.T) {
 func TestApplyNeedsWebhookAndPackage(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{SlackWebhookURL: webhook, Package: fakeZip}); err == nil || !strings.Contains(err.Error(), "--stacks security") {
+	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{Values: Values{"SlackWebhookUrl": webhook}, Package: fakeZip}); err == nil || !strings.Contains(err.Error(), "--stacks security") {
 		t.Errorf("alerts before security: %v", err)
 	}
 	if _, err := e.d.Apply(ctx, []string{StackSecurity}, Inputs{}); err != nil {
@@ -291,11 +413,22 @@ func TestApplyNeedsWebhookAndPackage(t *testing.T) {
 	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{Package: fakeZip}); err == nil || !strings.Contains(err.Error(), "--slack-webhook-url") {
 		t.Errorf("alerts without webhook: %v", err)
 	}
-	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{SlackWebhookURL: webhook}); err == nil || !strings.Contains(err.Error(), "--lambda-zip") {
+	if _, err := e.d.Apply(ctx, []string{StackAlerts}, Inputs{Values: Values{"SlackWebhookUrl": webhook}}); err == nil || !strings.Contains(err.Error(), "--lambda-zip") {
 		t.Errorf("alerts without package: %v", err)
 	}
-	if _, err := e.d.Apply(ctx, []string{StackScanner}, Inputs{Package: fakeZip, SubnetID: "subnet-1"}); err == nil || !strings.Contains(err.Error(), "--vpc-id") {
-		t.Errorf("scanner subnet without VPC: %v", err)
+	if _, err := e.d.Apply(ctx, []string{StackScanner}, Inputs{Package: fakeZip, Values: Values{"SubnetId": "subnet-1"}}); err == nil || !strings.Contains(err.Error(), "subnet subnet-1 not found") {
+		t.Errorf("scanner in a subnet that does not exist: %v", err)
+	}
+	// A new pipeline needs its source: CodeConnections, or CodeCommit.
+	_, err := e.d.Apply(ctx, []string{StackPipeline}, Inputs{Package: fakeZip})
+	if err == nil || !strings.Contains(err.Error(), "needs --connection-arn") || !strings.Contains(err.Error(), "or --codecommit-repository") {
+		t.Errorf("pipeline without a source: %v", err)
+	}
+	if _, err := e.d.Apply(ctx, []string{StackPipeline}, Inputs{Package: fakeZip, Values: Values{"CodeCommitRepository": "shop", "ConnectionArn": "arn:aws:codeconnections:us-east-1:1:connection/x"}}); err == nil || !strings.Contains(err.Error(), "give one source") {
+		t.Errorf("two sources: %v", err)
+	}
+	if n := len(e.cfn.requestsFor("CreateChangeSet")); n != 1 {
+		t.Errorf("%d change sets created; inputs are checked before anything is deployed", n)
 	}
 }
 
@@ -313,12 +446,14 @@ func TestPlanLeavesNothingBehind(t *testing.T) {
 		}
 		counts[r.Stack]++
 	}
-	if counts[StackSecurity] != 12 || counts[StackScanner] != 5 {
-		t.Errorf("plan rows per stack %v, want security 12, scanner 5", counts)
+	if counts[StackSecurity] != 17 || counts[StackScanner] != 5 {
+		t.Errorf("plan rows per stack %v, want security 17, scanner 5", counts)
 	}
 	// The scanner stack is planned with placeholders: security does not exist yet.
 	scanner := paramMap(e.cfn.requestsFor("CreateChangeSet")[1])
-	if scanner["ArtifactsBucket"] != placeholder || scanner["SecopsPackageKey"] != placeholder {
+	// The default path: the default VPC's subnet, with a public IP.
+	if scanner["ArtifactsBucket"] != placeholder || scanner["SecopsPackageKey"] != placeholder || scanner["ImageId"] != "ami-0123456789abcdef0" ||
+		scanner["SubnetId"] != "subnet-0default000000001" || scanner["VpcId"] != "vpc-0default00000000" || scanner["AssociatePublicIp"] != "true" {
 		t.Errorf("scanner plan parameters %v", scanner)
 	}
 	if len(e.cfn.requestsFor("ExecuteChangeSet")) != 0 || len(e.cfn.requestsFor("DeleteChangeSet")) != 2 || len(e.cfn.requestsFor("DeleteStack")) != 2 {
@@ -342,7 +477,7 @@ func TestPlanLeavesNothingBehind(t *testing.T) {
 
 func TestWriteTables(t *testing.T) {
 	var b bytes.Buffer
-	WritePlan(&b, []Change{
+	WritePlan(&b, tableprinter.Options{}, []Change{
 		{Stack: "security", Action: "Add", LogicalID: "ConfigBucket", Type: "AWS::S3::Bucket"},
 		{Stack: "alerts", Action: "none"},
 		{Stack: "pipeline", Action: "Modify", LogicalID: "Pipeline", Type: "AWS::CodePipeline::Pipeline", Replacement: "False"},

@@ -24,6 +24,7 @@ type cloudFormationAPI interface {
 	DescribeStacks(ctx context.Context, in *cloudformation.DescribeStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStacksOutput, error)
 	DescribeStackEvents(ctx context.Context, in *cloudformation.DescribeStackEventsInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackEventsOutput, error)
 	DeleteStack(ctx context.Context, in *cloudformation.DeleteStackInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DeleteStackOutput, error)
+	ListStacks(ctx context.Context, in *cloudformation.ListStacksInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ListStacksOutput, error)
 	ListStackResources(ctx context.Context, in *cloudformation.ListStackResourcesInput, optFns ...func(*cloudformation.Options)) (*cloudformation.ListStackResourcesOutput, error)
 	DetectStackDrift(ctx context.Context, in *cloudformation.DetectStackDriftInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DetectStackDriftOutput, error)
 	DescribeStackDriftDetectionStatus(ctx context.Context, in *cloudformation.DescribeStackDriftDetectionStatusInput, optFns ...func(*cloudformation.Options)) (*cloudformation.DescribeStackDriftDetectionStatusOutput, error)
@@ -40,14 +41,26 @@ type nopReporter struct{}
 func (nopReporter) Step(string, ...any) {}
 func (nopReporter) Done(string, ...any) {}
 
-// Deployer plans, applies, inspects and destroys the secops stacks.
+// Deployer plans, applies, inspects and destroys the registered stacks.
+// Commands call Plan, Apply, Status and Destroy with stack names and
+// parameter values; every stack goes through the same change sets, event
+// streaming and failure reporting.
 type Deployer struct {
+	// Stacks is the registry the names refer to; nil is the package's.
+	Stacks    *Registry
 	CFN       cloudFormationAPI
-	S3        s3API        // package upload and --delete-data; may be nil for plan and status
-	Inspector inspectorAPI // may be nil: Inspector is then not enabled
-	STS       stsAPI       // account id for Inspector
+	S3        s3API             // package upload and --delete-data; may be nil for plan and status
+	ECR       ecrAPI            // --delete-data
+	KMS       kmsAPI            // --delete-data
+	IAM       iamAPI            // the Config service-linked role; may be nil when it exists
+	Inspector inspectorAPI      // may be nil: Inspector is then not enabled
+	STS       stsAPI            // account id for Inspector
+	SSM       parameterStoreAPI // the scanner's AMI; may be nil when --image-id is given
+	EC2       ec2API            // the scanner's subnet and VPC
 	// Progress shows the waits (stderr); results are returned, not printed.
 	Progress Reporter
+	// Region is where the stacks live, for messages.
+	Region string
 	// Version is written to every stack's secops:version tag.
 	Version string
 	// Now and Sleep are injected so waits are testable.
@@ -74,6 +87,13 @@ func (d *Deployer) sleep(ctx context.Context) error {
 		return d.Sleep(ctx, iv)
 	}
 	return wait.Sleep(ctx, iv)
+}
+
+func (d *Deployer) registry() *Registry {
+	if d.Stacks == nil {
+		return Stacks()
+	}
+	return d.Stacks
 }
 
 func (d *Deployer) progress() Reporter {

@@ -1,75 +1,56 @@
 package bootstrap
 
 import (
-	"encoding/json"
 	"testing"
-
-	"gopkg.in/yaml.v3"
-
-	"github.com/secops-dev/secops/pkg/eventpattern"
 )
 
-// TestAlertRulesMatchEvents checks the alerts stack's EventBridge patterns
-// with secops's own EventBridge matcher against events shaped like the ones
+// TestAlertRulesMatchEvents checks the alerts stack's EventBridge patterns,
+// as CloudFormation resolves them with the default parameters, with
+// secops's own EventBridge matcher against events shaped like the ones
 // Security Hub, GuardDuty and AWS Config send.
 func TestAlertRulesMatchEvents(t *testing.T) {
-	tmpls, err := Render([]string{StackAlerts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Resources map[string]struct {
-			Properties struct {
-				EventPattern map[string]any `yaml:"EventPattern"`
-			} `yaml:"Properties"`
-		} `yaml:"Resources"`
-	}
-	if err := yaml.Unmarshal(tmpls[0].Body, &doc); err != nil {
-		t.Fatal(err)
-	}
-	pattern := func(rule string) *eventpattern.Pattern {
-		raw, err := json.Marshal(doc.Resources[rule].Properties.EventPattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := eventpattern.Compile(raw)
-		if err != nil {
-			t.Fatalf("%s: %v", rule, err)
-		}
-		return p
-	}
-	hub := func(sev, workflow, record string) string {
-		return `{"source":"aws.securityhub","detail-type":"Security Hub Findings - Imported","detail":{"findings":[{"Severity":{"Label":"` + sev + `"},"Workflow":{"Status":"` + workflow + `"},"RecordState":"` + record + `"}]}}`
+	rules, handler := alertRules(t, nil)
+	const secops = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default"
+	hub := func(product, sev, workflow, record string) string {
+		return `{"source":"aws.securityhub","detail-type":"Security Hub Findings - Imported","detail":{"findings":[{"ProductArn":"` + product + `","Severity":{"Label":"` + sev + `"},"Workflow":{"Status":"` + workflow + `"},"RecordState":"` + record + `"}]}}`
 	}
 	gd := func(sev string) string {
 		return `{"source":"aws.guardduty","detail-type":"GuardDuty Finding","detail":{"severity":` + sev + `,"type":"Recon:EC2/PortProbeUnprotectedPort"}}`
 	}
-	cfg := func(c string) string {
-		return `{"source":"aws.config","detail-type":"Config Rules Compliance Change","detail":{"messageType":"ComplianceChangeNotification","configRuleName":"restricted-ssh-conformance-pack-abc","newEvaluationResult":{"complianceType":"` + c + `"}}}`
+	cfg := func(rule, arn, c string) string {
+		return `{"source":"aws.config","detail-type":"Config Rules Compliance Change","detail":{"messageType":"ComplianceChangeNotification","configRuleName":"` + rule + `","configRuleARN":"` + arn + `","newEvaluationResult":{"complianceType":"` + c + `"}}}`
 	}
+	const packRule = "arn:aws:config:us-east-1:123456789012:config-rule/aws-service-rule/config-conforms.amazonaws.com/config-rule-2pxv2c"
+	const hubRule = "arn:aws:config:us-east-1:123456789012:config-rule/aws-service-rule/securityhub.amazonaws.com/config-rule-9qkx1m"
 	tests := []struct {
-		rule, event string
-		want        bool
+		name, event string
+		rule        string // the rule that must match; "" for none
 	}{
-		{"SecurityHubFindingsRule", hub("CRITICAL", "NEW", "ACTIVE"), true},
-		{"SecurityHubFindingsRule", hub("HIGH", "NEW", "ACTIVE"), true},
-		{"SecurityHubFindingsRule", hub("MEDIUM", "NEW", "ACTIVE"), false},
-		{"SecurityHubFindingsRule", hub("HIGH", "NOTIFIED", "ACTIVE"), false},
-		{"SecurityHubFindingsRule", hub("HIGH", "NEW", "ARCHIVED"), false},
-		{"SecurityHubFindingsRule", gd("8"), false},
-		{"GuardDutyFindingsRule", gd("8.5"), true},
-		{"GuardDutyFindingsRule", gd("7"), true},
-		{"GuardDutyFindingsRule", gd("5.2"), false},
-		{"ConfigComplianceRule", cfg("NON_COMPLIANT"), true},
-		{"ConfigComplianceRule", cfg("COMPLIANT"), false},
+		{"secops CRITICAL", hub(secops, "CRITICAL", "NEW", "ACTIVE"), "SecurityHubFindingsRule"},
+		{"Inspector HIGH", hub("arn:aws:securityhub:us-east-1::product/aws/inspector", "HIGH", "NEW", "ACTIVE"), "SecurityHubFindingsRule"},
+		{"GuardDuty via the hub", hub("arn:aws:securityhub:us-east-1::product/aws/guardduty", "HIGH", "NEW", "ACTIVE"), "SecurityHubFindingsRule"},
+		{"MEDIUM", hub(secops, "MEDIUM", "NEW", "ACTIVE"), ""},
+		{"already NOTIFIED", hub(secops, "HIGH", "NOTIFIED", "ACTIVE"), ""},
+		{"ARCHIVED", hub(secops, "HIGH", "NEW", "ARCHIVED"), ""},
+		{"control finding", hub("arn:aws:securityhub:us-east-1::product/aws/securityhub", "CRITICAL", "NEW", "ACTIVE"), ""},
+		{"another account's product", hub("arn:aws:securityhub:us-east-1:999999999999:product/999999999999/default", "HIGH", "NEW", "ACTIVE"), ""},
+		{"GuardDuty directly", gd("8.5"), ""},
+		{"pack rule NON_COMPLIANT", cfg("restricted-ssh-conformance-pack-k7vxs0ncl", packRule, "NON_COMPLIANT"), "ConfigComplianceRule"},
+		{"pack rule COMPLIANT", cfg("restricted-ssh-conformance-pack-k7vxs0ncl", packRule, "COMPLIANT"), ""},
+		{"securityhub-* rule", cfg("securityhub-restricted-ssh-3f2b5a1c", hubRule, "NON_COMPLIANT"), ""},
 	}
 	for _, tt := range tests {
-		got, err := pattern(tt.rule).Match([]byte(tt.event))
-		if err != nil {
-			t.Fatalf("%s: %v", tt.rule, err)
+		for name, p := range rules {
+			got, err := p.Match([]byte(tt.event))
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if got != (name == tt.rule) {
+				t.Errorf("%s: %s matched = %v", tt.name, name, got)
+			}
 		}
-		if got != tt.want {
-			t.Errorf("%s on %s = %v, want %v", tt.rule, tt.event, got, tt.want)
+		if got, _ := handler.Match([]byte(tt.event)); got != (tt.rule != "") {
+			t.Errorf("%s: the notifier's pattern matched = %v", tt.name, got)
 		}
 	}
 }

@@ -26,7 +26,9 @@ type fakeCFN struct {
 	mu       sync.Mutex
 	requests []url.Values
 	stacks   map[string]*fakeStack
+	deleted  []*fakeStack // deleted stacks, which CloudFormation still lists by id
 	seq      int
+	stackSeq int // numbers the stacks created, for their physical ids
 
 	// failChangeSet makes the next change set fail with this reason.
 	failChangeSet string
@@ -39,6 +41,7 @@ type fakeCFN struct {
 
 type fakeStack struct {
 	name, id     string
+	seq          int // tells stacks of the same name apart in physical ids
 	status       string
 	template     string
 	params       map[string]string
@@ -132,6 +135,8 @@ func (f *fakeCFN) serve(w http.ResponseWriter, r *http.Request) {
 		body, err = f.deleteStack(form)
 	case "ListStackResources":
 		body, err = f.listStackResources(form)
+	case "ListStacks":
+		body, err = f.listStacks(form)
 	case "DetectStackDrift":
 		body = "<StackDriftDetectionId>drift-1</StackDriftDetectionId>"
 	case "DescribeStackDriftDetectionStatus":
@@ -189,30 +194,59 @@ func (f *fakeCFN) stack(name string) *fakeStack {
 }
 
 func templateResources(body string) [][2]string {
+	var out [][2]string
+	for _, r := range templateResourcePolicies(body) {
+		out = append(out, [2]string{r[0], r[1]})
+	}
+	return out
+}
+
+// templateResourcePolicies lists logical id, type and DeletionPolicy. (The
+// fake ignores Conditions: every resource is created.)
+func templateResourcePolicies(body string) [][3]string {
 	var doc struct {
 		Resources map[string]struct {
-			Type string `yaml:"Type"`
+			Type           string `yaml:"Type"`
+			DeletionPolicy string `yaml:"DeletionPolicy"`
 		} `yaml:"Resources"`
 	}
 	_ = yaml.Unmarshal([]byte(body), &doc)
-	var out [][2]string
+	var out [][3]string
 	for id, r := range doc.Resources {
-		out = append(out, [2]string{id, r.Type})
+		out = append(out, [3]string{id, r.Type, r.DeletionPolicy})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
 }
 
-func templateOutputs(body string) []string {
-	var doc struct {
-		Outputs map[string]any `yaml:"Outputs"`
+// physicalID is the fake's physical id of a resource.
+func (s *fakeStack) physicalID(logical string) string {
+	return strings.ToLower(fmt.Sprintf("%s-%s-%d", s.name, logical, s.seq))
+}
+
+// outputs returns the stack's outputs: a Ref to a resource is its
+// physical id, a GetAtt of an Arn an ARN made from it.
+func (s *fakeStack) outputs() [][2]string {
+	var doc yaml.Node
+	_ = yaml.Unmarshal([]byte(s.template), &doc)
+	var out [][2]string
+	if len(doc.Content) == 0 {
+		return nil
 	}
-	_ = yaml.Unmarshal([]byte(body), &doc)
-	var out []string
-	for k := range doc.Outputs {
-		out = append(out, k)
+	outs := get(doc.Content[0], "Outputs")
+	for i := 0; outs != nil && i+1 < len(outs.Content); i += 2 {
+		v := get(outs.Content[i+1], "Value")
+		val := strings.ToLower(s.name + "-" + outs.Content[i].Value)
+		switch {
+		case v == nil:
+		case v.Tag == "!Ref":
+			val = s.physicalID(v.Value)
+		case v.Tag == "!GetAtt" && strings.HasSuffix(v.Value, ".Arn"):
+			val = "arn:aws:fake:us-east-1:123456789012:" + s.physicalID(strings.TrimSuffix(v.Value, ".Arn"))
+		}
+		out = append(out, [2]string{outs.Content[i].Value, val})
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
 }
 
@@ -227,7 +261,8 @@ func (f *fakeCFN) createChangeSet(form url.Values) (string, *fakeErr) {
 	}
 	if s == nil {
 		f.seq++
-		s = &fakeStack{name: name, id: fmt.Sprintf("arn:aws:cloudformation:us-east-1:123456789012:stack/%s/%d", name, f.seq),
+		f.stackSeq++
+		s = &fakeStack{name: name, id: fmt.Sprintf("arn:aws:cloudformation:us-east-1:123456789012:stack/%s/%d", name, f.seq), seq: f.stackSeq,
 			status: "REVIEW_IN_PROGRESS", created: time.Now(), changeSets: map[string]*fakeChangeSet{}}
 		f.stacks[name] = s
 	}
@@ -367,6 +402,9 @@ func (f *fakeCFN) advance(s *fakeStack) {
 	}
 	s.status, s.pendingFinal = s.pendingFinal, ""
 	f.addEvent(s, s.name, "AWS::CloudFormation::Stack", s.status, "")
+	if s.status == "DELETE_COMPLETE" && s.template != "" {
+		f.deleted = append(f.deleted, s)
+	}
 }
 
 func (f *fakeCFN) describeStacks(form url.Values) (string, *fakeErr) {
@@ -384,10 +422,20 @@ func (f *fakeCFN) describeStacks(form url.Values) (string, *fakeErr) {
 	if !s.updated.IsZero() {
 		fmt.Fprintf(&b, "<LastUpdatedTime>%s</LastUpdatedTime>", ts(s.updated))
 	}
+	b.WriteString("<Parameters>")
+	var keys []string
+	for k := range s.params {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "<member><ParameterKey>%s</ParameterKey><ParameterValue>%s</ParameterValue></member>", x(k), x(s.params[k]))
+	}
+	b.WriteString("</Parameters>")
 	b.WriteString("<Outputs>")
 	if strings.HasSuffix(s.status, "_COMPLETE") && !strings.Contains(s.status, "ROLLBACK") {
-		for _, o := range templateOutputs(s.template) {
-			fmt.Fprintf(&b, "<member><OutputKey>%s</OutputKey><OutputValue>%s</OutputValue></member>", o, strings.ToLower(s.name+"-"+o))
+		for _, o := range s.outputs() {
+			fmt.Fprintf(&b, "<member><OutputKey>%s</OutputKey><OutputValue>%s</OutputValue></member>", o[0], x(o[1]))
 		}
 	}
 	b.WriteString("</Outputs><DriftInformation><StackDriftStatus>NOT_CHECKED</StackDriftStatus></DriftInformation></member></Stacks>")
@@ -420,8 +468,12 @@ func (f *fakeCFN) deleteStack(form url.Values) (string, *fakeErr) {
 		return "", nil // DeleteStack of a missing stack succeeds
 	}
 	f.addEvent(s, s.name, "AWS::CloudFormation::Stack", "DELETE_IN_PROGRESS", "User Initiated")
-	for _, r := range templateResources(s.template) {
-		f.addEvent(s, r[0], r[1], "DELETE_COMPLETE", "")
+	for _, r := range templateResourcePolicies(s.template) {
+		status := "DELETE_COMPLETE"
+		if r[2] == "Retain" {
+			status = "DELETE_SKIPPED"
+		}
+		f.addEvent(s, r[0], r[1], status, "")
 	}
 	s.status = "DELETE_IN_PROGRESS"
 	s.pendingPolls, s.pendingFinal = f.pollsPerOperation, "DELETE_COMPLETE"
@@ -434,14 +486,56 @@ func (f *fakeCFN) deleteStack(form url.Values) (string, *fakeErr) {
 func (f *fakeCFN) listStackResources(form url.Values) (string, *fakeErr) {
 	s := f.stack(form.Get("StackName"))
 	if s == nil {
+		for _, d := range f.deleted {
+			if d.id == form.Get("StackName") {
+				s = d
+			}
+		}
+	}
+	if s == nil {
 		return "", notExist(form.Get("StackName"))
 	}
 	var b strings.Builder
 	b.WriteString("<StackResourceSummaries>")
-	for _, r := range templateResources(s.template) {
-		fmt.Fprintf(&b, "<member><LogicalResourceId>%s</LogicalResourceId><PhysicalResourceId>%s</PhysicalResourceId><ResourceType>%s</ResourceType><ResourceStatus>CREATE_COMPLETE</ResourceStatus><LastUpdatedTimestamp>%s</LastUpdatedTimestamp></member>",
-			r[0], strings.ToLower(s.name+"-"+r[0]), r[1], ts(s.created))
+	for _, r := range templateResourcePolicies(s.template) {
+		status := "CREATE_COMPLETE"
+		if s.status == "DELETE_COMPLETE" {
+			status = "DELETE_COMPLETE"
+			if r[2] == "Retain" {
+				status = "DELETE_SKIPPED"
+			}
+		}
+		fmt.Fprintf(&b, "<member><LogicalResourceId>%s</LogicalResourceId><PhysicalResourceId>%s</PhysicalResourceId><ResourceType>%s</ResourceType><ResourceStatus>%s</ResourceStatus><LastUpdatedTimestamp>%s</LastUpdatedTimestamp></member>",
+			r[0], s.physicalID(r[0]), r[1], status, ts(s.created))
 	}
 	b.WriteString("</StackResourceSummaries>")
+	return b.String(), nil
+}
+
+// listStacks lists live and deleted stacks, filtered by status.
+func (f *fakeCFN) listStacks(form url.Values) (string, *fakeErr) {
+	want := map[string]bool{}
+	for i := 1; ; i++ {
+		v := form.Get(fmt.Sprintf("StackStatusFilter.member.%d", i))
+		if v == "" {
+			break
+		}
+		want[v] = true
+	}
+	all := append([]*fakeStack(nil), f.deleted...)
+	for _, s := range f.stacks {
+		if s.status != "DELETE_COMPLETE" {
+			all = append(all, s)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("<StackSummaries>")
+	for _, s := range all {
+		if len(want) > 0 && !want[s.status] {
+			continue
+		}
+		fmt.Fprintf(&b, "<member><StackId>%s</StackId><StackName>%s</StackName><StackStatus>%s</StackStatus><CreationTime>%s</CreationTime></member>", x(s.id), x(s.name), s.status, ts(s.created))
+	}
+	b.WriteString("</StackSummaries>")
 	return b.String(), nil
 }

@@ -316,3 +316,20 @@ func Resources(body []byte) ([][2]string, error) {
 	}
 	return out, nil
 }
+
+// ParameterTypes returns a template's parameter types by name.
+func ParameterTypes(body []byte) (map[string]string, error) {
+	var doc struct {
+		Parameters map[string]struct {
+			Type string `yaml:"Type"`
+		} `yaml:"Parameters"`
+	}
+	if err := yaml.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("parse template: %w", err)
+	}
+	out := map[string]string{}
+	for k, p := range doc.Parameters {
+		out[k] = p.Type
+	}
+	return out, nil
+}

@@ -5,12 +5,14 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"debug/elf"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -46,12 +48,19 @@ func ZipBinary(bin []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// ReadPackage reads a package given with --lambda-zip and checks that it
-// holds an executable named bootstrap.
+// ReadPackage reads a package given with --lambda-zip: a zip that holds
+// an executable named bootstrap, or the executable itself, which it zips.
+// A secops binary in it must be statically linked.
 func ReadPackage(path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read --lambda-zip: %w", err)
+	}
+	if !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		if err := checkExecutable(path, data); err != nil {
+			return nil, fmt.Errorf("--lambda-zip %s: %w", path, err)
+		}
+		return ZipBinary(data)
 	}
 	if err := checkPackage(data); err != nil {
 		return nil, fmt.Errorf("--lambda-zip %s: %w", path, err)
@@ -65,14 +74,75 @@ func checkPackage(data []byte) error {
 		return fmt.Errorf("not a zip file: %w", err)
 	}
 	for _, f := range zr.File {
-		if f.Name == PackageEntry {
-			if f.Mode()&0o111 == 0 {
-				return fmt.Errorf("%s is not executable (zip it with mode 0755)", PackageEntry)
-			}
-			return nil
+		if f.Name != PackageEntry {
+			continue
 		}
+		if f.Mode()&0o111 == 0 {
+			return fmt.Errorf("%s is not executable (zip it with mode 0755)", PackageEntry)
+		}
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("read %s: %w", PackageEntry, err)
+		}
+		defer rc.Close()
+		bin, err := io.ReadAll(io.LimitReader(rc, maxBinary))
+		if err != nil {
+			return fmt.Errorf("read %s: %w", PackageEntry, err)
+		}
+		return checkExecutable(PackageEntry, bin)
 	}
 	return fmt.Errorf("no file named %s at the top of the zip (the provided.al2023 runtime runs ./%s)", PackageEntry, PackageEntry)
+}
+
+// maxBinary bounds what is read of a package's executable.
+const maxBinary = 512 << 20
+
+// checkExecutable accepts a statically linked ELF binary, or a script (a
+// custom runtime's bootstrap may be one).
+func checkExecutable(name string, data []byte) error {
+	switch {
+	case bytes.HasPrefix(data, []byte("#!")):
+		return nil
+	case bytes.HasPrefix(data, []byte("\x7fELF")):
+		return CheckStatic(name, data)
+	}
+	return fmt.Errorf("%s is neither an ELF executable nor a script", name)
+}
+
+// CheckStatic refuses an ELF binary that is dynamically linked: one that
+// names an interpreter (PT_INTERP) or carries a dynamic section. Lambda's
+// provided.al2023 runtime, CodeBuild's images and the scanner host each
+// have their own C library, so only a static secops runs the same on all.
+func CheckStatic(name string, bin []byte) error {
+	f, err := elf.NewFile(bytes.NewReader(bin))
+	if err != nil {
+		return fmt.Errorf("%s is not an ELF executable: %w", name, err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_X86_64 {
+		return fmt.Errorf("%s is built for %s; Lambda, CodeBuild and the scanner host run x86_64 (GOARCH=amd64)", name, f.Machine)
+	}
+	how := ""
+	for _, p := range f.Progs {
+		switch p.Type {
+		case elf.PT_INTERP:
+			interp, _ := io.ReadAll(io.LimitReader(p.Open(), 256))
+			how = "it names the ELF interpreter " + strings.TrimRight(string(interp), "\x00")
+		case elf.PT_DYNAMIC:
+			if how == "" {
+				how = "it has a dynamic section"
+			}
+		}
+	}
+	if how == "" && f.Section(".dynamic") != nil {
+		how = "it has a dynamic section"
+	}
+	if how != "" {
+		return fmt.Errorf("%s is dynamically linked (%s): Lambda, CodeBuild and the scanner host need a static secops. "+
+			"Build one with CGO_ENABLED=0 go build -trimpath ./cmd/secops (or apply --build-lambda from the secops source), "+
+			"or take the linux/amd64 release archive, and pass it with --lambda-zip", name, how)
+	}
+	return nil
 }
 
 // SelfPackage packages the running secops binary when it already is a
@@ -87,6 +157,9 @@ func SelfPackage() ([]byte, error) {
 	}
 	bin, err := os.ReadFile(exe)
 	if err != nil {
+		return nil, fmt.Errorf("package secops: %w", err)
+	}
+	if err := CheckStatic("this secops ("+exe+")", bin); err != nil {
 		return nil, fmt.Errorf("package secops: %w", err)
 	}
 	return ZipBinary(bin)
@@ -111,6 +184,9 @@ func BuildPackage(ctx context.Context, srcDir string, logw io.Writer) ([]byte, e
 	}
 	bin, err := os.ReadFile(out)
 	if err != nil {
+		return nil, fmt.Errorf("build secops package: %w", err)
+	}
+	if err := CheckStatic("the secops go build made", bin); err != nil {
 		return nil, fmt.Errorf("build secops package: %w", err)
 	}
 	return ZipBinary(bin)

@@ -3,6 +3,8 @@ package bootstrap
 import (
 	"archive/zip"
 	"bytes"
+	"debug/elf"
+	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,7 +13,7 @@ import (
 )
 
 func TestZipBinaryIsDeterministicAndValid(t *testing.T) {
-	bin := []byte("\x7fELF pretend binary")
+	bin := minimalELF(elf.EM_X86_64, "")
 	a, err := ZipBinary(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -24,7 +26,7 @@ func TestZipBinaryIsDeterministicAndValid(t *testing.T) {
 	if PackageKey(a) == PackageKey(c) {
 		t.Error("different binaries share a key")
 	}
-	if !strings.HasPrefix(PackageKey(a), "secops/secops-linux-amd64-") {
+	if !strings.HasPrefix(PackageKey(a), "packages/secops-linux-amd64-") {
 		t.Errorf("key %s", PackageKey(a))
 	}
 	zr, err := zip.NewReader(bytes.NewReader(a), int64(len(a)))
@@ -53,20 +55,38 @@ func TestReadPackageRejects(t *testing.T) {
 			h := &zip.FileHeader{Name: n}
 			h.SetMode(mode)
 			w, _ := zw.CreateHeader(h)
-			w.Write([]byte("x"))
+			w.Write([]byte("#!/bin/sh\n"))
 		}
 		zw.Close()
 		p := filepath.Join(dir, name)
+		if files == nil {
+			os.WriteFile(p, []byte("PK\x03\x04 truncated"), 0o644)
+			return p
+		}
 		os.WriteFile(p, buf.Bytes(), 0o644)
+		return p
+	}
+	writeBin := func(name string, bin []byte) string {
+		z, _ := ZipBinary(bin)
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, z, 0o644)
 		return p
 	}
 	notZip := filepath.Join(dir, "plain.txt")
 	os.WriteFile(notZip, []byte("hello"), 0o644)
+	dynamic := filepath.Join(dir, "secops-dynamic")
+	os.WriteFile(dynamic, minimalELF(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"), 0o755)
+	arm := filepath.Join(dir, "secops-arm64")
+	os.WriteFile(arm, minimalELF(elf.EM_AARCH64, ""), 0o755)
 	tests := []struct {
 		path, want string
 	}{
 		{filepath.Join(dir, "missing.zip"), "no such file"},
-		{notZip, "not a zip file"},
+		{notZip, "neither an ELF executable nor a script"},
+		{write("broken.zip", nil), "not a zip file"},
+		{dynamic, "dynamically linked (it names the ELF interpreter /lib64/ld-linux-x86-64.so.2): Lambda, CodeBuild and the scanner host need a static secops. Build one with CGO_ENABLED=0"},
+		{writeBin("dynamic.zip", minimalELF(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2")), "bootstrap is dynamically linked"},
+		{arm, "built for EM_AARCH64"},
 		{write("nested.zip", map[string]os.FileMode{"dist/bootstrap": 0o755}), "no file named bootstrap"},
 		{write("noexec.zip", map[string]os.FileMode{"bootstrap": 0o644}), "not executable"},
 	}
@@ -79,6 +99,54 @@ func TestReadPackageRejects(t *testing.T) {
 	if _, err := ReadPackage(ok); err != nil {
 		t.Errorf("ReadPackage(ok.zip) = %v", err)
 	}
+	// A static binary given as it is gets zipped.
+	static := filepath.Join(dir, "secops")
+	os.WriteFile(static, minimalELF(elf.EM_X86_64, ""), 0o755)
+	z, err := ReadPackage(static)
+	if err != nil {
+		t.Fatalf("ReadPackage(static binary) = %v", err)
+	}
+	if want, _ := ZipBinary(minimalELF(elf.EM_X86_64, "")); !bytes.Equal(z, want) {
+		t.Error("a binary given as it is was not zipped as ZipBinary does")
+	}
+}
+
+// minimalELF is the smallest ELF64 executable debug/elf reads: a header
+// and one PT_LOAD, plus a PT_INTERP naming interp when it is not empty.
+func minimalELF(machine elf.Machine, interp string) []byte {
+	var b bytes.Buffer
+	phnum := 1
+	if interp != "" {
+		phnum = 2
+	}
+	le := binary.LittleEndian
+	hdr := make([]byte, 64)
+	copy(hdr, "\x7fELF")
+	hdr[4], hdr[5], hdr[6] = byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT)
+	le.PutUint16(hdr[16:], uint16(elf.ET_EXEC))
+	le.PutUint16(hdr[18:], uint16(machine))
+	le.PutUint32(hdr[20:], uint32(elf.EV_CURRENT))
+	le.PutUint64(hdr[32:], 64) // program headers right after
+	le.PutUint16(hdr[52:], 64)
+	le.PutUint16(hdr[54:], 56)
+	le.PutUint16(hdr[56:], uint16(phnum))
+	le.PutUint16(hdr[58:], 64)
+	b.Write(hdr)
+	dataOff := uint64(64 + 56*phnum)
+	ph := func(typ elf.ProgType, off, size uint64) {
+		p := make([]byte, 56)
+		le.PutUint32(p[0:], uint32(typ))
+		le.PutUint64(p[8:], off)
+		le.PutUint64(p[32:], size)
+		le.PutUint64(p[40:], size)
+		b.Write(p)
+	}
+	ph(elf.PT_LOAD, 0, dataOff+uint64(len(interp)+1))
+	if interp != "" {
+		ph(elf.PT_INTERP, dataOff, uint64(len(interp)+1))
+		b.WriteString(interp + "\x00")
+	}
+	return b.Bytes()
 }
 
 func FuzzCheckPackage(f *testing.F) {
@@ -92,7 +160,7 @@ func FuzzCheckPackage(f *testing.F) {
 }
 
 func FuzzLint(f *testing.F) {
-	tmpls, _ := Render([]string{StackAlerts, StackScanner})
+	tmpls, _ := renderNames(StackAlerts, StackScanner)
 	for _, tm := range tmpls {
 		f.Add(tm.Body)
 	}

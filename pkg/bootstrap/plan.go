@@ -6,15 +6,31 @@ import (
 
 // Plan creates a change set for each stack, reads what it would change,
 // and deletes it again (with the empty stack a CREATE change set leaves).
-// Stacks that depend on the security stack's outputs are planned with
-// placeholder values when it does not exist yet.
-func (d *Deployer) Plan(ctx context.Context, stacks []string, in Inputs) ([]Change, error) {
-	tmpls, err := Render(stacks)
+// Stacks that read another stack's outputs are planned with placeholder
+// values when it does not exist yet.
+func (d *Deployer) Plan(ctx context.Context, names []string, in Inputs) ([]Change, error) {
+	stacks, err := d.lookup(names)
 	if err != nil {
 		return nil, err
 	}
 	var rows []Change
-	for _, t := range tmpls {
+	for _, s := range stacks {
+		for _, p := range s.Params {
+			if v := in.Values[p.Key]; v != "" && p.Validate != nil {
+				if err := p.Validate(v); err != nil {
+					return rows, err
+				}
+			}
+		}
+		if s.Check != nil {
+			if err := s.Check(in.Values); err != nil {
+				return rows, err
+			}
+		}
+		t, err := s.Render()
+		if err != nil {
+			return rows, err
+		}
 		existing, err := d.describeStack(ctx, t.Name)
 		if err != nil {
 			return rows, err
@@ -22,8 +38,7 @@ func (d *Deployer) Plan(ctx context.Context, stacks []string, in Inputs) ([]Chan
 		if err := checkDeployable(t.Name, existing); err != nil {
 			return rows, err
 		}
-		var none string
-		params, err := d.parameters(ctx, t.Stack, existing, in, &none, false)
+		params, err := d.parameters(ctx, s, t, existing, in, &applyState{}, false)
 		if err != nil {
 			return rows, err
 		}

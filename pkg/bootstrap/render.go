@@ -1,7 +1,8 @@
 // Package bootstrap provisions the secops reference architecture as
-// CloudFormation stacks: templates embedded in the binary, rendered, planned
-// and deployed through change sets, watched through stack events, and
-// removed again on request.
+// CloudFormation stacks: a registry of stacks, each a template embedded in
+// the binary with the parameters secops fills in, rendered, planned and
+// deployed through change sets, watched through stack events, and removed
+// again on request.
 package bootstrap
 
 import (
@@ -14,22 +15,6 @@ import (
 
 //go:embed templates/*.yaml
 var templateFS embed.FS
-
-// Stack names, in deployment order.
-const (
-	StackSecurity = "security"
-	StackAlerts   = "alerts"
-	StackPipeline = "pipeline"
-	StackScanner  = "scanner"
-)
-
-// AllStacks lists every stack in the order apply creates them (destroy
-// removes them in reverse).
-var AllStacks = []string{StackSecurity, StackAlerts, StackPipeline, StackScanner}
-
-// DefaultStacks are deployed when --stacks is not given; the scanner host
-// costs money while it runs, so it is opt-in.
-var DefaultStacks = []string{StackSecurity, StackAlerts, StackPipeline}
 
 // StackNamePrefix prefixes every CloudFormation stack secops owns.
 const StackNamePrefix = "secops-"
@@ -44,75 +29,47 @@ type Template struct {
 	Body  []byte
 }
 
-// SelectStacks validates a --stacks list and returns it in deployment
-// order; an empty list means DefaultStacks.
-func SelectStacks(names []string) ([]string, error) {
-	if len(names) == 0 {
-		return append([]string(nil), DefaultStacks...), nil
-	}
-	want := map[string]bool{}
-	for _, n := range names {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
+// Render renders the templates of the given stacks. It needs no AWS access.
+func Render(stacks []Stack) ([]Template, error) {
+	var out []Template
+	for _, s := range stacks {
+		t, err := s.Render()
+		if err != nil {
+			return nil, err
 		}
-		if n == "all" {
-			return append([]string(nil), AllStacks...), nil
-		}
-		known := false
-		for _, s := range AllStacks {
-			if s == n {
-				known = true
-			}
-		}
-		if !known {
-			return nil, fmt.Errorf("unknown stack %q: choose from %s, or all", n, strings.Join(AllStacks, ", "))
-		}
-		want[n] = true
-	}
-	var out []string
-	for _, s := range AllStacks {
-		if want[s] {
-			out = append(out, s)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--stacks is empty: choose from %s, or all", strings.Join(AllStacks, ", "))
+		out = append(out, t)
 	}
 	return out, nil
 }
 
-// Render renders the templates of the given stacks. It needs no AWS access.
-func Render(stacks []string) ([]Template, error) {
-	pack, err := ConformancePackTemplate()
+// Render renders the stack's template.
+func (s Stack) Render() (Template, error) {
+	raw := []byte(s.body)
+	if s.body == "" {
+		var err error
+		if raw, err = templateFS.ReadFile("templates/" + s.Name + ".yaml"); err != nil {
+			return Template{}, fmt.Errorf("render stack %s: no template: %w", s.Name, err)
+		}
+	}
+	var err error
+	data := map[string]any{}
+	if s.Data != nil {
+		if data, err = s.Data(); err != nil {
+			return Template{}, fmt.Errorf("render stack %s: %w", s.Name, err)
+		}
+	}
+	t, err := template.New(s.Name).Funcs(template.FuncMap{"indent": indent}).Option("missingkey=error").Parse(string(raw))
 	if err != nil {
-		return nil, err
+		return Template{}, fmt.Errorf("render stack %s: %w", s.Name, err)
 	}
-	data := struct {
-		ConformancePackName string
-		ConformancePack     string
-	}{ConformancePackName, string(pack)}
-	funcs := template.FuncMap{"indent": indent}
-	var out []Template
-	for _, s := range stacks {
-		raw, err := templateFS.ReadFile("templates/" + s + ".yaml")
-		if err != nil {
-			return nil, fmt.Errorf("render stack %s: no template: %w", s, err)
-		}
-		t, err := template.New(s).Funcs(funcs).Option("missingkey=error").Parse(string(raw))
-		if err != nil {
-			return nil, fmt.Errorf("render stack %s: %w", s, err)
-		}
-		var buf bytes.Buffer
-		if err := t.Execute(&buf, data); err != nil {
-			return nil, fmt.Errorf("render stack %s: %w", s, err)
-		}
-		if buf.Len() > MaxTemplateBodyBytes {
-			return nil, fmt.Errorf("render stack %s: template is %d bytes, over CloudFormation's %d-byte TemplateBody limit", s, buf.Len(), MaxTemplateBodyBytes)
-		}
-		out = append(out, Template{Stack: s, Name: CloudFormationName(s), Body: buf.Bytes()})
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, data); err != nil {
+		return Template{}, fmt.Errorf("render stack %s: %w", s.Name, err)
 	}
-	return out, nil
+	if buf.Len() > MaxTemplateBodyBytes {
+		return Template{}, fmt.Errorf("render stack %s: template is %d bytes, over CloudFormation's %d-byte TemplateBody limit", s.Name, buf.Len(), MaxTemplateBodyBytes)
+	}
+	return Template{Stack: s.Name, Name: s.CloudFormationName(), Body: buf.Bytes()}, nil
 }
 
 // MaxTemplateBodyBytes is CloudFormation's limit on a TemplateBody passed
@@ -129,4 +86,15 @@ func indent(n int, s string) string {
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// joinAnd joins words as "a, b and c".
+func joinAnd(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

@@ -17,12 +17,12 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 
 func TestRenderGolden(t *testing.T) {
-	tmpls, err := Render(AllStacks)
+	tmpls, err := renderNames(allStacks...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tmpls) != len(AllStacks) {
-		t.Fatalf("rendered %d stacks, want %d", len(tmpls), len(AllStacks))
+	if len(tmpls) != len(allStacks) {
+		t.Fatalf("rendered %d stacks, want %d", len(tmpls), len(allStacks))
 	}
 	for _, tm := range tmpls {
 		t.Run(tm.Stack, func(t *testing.T) {
@@ -44,7 +44,7 @@ func TestRenderGolden(t *testing.T) {
 }
 
 func TestRenderedTemplatesPassLint(t *testing.T) {
-	tmpls, err := Render(AllStacks)
+	tmpls, err := renderNames(allStacks...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,14 +201,15 @@ func TestSelectStacks(t *testing.T) {
 		want    string
 		wantErr string
 	}{
-		{nil, "security,alerts,pipeline", ""},
+		{nil, "security,compliance,alerts,pipeline", ""},
 		{[]string{"scanner", "security"}, "security,scanner", ""},
-		{[]string{"all"}, "security,alerts,pipeline,scanner", ""},
+		{[]string{"all"}, strings.Join(Names(Stacks().Owned("")), ","), ""},
 		{[]string{"bogus"}, "", `unknown stack "bogus"`},
 		{[]string{" "}, "", "--stacks is empty"},
 	}
 	for _, tt := range tests {
-		got, err := SelectStacks(tt.in)
+		sel, err := Stacks().Select(tt.in, Stacks().Defaults(), false)
+		got := Names(sel)
 		if tt.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("SelectStacks(%q) error = %v, want %q", tt.in, err, tt.wantErr)
@@ -225,7 +226,7 @@ func TestSelectStacks(t *testing.T) {
 // conformance pack from the mapping; plan --dry-run is this plus printing.
 func BenchmarkRender(b *testing.B) {
 	for b.Loop() {
-		if _, err := Render(AllStacks); err != nil {
+		if _, err := renderNames(allStacks...); err != nil {
 			b.Fatal(err)
 		}
 	}

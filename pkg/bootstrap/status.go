@@ -27,10 +27,14 @@ const NotDeployed = "NOT_DEPLOYED"
 
 // Status reports every stack's state and, when drift is true, runs drift
 // detection on each deployed stack and waits for the result.
-func (d *Deployer) Status(ctx context.Context, stacks []string, drift bool) ([]StackStatus, error) {
+func (d *Deployer) Status(ctx context.Context, names []string, drift bool) ([]StackStatus, error) {
+	stacks, err := d.lookup(names)
+	if err != nil {
+		return nil, err
+	}
 	var rows []StackStatus
-	for _, st := range stacks {
-		name := CloudFormationName(st)
+	for _, stack := range stacks {
+		st, name := stack.Name, stack.CloudFormationName()
 		s, err := d.describeStack(ctx, name)
 		if err != nil {
 			return rows, err

@@ -1,8 +1,9 @@
-// Package lambdahandler runs secops as an AWS Lambda function behind an
-// EventBridge rule: it filters "Security Hub Findings - Imported",
-// "GuardDuty Finding" and "Config Rules Compliance Change" events with an
-// event pattern, sends them to Slack, and marks the Security Hub findings it
-// sent as NOTIFIED so they are not sent twice.
+// Package lambdahandler runs secops as an AWS Lambda function behind
+// EventBridge rules: it filters "Security Hub Findings - Imported",
+// "Config Rules Compliance Change" (and "GuardDuty Finding") events with an
+// event pattern, posts each problem to Slack once (Security Hub findings are
+// marked NOTIFIED; everything is remembered in a durable dedup store), and
+// on a schedule posts a digest of Security Hub's failed controls.
 package lambdahandler
 
 import (
@@ -33,17 +34,27 @@ const (
 	DetailSecurityHubImported = "Security Hub Findings - Imported"
 	DetailGuardDuty           = "GuardDuty Finding"
 	DetailConfigCompliance    = "Config Rules Compliance Change"
+	// DetailScheduled is EventBridge's scheduled event: the daily digest.
+	DetailScheduled = "Scheduled Event"
 )
 
-// DefaultPattern is used when SECOPS_EVENT_PATTERN is unset: Security Hub
-// findings that are HIGH or CRITICAL, NEW and ACTIVE; GuardDuty findings of
-// severity 7 (HIGH) and above; Config resources turning NON_COMPLIANT.
+// DefaultPattern is used when SECOPS_EVENT_PATTERN is unset; it is the
+// alerts stack's routing with its defaults. Security Hub findings that are
+// HIGH or CRITICAL, NEW and ACTIVE, of this account's own product (secops),
+// Inspector and GuardDuty: each source reaches Slack once, GuardDuty
+// through Security Hub (where NOTIFIED stops its 15-minute updates) and
+// never directly, and Security Hub's control findings only in the digest.
+// AWS Config rules of conformance packs turning NON_COMPLIANT, never
+// Security Hub's service-managed securityhub-* rules.
 const DefaultPattern = `{"$or": [
   {"source": ["aws.securityhub"], "detail-type": ["Security Hub Findings - Imported"],
-   "detail": {"findings": {"Severity": {"Label": ["HIGH", "CRITICAL"]}, "Workflow": {"Status": ["NEW"]}, "RecordState": ["ACTIVE"]}}},
-  {"source": ["aws.guardduty"], "detail-type": ["GuardDuty Finding"], "detail": {"severity": [{"numeric": [">=", 7]}]}},
+   "detail": {"findings": {
+     "ProductArn": [{"wildcard": "arn:*:securityhub:*:*:product/*/default"}, {"wildcard": "arn:*:securityhub:*::product/aws/inspector"}, {"wildcard": "arn:*:securityhub:*::product/aws/guardduty"}],
+     "Severity": {"Label": ["HIGH", "CRITICAL"]}, "Workflow": {"Status": ["NEW"]}, "RecordState": ["ACTIVE"]}}},
   {"source": ["aws.config"], "detail-type": ["Config Rules Compliance Change"],
-   "detail": {"messageType": ["ComplianceChangeNotification"], "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}
+   "detail": {"messageType": ["ComplianceChangeNotification"],
+     "configRuleARN": [{"wildcard": "arn:*:config:*:*:config-rule/aws-service-rule/config-conforms.amazonaws.com/*"}],
+     "newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}
 ]}`
 
 // secretsAPI is the Secrets Manager call the handler makes.
@@ -51,9 +62,11 @@ type secretsAPI interface {
 	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, optFns ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
 }
 
-// securityHubAPI is the Security Hub call the handler makes.
+// securityHubAPI is the Security Hub calls the handler makes: marking
+// findings NOTIFIED, and reading failed controls for the digest.
 type securityHubAPI interface {
 	BatchUpdateFindings(ctx context.Context, in *securityhub.BatchUpdateFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.BatchUpdateFindingsOutput, error)
+	GetFindings(ctx context.Context, in *securityhub.GetFindingsInput, optFns ...func(*securityhub.Options)) (*securityhub.GetFindingsOutput, error)
 }
 
 // configRulesAPI looks up what a Config rule checks, to name the ISMS-P
@@ -75,12 +88,14 @@ type Config struct {
 	// messages (needs config:DescribeConfigRules; without it the message
 	// simply has no controls).
 	ConfigRules configRulesAPI
-	// Dedup remembers what a warm function already sent (default 10 min).
-	Dedup *notify.Deduper
+	// Dedup remembers what was posted: a DynamoDB table (DynamoDedup)
+	// survives cold starts; the default remembers for a warm container
+	// only (10 min).
+	Dedup notify.Dedup
 	Now   func() time.Time
 	Log   *slog.Logger
 	// Sender tunes the Slack sender built from the secret (tests shorten
-	// its waits); nil keeps the defaults.
+	// its waits); nil keeps the Lambda settings (see SlackRetryBudget).
 	Sender func(*notify.Sender)
 }
 
@@ -138,6 +153,15 @@ func (h *Handler) Handle(ctx context.Context, raw json.RawMessage) (Outcome, err
 	}
 	out := Outcome{EventID: ev.ID, DetailType: ev.DetailType}
 	log := h.cfg.Log.With("event_id", ev.ID, "detail_type", ev.DetailType, "source", ev.Source)
+	if ev.Source == "aws.events" && ev.DetailType == DetailScheduled {
+		out.Matched = true
+		if err := h.digest(ctx, ev, &out, log); err != nil {
+			log.Error("digest failed", "error", err.Error())
+			return out, err
+		}
+		log.Info("digest", "sent", out.Sent)
+		return out, nil
+	}
 	ok, err := h.cfg.Pattern.Match(raw)
 	if err != nil {
 		return out, fmt.Errorf("match event: %w", err)
@@ -401,6 +425,17 @@ func (h *Handler) ruleControls(ctx context.Context, rule string, log *slog.Logge
 	return controls
 }
 
+// The Slack sender's settings in Lambda: a message gets at most
+// SlackRetryBudget, which the function's timeout must exceed.
+const (
+	slackTimeout       = 10 * time.Second
+	slackAttempts      = 4
+	slackMaxRetryAfter = 15 * time.Second
+	// SlackRetryBudget is the longest one message can take: every attempt
+	// timing out, and the longest wait between attempts each time.
+	SlackRetryBudget = slackAttempts*slackTimeout + (slackAttempts-1)*slackMaxRetryAfter
+)
+
 // notifier builds the Slack notifier, reading the webhook secret on first
 // use and caching it for the life of the function instance.
 func (h *Handler) notifier(ctx context.Context) (*notify.Notifier, error) {
@@ -419,6 +454,7 @@ func (h *Handler) notifier(ctx context.Context) (*notify.Notifier, error) {
 		if err != nil {
 			return nil, fmt.Errorf("the Slack webhook secret: %w", err)
 		}
+		s.Timeout, s.MaxAttempts, s.MaxRetryAfter = slackTimeout, slackAttempts, slackMaxRetryAfter
 		if h.cfg.Sender != nil {
 			h.cfg.Sender(s)
 		}

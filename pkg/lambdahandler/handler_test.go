@@ -42,6 +42,9 @@ type fakeAWS struct {
 	updates      []map[string]any
 	unprocessed  bool
 	configCalls  []string
+	// controlPages are the pages GetFindings answers with, in order.
+	controlPages [][]map[string]any
+	getFindings  []map[string]any
 }
 
 func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +94,23 @@ func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		resp := map[string]any{"ProcessedFindings": processed, "UnprocessedFindings": []any{}}
 		if f.unprocessed {
 			resp["UnprocessedFindings"] = []any{map[string]any{"FindingIdentifier": in["FindingIdentifiers"].([]any)[0], "ErrorCode": "FindingNotFound", "ErrorMessage": "Finding not found"}}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(resp)
+	case r.Method == http.MethodPost && r.URL.Path == "/findings":
+		var in map[string]any
+		json.Unmarshal(body, &in)
+		f.getFindings = append(f.getFindings, in)
+		page := 0
+		if tok, ok := in["NextToken"].(string); ok {
+			fmt.Sscanf(tok, "page-%d", &page)
+		}
+		resp := map[string]any{"Findings": []any{}}
+		if page < len(f.controlPages) {
+			resp["Findings"] = f.controlPages[page]
+			if page+1 < len(f.controlPages) {
+				resp["NextToken"] = fmt.Sprintf("page-%d", page+1)
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(resp)
@@ -191,10 +211,14 @@ func editEvent(t *testing.T, raw []byte, edit func(f map[string]any)) []byte {
 	return out
 }
 
+// inspectorEvent is an Inspector finding as Security Hub's imported event:
+// a product the default pattern posts.
+const inspectorEvent = "events/securityhub-inspector.json"
+
 func TestSecurityHubEventNotifiesAndMarksNotified(t *testing.T) {
 	e := setup(t, "", false)
 	ctx := context.Background()
-	raw := readEvent(t, "securityhub-findings-imported.json")
+	raw := readEvent(t, inspectorEvent)
 
 	out, err := e.h.Handle(ctx, raw)
 	if err != nil {
@@ -203,14 +227,14 @@ func TestSecurityHubEventNotifiesAndMarksNotified(t *testing.T) {
 	if !out.Matched || out.Sent != 1 || out.Marked != 1 || out.DetailType != DetailSecurityHubImported {
 		t.Errorf("outcome %+v", out)
 	}
-	if len(e.slack.payloads) != 1 || !strings.Contains(e.slack.payloads[0].Blocks[2].Text.Text, "IAM.6 Hardware MFA should be enabled for the root user") {
+	if len(e.slack.payloads) != 1 || !strings.Contains(e.slack.payloads[0].Blocks[2].Text.Text, "CVE-2021-44228 - org.apache.logging.log4j:log4j-core") {
 		t.Fatalf("slack payloads %+v", e.slack.payloads)
 	}
 	if len(e.aws.updates) != 1 {
 		t.Fatalf("%d BatchUpdateFindings calls", len(e.aws.updates))
 	}
 	got, _ := json.Marshal(e.aws.updates[0])
-	want := `{"FindingIdentifiers":[{"Id":"arn:aws:securityhub:us-west-2:111122223333:subscription/aws-foundational-security-best-practices/v/1.0.0/IAM.6/finding/6d9b6f5e-1a2b-4c3d-8e9f-0a1b2c3d4e5f","ProductArn":"arn:aws:securityhub:us-west-2::product/aws/securityhub"}],"Workflow":{"Status":"NOTIFIED"}}`
+	want := `{"FindingIdentifiers":[{"Id":"arn:aws:inspector2:us-east-1:123456789012:finding/0e7c1a2b3c4d5e6f7a8b9c0d1e2f3a4b","ProductArn":"arn:aws:securityhub:us-east-1::product/aws/inspector"}],"Workflow":{"Status":"NOTIFIED"}}`
 	if string(got) != want {
 		t.Errorf("BatchUpdateFindings request\n got %s\nwant %s", got, want)
 	}
@@ -232,11 +256,16 @@ func TestSecurityHubEventNotifiesAndMarksNotified(t *testing.T) {
 
 func TestDefaultPatternSkips(t *testing.T) {
 	e := setup(t, "", true)
-	raw := readEvent(t, "securityhub-findings-imported.json")
+	raw := readEvent(t, inspectorEvent)
 	cases := map[string][]byte{
 		"MEDIUM":   editEvent(t, raw, func(f map[string]any) { f["Severity"] = map[string]any{"Label": "MEDIUM"} }),
 		"NOTIFIED": editEvent(t, raw, func(f map[string]any) { f["Workflow"] = map[string]any{"Status": "NOTIFIED"} }),
 		"ARCHIVED": editEvent(t, raw, func(f map[string]any) { f["RecordState"] = "ARCHIVED" }),
+		// Control findings go to the digest; Security Hub's own Config
+		// rules and GuardDuty's direct events never reach Slack.
+		"control finding":        readEvent(t, "events/securityhub-control.json"),
+		"securityhub-* rule":     readEvent(t, "events/config-securityhub-rule.json"),
+		"GuardDuty, not via hub": readEvent(t, "events/guardduty-finding.json"),
 	}
 	for name, ev := range cases {
 		out, err := e.h.Handle(context.Background(), ev)
@@ -252,8 +281,13 @@ func TestDefaultPatternSkips(t *testing.T) {
 	}
 }
 
+// routedDirectly is a pattern that sends GuardDuty's and Config's events
+// straight to the function, whatever the rule: the message tests below
+// are about rendering, not routing.
+const routedDirectly = `{"$or": [{"source": ["aws.guardduty"]}, {"source": ["aws.config"], "detail": {"newEvaluationResult": {"complianceType": ["NON_COMPLIANT"]}}}]}`
+
 func TestGuardDutyAndConfigEvents(t *testing.T) {
-	e := setup(t, "", true) // secret stored as JSON
+	e := setup(t, routedDirectly, true) // secret stored as JSON
 	ctx := context.Background()
 	out, err := e.h.Handle(ctx, readEvent(t, "guardduty-finding.json"))
 	if err != nil || out.Sent != 1 {
@@ -295,7 +329,7 @@ func TestGuardDutyAndConfigEvents(t *testing.T) {
 	ev["detail"].(map[string]any)["newEvaluationResult"].(map[string]any)["complianceType"] = "COMPLIANT"
 	back, _ := json.Marshal(ev)
 	if out, _ := e.h.Handle(ctx, back); out.Matched {
-		t.Errorf("COMPLIANT change matched the default pattern")
+		t.Errorf("COMPLIANT change matched the pattern")
 	}
 }
 
@@ -326,7 +360,7 @@ func TestCustomPatternFiltersEachFinding(t *testing.T) {
 func TestSlackFailureIsAnErrorWithoutTheURL(t *testing.T) {
 	e := setup(t, "", false)
 	e.slack.status = http.StatusNotFound
-	_, err := e.h.Handle(context.Background(), readEvent(t, "securityhub-findings-imported.json"))
+	_, err := e.h.Handle(context.Background(), readEvent(t, inspectorEvent))
 	if err == nil {
 		t.Fatal("want an error so Lambda retries")
 	}
@@ -338,7 +372,7 @@ func TestSlackFailureIsAnErrorWithoutTheURL(t *testing.T) {
 	}
 	// 404 means the webhook is gone: the next invocation reads the secret again.
 	e.slack.status = 0
-	if _, err := e.h.Handle(context.Background(), readEvent(t, "securityhub-findings-imported.json")); err != nil {
+	if _, err := e.h.Handle(context.Background(), readEvent(t, inspectorEvent)); err != nil {
 		t.Fatal(err)
 	}
 	if e.aws.secretCalls != 2 {
@@ -349,7 +383,7 @@ func TestSlackFailureIsAnErrorWithoutTheURL(t *testing.T) {
 func TestUnprocessedFindingsAreReported(t *testing.T) {
 	e := setup(t, "", false)
 	e.aws.unprocessed = true
-	out, err := e.h.Handle(context.Background(), readEvent(t, "securityhub-findings-imported.json"))
+	out, err := e.h.Handle(context.Background(), readEvent(t, inspectorEvent))
 	if err != nil || out.Marked != 0 || len(out.Unmarked) != 1 {
 		t.Errorf("%+v %v", out, err)
 	}
@@ -373,6 +407,20 @@ func TestFromEnv(t *testing.T) {
 	}
 	if _, err := FromEnv(env(map[string]string{EnvSecretARN: secretARN}), cfg, nil); err != nil {
 		t.Error(err)
+	}
+	// The alerts stack's durable dedup: a DynamoDB table, 24 hours unless told.
+	for ttl, want := range map[string]time.Duration{"": 24 * time.Hour, "2h": 2 * time.Hour} {
+		h, err := FromEnv(env(map[string]string{EnvSecretARN: secretARN, EnvDedupTable: "secops-notifier-dedup", EnvDedupTTL: ttl}), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok := h.cfg.Dedup.(*DynamoDedup)
+		if !ok || d.Table != "secops-notifier-dedup" || d.TTL != want {
+			t.Errorf("TTL %q: dedup %#v", ttl, h.cfg.Dedup)
+		}
+	}
+	if _, err := FromEnv(env(map[string]string{EnvSecretARN: secretARN, EnvDedupTable: "t", EnvDedupTTL: "-1h"}), cfg, nil); err == nil {
+		t.Error("negative TTL accepted")
 	}
 	t.Setenv("AWS_LAMBDA_RUNTIME_API", "")
 	if err := Start(context.Background(), nil); err != ErrNotInLambda {

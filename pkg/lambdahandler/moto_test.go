@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/secops-dev/secops/pkg/eventpattern"
 )
 
 func startMoto(t *testing.T) string { return motoserver.Start(t) }
@@ -32,7 +34,7 @@ func TestMotoWebhookSecret(t *testing.T) {
 	if err != nil {
 		t.Fatalf("moto CreateSecret: %v", err)
 	}
-	h, err := New(Config{SecretARN: aws.ToString(created.ARN), Secrets: sm})
+	h, err := New(Config{SecretARN: aws.ToString(created.ARN), Secrets: sm, Pattern: eventpattern.MustCompile(routedDirectly)})
 	if err != nil {
 		t.Fatal(err)
 	}

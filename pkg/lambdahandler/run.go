@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/securityhub"
 
@@ -22,7 +23,12 @@ import (
 const (
 	EnvEventPattern = "SECOPS_EVENT_PATTERN"
 	EnvSecretARN    = "SECOPS_WEBHOOK_SECRET_ARN"
-	EnvDedupWindow  = "SECOPS_DEDUP_WINDOW"
+	// EnvDedupTable names the DynamoDB table that remembers what was
+	// posted; EnvDedupTTL how long (default 24h). Without a table the
+	// function remembers in memory for EnvDedupWindow (default 10m).
+	EnvDedupTable  = "SECOPS_DEDUP_TABLE"
+	EnvDedupTTL    = "SECOPS_DEDUP_TTL"
+	EnvDedupWindow = "SECOPS_DEDUP_WINDOW"
 )
 
 // ErrNotInLambda is returned when the Lambda runtime API is absent.
@@ -44,12 +50,29 @@ func FromEnv(getenv func(string) string, cfg aws.Config, log *slog.Logger) (*Han
 		}
 		c.Pattern = pat
 	}
-	if w := getenv(EnvDedupWindow); w != "" {
-		d, err := time.ParseDuration(w)
-		if err != nil || d < 0 {
-			return nil, fmt.Errorf("%s=%q: want a duration such as 10m", EnvDedupWindow, w)
+	duration := func(name, def string) (time.Duration, error) {
+		v := getenv(name)
+		if v == "" {
+			v = def
 		}
-		c.Dedup = notify.NewDeduper(d)
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return 0, fmt.Errorf("%s=%q: want a duration such as %s", name, v, def)
+		}
+		return d, nil
+	}
+	if table := getenv(EnvDedupTable); table != "" {
+		ttl, err := duration(EnvDedupTTL, "24h")
+		if err != nil {
+			return nil, err
+		}
+		c.Dedup = &DynamoDedup{Client: dynamodb.NewFromConfig(cfg), Table: table, TTL: ttl}
+	} else if getenv(EnvDedupWindow) != "" {
+		w, err := duration(EnvDedupWindow, "10m")
+		if err != nil {
+			return nil, err
+		}
+		c.Dedup = notify.NewDeduper(w)
 	}
 	return New(c)
 }
@@ -65,8 +88,9 @@ func Start(ctx context.Context, h *Handler) error {
 }
 
 // IAMActions are what the function's role needs besides CloudWatch Logs:
-// read the webhook secret (scope it to the secret's ARN), mark findings,
-// and look up Config rules to name their ISMS-P controls.
+// read the webhook secret (scope it to the secret's ARN), mark findings and
+// read failed controls, look up Config rules to name their ISMS-P
+// controls, and claim and release keys in the dedup table.
 func IAMActions() []string {
-	return []string{"config:DescribeConfigRules", "secretsmanager:GetSecretValue", "securityhub:BatchUpdateFindings"}
+	return []string{"config:DescribeConfigRules", "dynamodb:DeleteItem", "dynamodb:PutItem", "secretsmanager:GetSecretValue", "securityhub:BatchUpdateFindings", "securityhub:GetFindings"}
 }

@@ -18,7 +18,7 @@ type messageSender interface {
 type Notifier struct {
 	Sender messageSender
 	// Dedup drops what was sent within its window; nil sends everything.
-	Dedup *Deduper
+	Dedup Dedup
 	Now   func() time.Time
 	// Options shape findings messages.
 	Options FindingsOptions
@@ -44,6 +44,30 @@ func (n *Notifier) now() time.Time {
 	return time.Now()
 }
 
+// claim asks the dedup store whether key may be posted now.
+func (n *Notifier) claim(ctx context.Context, key string, now time.Time) (bool, error) {
+	if n.Dedup == nil {
+		return true, nil
+	}
+	ok, err := n.Dedup.Claim(ctx, key, now)
+	if err != nil {
+		return false, fmt.Errorf("check whether it was posted already: %w", err)
+	}
+	return ok, nil
+}
+
+// release gives claims back after Slack refused the message, so that a
+// retry posts it. Failing to release only delays a retry until the claim
+// expires; the send error is what the caller reports.
+func (n *Notifier) release(ctx context.Context, keys ...string) {
+	if n.Dedup == nil {
+		return
+	}
+	for _, k := range keys {
+		_ = n.Dedup.Release(ctx, k)
+	}
+}
+
 // Findings notifies about findings. On a failed message the result still
 // lists what earlier messages delivered.
 func (n *Notifier) Findings(ctx context.Context, list []findings.Finding) (Result, error) {
@@ -51,16 +75,39 @@ func (n *Notifier) Findings(ctx context.Context, list []findings.Finding) (Resul
 	now := n.now()
 	var fresh []findings.Finding
 	batch := map[string]bool{}
+	var claimed []string
 	for _, f := range list {
-		if batch[f.Id] || n.Dedup.Seen("finding|"+f.Id, now) {
+		if batch[f.Id] {
 			res.Duplicates++
 			continue
 		}
 		batch[f.Id] = true
+		ok, err := n.claim(ctx, "finding|"+f.Id, now)
+		if err != nil {
+			n.release(ctx, claimed...)
+			return res, fmt.Errorf("notify %d findings: %w", len(list), err)
+		}
+		if !ok {
+			res.Duplicates++
+			continue
+		}
+		claimed = append(claimed, "finding|"+f.Id)
 		fresh = append(fresh, f)
 	}
 	msgs, shown, rest := FindingsMessages(fresh, n.Options)
 	res.Summarised = rest
+	// Findings only counted in an "…and N more" line were not shown.
+	var unshown []string
+	shownIDs := map[string]bool{}
+	for _, f := range shown {
+		shownIDs[f.Id] = true
+	}
+	for _, f := range fresh {
+		if !shownIDs[f.Id] {
+			unshown = append(unshown, "finding|"+f.Id)
+		}
+	}
+	n.release(ctx, unshown...)
 	// Findings appear in message order; map each message to its findings.
 	idx := 0
 	for _, msg := range msgs {
@@ -71,15 +118,17 @@ func (n *Notifier) Findings(ctx context.Context, list []findings.Finding) (Resul
 			}
 		}
 		if err := n.Sender.Send(ctx, msg); err != nil {
+			var pending []string
+			for _, f := range shown[idx:] {
+				pending = append(pending, "finding|"+f.Id)
+			}
+			n.release(ctx, pending...)
 			return res, fmt.Errorf("notify %d findings: %w", len(fresh), err)
 		}
 		res.Messages++
-		var keys []string
 		for _, f := range shown[idx : idx+count] {
 			res.Notified = append(res.Notified, f.Id)
-			keys = append(keys, "finding|"+f.Id)
 		}
-		n.Dedup.Mark(n.now(), keys...)
 		idx += count
 	}
 	return res, nil
@@ -97,14 +146,21 @@ func (n *Notifier) GuardDuty(ctx context.Context, g GuardDutyFinding) (sent bool
 	return n.sendOnce(ctx, g.Key(), GuardDutyMessage(g))
 }
 
+// Once sends msg unless key was sent within the dedup window; sent is
+// false for a duplicate.
+func (n *Notifier) Once(ctx context.Context, key string, msg Message) (sent bool, err error) {
+	return n.sendOnce(ctx, key, msg)
+}
+
 func (n *Notifier) sendOnce(ctx context.Context, key string, msg Message) (bool, error) {
-	if n.Dedup.Seen(key, n.now()) {
-		return false, nil
-	}
-	if err := n.Sender.Send(ctx, msg); err != nil {
+	ok, err := n.claim(ctx, key, n.now())
+	if err != nil || !ok {
 		return false, err
 	}
-	n.Dedup.Mark(n.now(), key)
+	if err := n.Sender.Send(ctx, msg); err != nil {
+		n.release(ctx, key)
+		return false, err
+	}
 	return true, nil
 }
 
