@@ -152,6 +152,10 @@ func minimalELF(machine elf.Machine, interp string) []byte {
 func FuzzCheckPackage(f *testing.F) {
 	good, _ := ZipBinary([]byte("bin"))
 	f.Add(good)
+	static, _ := ZipBinary(minimalELF(elf.EM_X86_64, ""))
+	f.Add(static)
+	dynamic, _ := ZipBinary(minimalELF(elf.EM_X86_64, "/lib64/ld-linux-x86-64.so.2"))
+	f.Add(dynamic)
 	f.Add([]byte("PK\x03\x04"))
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
