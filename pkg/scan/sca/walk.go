@@ -22,8 +22,9 @@ var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true}
 
 // vendoredDir reports whether the directory name in parent holds installed
 // copies of dependencies rather than a project: node_modules, and vendor/
-// beside a go.mod (Go modules vendoring), composer.json (Composer) or
-// Gemfile (Bundler). The project's own lockfile or go.mod already lists
+// beside a go.mod (Go modules vendoring), vendor.conf, Gopkg.toml or
+// glide.yaml (the Go vendoring tools before modules), composer.json
+// (Composer) or Gemfile (Bundler), or holding a modules.txt. The project's own lockfile or go.mod already lists
 // what is in them; scanned as projects they would report the library
 // authors' manifests (a vendored library's go line says nothing of the
 // build).
@@ -32,10 +33,13 @@ func vendoredDir(parent, name string) bool {
 	case "node_modules", "bower_components":
 		return true
 	case "vendor":
-		for _, owner := range []string{"go.mod", "composer.json", "Gemfile"} {
+		for _, owner := range []string{"go.mod", "vendor.conf", "Gopkg.toml", "glide.yaml", "composer.json", "Gemfile"} {
 			if _, err := os.Stat(filepath.Join(parent, owner)); err == nil {
 				return true
 			}
+		}
+		if _, err := os.Stat(filepath.Join(parent, name, "modules.txt")); err == nil {
+			return true
 		}
 	}
 	return false
