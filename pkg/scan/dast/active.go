@@ -25,6 +25,38 @@ type active struct {
 
 	mu     sync.Mutex
 	stored map[string]storedProbe // marker -> where it was injected
+	// covered counts, per check family and injection point, the
+	// parameters tested.
+	covered map[string]map[string]int
+}
+
+// cover records that check ran on a parameter in location in.
+func (a *active) cover(check, in string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.covered == nil {
+		a.covered = map[string]map[string]int{}
+	}
+	m := a.covered[check]
+	if m == nil {
+		m = map[string]int{}
+		a.covered[check] = m
+	}
+	m[in]++
+}
+
+// coverage returns a copy of what cover recorded.
+func (a *active) coverage() map[string]map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string]map[string]int{}
+	for c, m := range a.covered {
+		out[c] = map[string]int{}
+		for k, v := range m {
+			out[c][k] = v
+		}
+	}
+	return out
 }
 
 type storedProbe struct {
@@ -59,6 +91,15 @@ func fatal(err error) bool {
 }
 
 func (pr *probe) send(ctx context.Context, value string) (*Response, error) {
+	if pr.p.In == InHeader {
+		// A header value cannot carry control characters.
+		value = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return -1
+			}
+			return r
+		}, value)
+	}
 	return pr.a.s.Do(ctx, pr.t.Build(pr.p, value))
 }
 
@@ -77,7 +118,16 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 		a.warn(fmt.Sprintf("skip %s %s: %v", t.Method, stripQuery(t.URL), err))
 		return nil
 	}
-	for _, p := range t.Params {
+	params := t.Params
+	if len(params) > 0 && params[0].In == InHeader {
+		if params, err = a.screenHeaders(ctx, t, base); err != nil {
+			if fatal(err) {
+				return err
+			}
+			return nil
+		}
+	}
+	for _, p := range params {
 		if !injectable(p, types[p.Name]) {
 			continue
 		}
@@ -99,10 +149,93 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 	return nil
 }
 
+// Check families, as coverage reports name them.
+const (
+	famXSS       = "xss"
+	famSSTI      = "ssti"
+	famSQLi      = "sqli"
+	famCmdi      = "cmdi"
+	famTraversal = "path-traversal"
+	famRedirect  = "open-redirect"
+	famSSRF      = "ssrf"
+	famStored    = "xss-stored"
+)
+
+// Families lists the active check families in report order.
+var Families = []string{famXSS, famSSTI, famSQLi, famCmdi, famTraversal, famRedirect, famSSRF, famStored}
+
+type step struct {
+	family string
+	run    func(context.Context) error
+}
+
+// steps are the checks a parameter gets: all of them for query, body,
+// JSON and cookie values; for path segments and headers, the ones an
+// application plausibly routes such a value to (a header is logged,
+// echoed or stored; it is not a file name or a redirect target).
+func (pr *probe) steps() []step {
+	all := []step{{famXSS, pr.reflected}, {famSQLi, pr.sqli}, {famCmdi, pr.cmdi}, {famTraversal, pr.traversal},
+		{famRedirect, pr.redirect}, {famSSRF, pr.ssrf}, {famStored, pr.storedInject}}
+	switch pr.p.In {
+	case InHeader:
+		return []step{all[0], all[1], all[2], all[6]}
+	case InPath:
+		return all[:3]
+	}
+	return all
+}
+
+// screenHeaders tests a page's headers cheaply before attacking them: one
+// request carries a distinct marker and a quote in each header, another a
+// stored-XSS payload in each. A header is attacked in full only when its
+// marker comes back or the quote provokes a database error; the stored
+// payloads are looked for by the final re-crawl.
+func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) ([]Param, error) {
+	req := t.Baseline()
+	marks := map[string]string{}
+	for _, p := range t.Params {
+		m := "secopsr" + token(8)
+		marks[p.Name] = m
+		req.Header.Set(p.Name, p.Value+m+`'"`)
+		a.cover(famXSS, InHeader)
+		a.cover(famSQLi, InHeader)
+	}
+	r, err := a.s.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	dbError := sqlErrorText.match(r.Body) && !sqlErrorText.match(base.Body)
+	var out []Param
+	for _, p := range t.Params {
+		if dbError || strings.Contains(string(r.Body), marks[p.Name]) {
+			out = append(out, p)
+		}
+	}
+	stored := t.Baseline()
+	for _, p := range t.Params {
+		mark := "secopss" + token(6)
+		stored.Header.Set(p.Name, p.Value+"<img src=x onerror="+mark+"()>")
+		a.cover(famStored, InHeader)
+		a.mu.Lock()
+		a.stored[mark] = storedProbe{t: t, p: p, req: stored}
+		a.mu.Unlock()
+	}
+	if _, err := a.s.Do(ctx, stored); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (pr *probe) run(ctx context.Context) error {
-	steps := []func(context.Context) error{pr.reflected, pr.sqli, pr.cmdi, pr.traversal, pr.redirect, pr.ssrf, pr.storedInject}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
+	for _, st := range pr.steps() {
+		if st.family == famSSRF && pr.a.canary == nil || st.family == famStored && pr.t.Method != http.MethodPost && pr.p.In != InHeader {
+			continue
+		}
+		if pr.p.In != InHeader || st.family == famCmdi {
+			// screenHeaders counted the header's XSS, SQL and stored probes.
+			pr.a.cover(st.family, pr.p.In)
+		}
+		if err := st.run(ctx); err != nil {
 			if fatal(err) {
 				return err
 			}
@@ -117,7 +250,7 @@ func (pr *probe) run(ctx context.Context) error {
 // reflected finds where the parameter is echoed and tries XSS and SSTI
 // payloads suited to that place.
 func (pr *probe) reflected(ctx context.Context) error {
-	marker := "sx" + token(8)
+	marker := "secopsr" + token(8)
 	resp, err := pr.send(ctx, pr.p.Value+marker)
 	if err != nil {
 		return err
@@ -134,12 +267,46 @@ func (pr *probe) reflected(ctx context.Context) error {
 				return err
 			}
 			if r.IsHTML() && executable(r.Body, mark) {
-				pr.report(CheckXSSReflected, r, mark, 90, fmt.Sprintf("Payload %q is echoed in an executable context.", payload))
+				// A payload that a request without it still gets back was
+				// stored, not reflected.
+				if seen, err := pr.servedWithout(ctx, mark); err != nil {
+					return err
+				} else if seen != nil {
+					pr.a.reportStored(pr.t, pr.p, r.Request, seen, mark)
+				} else {
+					pr.report(CheckXSSReflected, r, mark, 90, fmt.Sprintf("Payload %q is echoed in an executable context.", payload))
+				}
 				break
 			}
 		}
 	}
+	if pr.p.In == InHeader || pr.p.In == InPath {
+		return nil
+	}
+	pr.a.cover(famSSTI, pr.p.In)
 	return pr.ssti(ctx)
+}
+
+// servedWithout fetches the target's page again without the payload: the
+// URL itself for a GET, the page that holds the form for a POST. It
+// returns the response when it serves mark in an executable context.
+func (pr *probe) servedWithout(ctx context.Context, mark string) (*Response, error) {
+	req := pr.t.Baseline()
+	if pr.t.Method != http.MethodGet {
+		u := pr.t.URL
+		if pg := resolve(nil, pr.t.Page); pg != nil {
+			u = pg
+		}
+		req = &Request{Method: http.MethodGet, URL: u}
+	}
+	r, err := pr.a.s.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if r.IsHTML() && strings.Contains(string(r.Body), mark) && executable(r.Body, mark) {
+		return r, nil
+	}
+	return nil, nil
 }
 
 var sstiForms = []string{"{{%d*%d}}", "${%d*%d}", "<%%= %d*%d %%>", "#{%d*%d}", "{%d*%d}"}
@@ -409,10 +576,11 @@ func (pr *probe) ssrf(ctx context.Context) error {
 	return nil
 }
 
-// storedInject submits a stored-XSS payload through POST parameters; the
+// storedInject submits a stored-XSS payload through POST parameters and
+// headers (which applications log and show to administrators); the
 // re-crawl at the end looks for it.
 func (pr *probe) storedInject(ctx context.Context) error {
-	if pr.t.Method != http.MethodPost {
+	if pr.t.Method != http.MethodPost && pr.p.In != InHeader {
 		return nil
 	}
 	mark := "secopss" + token(6)
@@ -448,9 +616,17 @@ func (a *active) findStored(resp *Response, marks map[string]storedProbe) {
 		if !strings.Contains(string(resp.Body), mark) || !executable(resp.Body, mark) {
 			continue
 		}
-		a.out.add(Issue{Check: CheckXSSStored, URL: stripQuery(sp.t.URL), Method: sp.t.Method, Param: sp.p.Name, In: sp.p.In, Confidence: 95,
-			Detail: "The payload was served unescaped by " + stripQuery(resp.Request.URL) + ".", Request: dumpRequest(sp.req), Response: dumpResponse(resp, mark)})
+		a.reportStored(sp.t, sp.p, sp.req, resp, mark)
 	}
+}
+
+// reportStored reports a stored XSS with both places: where the payload
+// was sent and the page that served it.
+func (a *active) reportStored(t *Target, p Param, sent *Request, seen *Response, mark string) {
+	a.out.add(Issue{Check: CheckXSSStored, URL: stripQuery(t.URL), Method: t.Method, Param: p.Name, In: p.In, Confidence: 95,
+		SeenAt:  stripQuery(seen.Request.URL),
+		Detail:  fmt.Sprintf("The payload sent in %s %s was served unescaped by %s %s, in response to a request that did not carry it.", t.Method, stripQuery(t.URL), seen.Request.Method, stripQuery(seen.Request.URL)),
+		Request: dumpRequest(sent), Response: dumpResponse(seen, mark)})
 }
 
 // cors probes a URL with a foreign Origin.

@@ -32,9 +32,23 @@ type Issue struct {
 	Response   string
 	// Instances counts how often a site-wide issue was seen.
 	Instances int
+	// SeenAt is where a stored payload was served (stored XSS).
+	SeenAt string
 }
 
-func (i Issue) key() string { return i.Check + "\x00" + i.URL + "\x00" + i.Method + "\x00" + i.Param }
+// key identifies an issue. What a response discloses is one issue per
+// URL and check, whichever request provoked it.
+func (i Issue) key() string {
+	m := i.Method
+	if disclosure[i.Check] {
+		m = ""
+	}
+	return i.Check + "\x00" + i.URL + "\x00" + m + "\x00" + i.Param
+}
+
+// disclosure lists the checks that read response bodies, which attack
+// responses provoke as well as crawled pages.
+var disclosure = map[string]bool{CheckStackTrace: true, CheckSQLError: true, CheckDirListing: true, CheckPHPInfo: true}
 
 // Path is the path of the affected URL.
 func (i Issue) Path() string {
@@ -245,6 +259,9 @@ func (i Issue) ToFinding(prov findings.Provenance, target string) (findings.Find
 	}
 	if i.In != "" {
 		f.ProductFields["dast/ParameterLocation"] = i.In
+	}
+	if i.SeenAt != "" {
+		f.ProductFields["dast/SeenAt"] = i.SeenAt
 	}
 	if i.Request != "" {
 		f.ProductFields["dast/Request"] = i.Request

@@ -69,7 +69,7 @@ func TestPassiveChecks(t *testing.T) {
 			}
 			p := &passive{origin: origin + "/", https: tt.https, out: out}
 			u := mustURL(t, origin+tt.url)
-			p.Observe(&Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: tt.header, Body: []byte(tt.body)}})
+			observe(p, &Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: tt.header, Body: []byte(tt.body)}})
 			var got []string
 			for _, i := range out.list() {
 				got = append(got, strings.TrimSpace(i.Check+" "+i.Path()+" "+i.Param))
@@ -90,7 +90,7 @@ func TestPassiveDedupes(t *testing.T) {
 	p := &passive{origin: "http://app.test/", out: out}
 	for _, path := range []string{"/a", "/b", "/c"} {
 		u := mustURL(t, "http://app.test"+path)
-		p.Observe(&Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<p>")}})
+		observe(p, &Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<p>")}})
 	}
 	for _, i := range out.list() {
 		if i.Instances != 3 || i.URL != "http://app.test/" {
@@ -100,4 +100,11 @@ func TestPassiveDedupes(t *testing.T) {
 	if len(out.list()) != 3 {
 		t.Errorf("got %d issues, want CSP, clickjacking and nosniff once each", len(out.list()))
 	}
+}
+
+// observe runs what a scan runs on a crawled page: the checks of every
+// response (from the sender) and those of crawled pages.
+func observe(p *passive, pg *Page) {
+	p.ObserveResponse(pg.Resp)
+	p.Observe(pg)
 }

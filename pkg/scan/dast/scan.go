@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,6 +77,29 @@ type Stats struct {
 	Rate       float64
 	// PerCheck counts issues by check id.
 	PerCheck map[string]int
+	// Coverage counts, per active check family and injection point
+	// (query, body, json, path, cookie, header), the parameters tested.
+	Coverage map[string]map[string]int
+}
+
+// CoverageLines say which injection points each active check covered,
+// one line per check family: "sqli: 12 query, 3 body, 1 json".
+func (s Stats) CoverageLines() []string {
+	var out []string
+	for _, fam := range Families {
+		m := s.Coverage[fam]
+		if len(m) == 0 {
+			continue
+		}
+		var parts []string
+		for _, in := range Locations {
+			if n := m[in]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, in))
+			}
+		}
+		out = append(out, fmt.Sprintf("%s: %s", fam, strings.Join(parts, ", ")))
+	}
+	return out
 }
 
 // Result is what a scan found. A scan cut short (--max-duration, budget,
@@ -177,6 +201,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			for i := range res.Issues {
 				is := &res.Issues[i]
 				is.Request, is.Response, is.Detail = s.creds.scrub(is.Request), s.creds.scrub(is.Response), s.creds.scrub(is.Detail)
+				is.URL, is.SeenAt = s.creds.scrub(is.URL), s.creds.scrub(is.SeenAt)
 			}
 			for i, w := range res.Warnings {
 				res.Warnings[i] = s.creds.scrub(w)
@@ -246,6 +271,8 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	pas := &passive{origin: scope.Origin() + "/", https: scope.scheme == "https", out: out}
+	// Every response is checked, the crawler's and the attacks' alike.
+	s.setObserver(pas.ObserveResponse)
 	cr := newCrawler(s, opts.MaxDepth, opts.Concurrency, pas.Observe, warn)
 	cr.followDestructive = opts.FollowDestructive
 	limit := fmt.Sprintf("%.0f requests/s", rate)
@@ -255,7 +282,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	progress("crawling %s (depth %d, %s)", scope.Origin(), opts.MaxDepth, limit)
 	cerr := cr.Run(ctx, target)
 	res.Stats.Pages = len(cr.pages)
-	if msg := cr.OffScope(); msg != "" {
+	for _, msg := range cr.OffScope() {
 		warn(msg)
 	}
 	targets := cr.Targets()
@@ -275,6 +302,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	a := &active{s: s, out: out, minDelay: opts.MinDelay, maxDelay: max(opts.Timeout/3, opts.MinDelay), warn: warn, stored: map[string]storedProbe{}}
+	defer func() { res.Stats.Coverage = a.coverage() }()
 	if scope.IsLoopback() || opts.SSRFCanary {
 		c, err := startCanary()
 		if err != nil {
@@ -282,6 +310,21 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		} else {
 			a.canary = c
 			defer c.Close(context.WithoutCancel(ctx))
+		}
+	}
+	progress("looking for exposed files and predictable session cookies")
+	if err := a.discover(ctx, target, cr.pages); err != nil {
+		return finish(err), nil
+	}
+	issuers := sessionIssuers(cr.pages, func(r *Request) bool { return auth.isLoginPath(r.URL) })
+	names := make([]string, 0, len(issuers))
+	for n := range issuers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := a.sessionIDs(ctx, n, issuers[n]); fatal(err) {
+			return finish(err), nil
 		}
 	}
 	if err := runActive(ctx, a, cr, targets, auth, opts.Concurrency, progress); err != nil {
