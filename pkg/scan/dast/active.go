@@ -104,7 +104,7 @@ func (pr *probe) send(ctx context.Context, value string) (*Response, error) {
 }
 
 func (pr *probe) report(check string, resp *Response, needle string, conf int, detail string) {
-	pr.a.out.add(Issue{Check: check, URL: stripQuery(pr.t.URL), Method: pr.t.Method, Param: pr.p.Name, In: pr.p.In,
+	pr.a.out.add(Issue{Check: check, URL: pr.t.issueURL(pr.p), Method: pr.t.Method, Param: pr.p.Name, In: pr.p.In,
 		Confidence: conf, Detail: detail, Request: dumpRequest(resp.Request), Response: dumpResponse(resp, needle)})
 }
 
@@ -162,7 +162,7 @@ const (
 )
 
 // Families lists the active check families in report order.
-var Families = []string{famXSS, famSSTI, famSQLi, famCmdi, famTraversal, famRedirect, famSSRF, famStored}
+var Families = []string{famXSS, famSSTI, famSQLi, famCmdi, famTraversal, famRedirect, famSSRF, famStored, "default-credentials", "file-upload"}
 
 type step struct {
 	family string
@@ -623,9 +623,9 @@ func (a *active) findStored(resp *Response, marks map[string]storedProbe) {
 // reportStored reports a stored XSS with both places: where the payload
 // was sent and the page that served it.
 func (a *active) reportStored(t *Target, p Param, sent *Request, seen *Response, mark string) {
-	a.out.add(Issue{Check: CheckXSSStored, URL: stripQuery(t.URL), Method: t.Method, Param: p.Name, In: p.In, Confidence: 95,
+	a.out.add(Issue{Check: CheckXSSStored, URL: t.issueURL(p), Method: t.Method, Param: p.Name, In: p.In, Confidence: 95,
 		SeenAt:  stripQuery(seen.Request.URL),
-		Detail:  fmt.Sprintf("The payload sent in %s %s was served unescaped by %s %s, in response to a request that did not carry it.", t.Method, stripQuery(t.URL), seen.Request.Method, stripQuery(seen.Request.URL)),
+		Detail:  fmt.Sprintf("The payload sent in %s %s was served unescaped by %s %s, in response to a request that did not carry it.", t.Method, t.issueURL(p), seen.Request.Method, stripQuery(seen.Request.URL)),
 		Request: dumpRequest(sent), Response: dumpResponse(seen, mark)})
 }
 

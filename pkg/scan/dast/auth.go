@@ -160,7 +160,37 @@ func (l *login) check(ctx context.Context, resp *Response) bool {
 // Relogins counts how often the session was restored.
 func (l *login) Relogins() int { return int(l.relogins.Load()) }
 
-// isLoginPath reports whether u is the login page (never attacked).
+// isLoginPath reports whether u is the login page (never attacked). A
+// login URL with a query (index.php?page=login.php) names that query: the
+// other pages of the same front controller are not the login page.
 func (l *login) isLoginPath(u *url.URL) bool {
-	return l != nil && strings.EqualFold(u.Path, l.loginURL.Path)
+	if l == nil || !strings.EqualFold(u.Path, l.loginURL.Path) {
+		return false
+	}
+	return sameQueryValues(l.loginURL.Query(), u.Query())
+}
+
+// isLoginTarget reports whether t submits to the login page.
+func (l *login) isLoginTarget(t *Target) bool {
+	if l == nil || !strings.EqualFold(t.URL.Path, l.loginURL.Path) {
+		return false
+	}
+	q := url.Values{}
+	for _, p := range t.Params {
+		if p.In == InQuery {
+			q.Add(p.Name, p.Value)
+		}
+	}
+	return sameQueryValues(l.loginURL.Query(), q)
+}
+
+// sameQueryValues reports whether got carries every parameter of want
+// with the same value.
+func sameQueryValues(want, got url.Values) bool {
+	for k := range want {
+		if got.Get(k) != want.Get(k) {
+			return false
+		}
+	}
+	return true
 }

@@ -58,6 +58,8 @@ const (
 	CheckDSStore        = "ds-store-exposed"
 	CheckServerStatus   = "server-status-exposed"
 	CheckSessionID      = "session-id-predictable"
+	CheckWeakLogin      = "weak-credentials"
+	CheckUpload         = "file-upload-executed"
 )
 
 const wstgBackup = "https://owasp.org/www-project-web-security-testing-guide/latest/4-Web_Application_Security_Testing/02-Configuration_and_Deployment_Management_Testing/04-Review_Old_Backup_and_Unreferenced_Files_for_Sensitive_Information"
@@ -162,4 +164,10 @@ var Checks = map[string]Check{
 	CheckSessionID: {ID: CheckSessionID, Title: "Predictable session identifier", CWE: 330, Severity: findings.SeverityHigh, Types: []string{typeCWE}, Active: true,
 		Description: "A session cookie issued several times in a row takes values that follow each other (a counter, a timestamp or the hash of one), so another user's session can be guessed.",
 		Remediation: "Issue session identifiers from a cryptographically secure random generator with at least 128 bits of entropy; use the framework's session management.", RemediationURL: cheat + "Session_Management_Cheat_Sheet.html"},
+	CheckWeakLogin: {ID: CheckWeakLogin, Title: "Login form accepts a default password", CWE: 1392, Severity: findings.SeverityHigh, Types: []string{typeCWE}, Active: true,
+		Description: "A login form signs in with a well-known default user name and password, and answers wrong passwords without slowing down or locking: the account falls to the first guesses of a brute-force attack.",
+		Remediation: "Remove default accounts or force a password change on first use; reject common passwords; lock out or throttle after repeated failures.", RemediationURL: cheat + "Authentication_Cheat_Sheet.html"},
+	CheckUpload: {ID: CheckUpload, Title: "Uploaded file executed as code", CWE: 434, Severity: findings.SeverityCritical, Types: []string{typeCWE}, Active: true,
+		Description: "A file upload form accepts a server-side script, stores it in the web root and the server runs it when it is requested: anyone who can upload runs code on the server.",
+		Remediation: "Allow-list file types by content, store uploads outside the web root under generated names, and never let the server execute them.", RemediationURL: cheat + "File_Upload_Cheat_Sheet.html"},
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -53,8 +54,12 @@ type crawler struct {
 	warn              func(string)
 	followDestructive bool
 
-	mu       sync.Mutex
-	seen     map[string]bool
+	mu     sync.Mutex
+	seen   map[string]bool
+	shapes map[string]int
+	// content maps a fingerprint of each page's body to its path: the same
+	// page served at another path is an alias, not a new page.
+	content  map[[32]byte]string
 	pages    []*Page
 	targets  map[string]*Target
 	order    []string
@@ -79,12 +84,13 @@ func newCrawler(s *Sender, maxDepth, concurrency int, observe func(*Page), warn 
 		concurrency = 1
 	}
 	return &crawler{s: s, maxDepth: maxDepth, concurrency: concurrency, observe: observe, warn: warn,
-		seen: map[string]bool{}, targets: map[string]*Target{}, offScope: map[string]map[string]bool{}, excluded: map[string]bool{}, skippedButtons: map[string]bool{}}
+		seen: map[string]bool{}, shapes: map[string]int{}, content: map[[32]byte]string{}, targets: map[string]*Target{}, offScope: map[string]map[string]bool{}, excluded: map[string]bool{}, skippedButtons: map[string]bool{}}
 }
 
-// requestKey ignores parameter values, so /item?id=1 and /item?id=2 are
-// crawled once.
-func requestKey(r *Request) string {
+// requestShape ignores parameter values: /item?id=1 and /item?id=2 have
+// one shape. requestKey keeps them: a front controller routes on a value
+// (index.php?page=login.php), so each value may be another page.
+func requestShape(r *Request) string {
 	names := []string{}
 	for k := range r.URL.Query() {
 		names = append(names, k)
@@ -98,6 +104,37 @@ func requestKey(r *Request) string {
 	}
 	sort.Strings(names)
 	return r.Method + " " + r.URL.Scheme + "://" + strings.ToLower(r.URL.Host) + r.URL.EscapedPath() + "?" + strings.Join(names, "&")
+}
+
+func requestKey(r *Request) string {
+	q := r.URL.Query()
+	return requestShape(r) + "#" + q.Encode() + "#" + string(r.Body)
+}
+
+// maxPerShape bounds how many URLs of one shape are crawled (a calendar's
+// ?date= never ends); maxPathDepth and repeated segments stop the paths a
+// front controller answers at any depth (/a/b/c/... all serve index.php).
+const (
+	maxPerShape  = 150
+	maxPathDepth = 12
+)
+
+func trapPath(p string) bool {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if len(segs) > maxPathDepth {
+		return true
+	}
+	seen := map[string]bool{}
+	for _, s := range segs {
+		if s == "" {
+			continue
+		}
+		if seen[s] {
+			return true
+		}
+		seen[s] = true
+	}
+	return false
 }
 
 // notAllowed counts a URL the scope refuses: another origin, or an
@@ -129,13 +166,17 @@ func (c *crawler) admit(req *Request) bool {
 	if !c.followDestructive && destructive.MatchString(req.URL.Path+"?"+req.URL.RawQuery) {
 		return false
 	}
-	k := requestKey(req)
+	if trapPath(req.URL.Path) {
+		return false
+	}
+	k, shape := requestKey(req), requestShape(req)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.seen[k] {
+	if c.seen[k] || c.shapes[shape] >= maxPerShape {
 		return false
 	}
 	c.seen[k] = true
+	c.shapes[shape]++
 	return true
 }
 
@@ -255,9 +296,27 @@ func (c *crawler) visit(ctx context.Context, it crawlItem) ([]crawlItem, error) 
 	page := &Page{URL: it.req.URL, Depth: it.depth, Resp: resp}
 	c.mu.Lock()
 	c.pages = append(c.pages, page)
+	alias := false
+	// Small pages ("ok", an empty list) repeat across endpoints; only a
+	// whole page repeated at another path is an alias.
+	if it.req.Method == "GET" && resp.StatusCode == 200 && resp.IsHTML() && len(resp.Body) >= 2048 {
+		// The page without its own URL in it: a front controller that
+		// serves the same page at /x/y/ and / gives the same fingerprint.
+		body := strings.ReplaceAll(string(resp.Body), it.req.URL.RequestURI(), "")
+		body = strings.ReplaceAll(body, it.req.URL.EscapedPath(), "")
+		fp := sha256.Sum256([]byte(body))
+		if first, ok := c.content[fp]; ok && first != it.req.URL.Path {
+			alias = true
+		} else if !ok {
+			c.content[fp] = it.req.URL.Path
+		}
+	}
 	c.mu.Unlock()
 	if c.observe != nil {
 		c.observe(page)
+	}
+	if alias {
+		return nil, nil
 	}
 	if it.req.Method == "GET" {
 		c.addTarget(targetFromURL(it.req.URL, it.page))

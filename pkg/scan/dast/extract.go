@@ -39,6 +39,8 @@ type Form struct {
 	// submit buttons, of which one at a time is sent.
 	Fields  []Field
 	Buttons []Button
+	// Files are the names of its file inputs.
+	Files []string
 }
 
 // JSONCall is a request a script makes: fetch(url, {method: "POST",
@@ -199,6 +201,9 @@ func ExtractHTML(base *url.URL, body []byte) Extracted {
 						form.Buttons = append(form.Buttons, b)
 					}
 					continue
+				}
+				if typ == "file" && name != "" && len(form.Files) < 10 {
+					form.Files = append(form.Files, name)
 				}
 				if name == "" || typ == "reset" || typ == "file" || typ == "button" {
 					continue

@@ -114,7 +114,9 @@ func (c *collector) list() []Issue {
 	return out
 }
 
-// stripQuery returns u without query string and fragment.
+// stripQuery returns u without fragment and without its query string,
+// except the parameters that route to a page: a front controller's
+// index.php?page=register.php is not index.php?page=login.php.
 func stripQuery(u *url.URL) string {
 	c := *u
 	c.RawQuery = ""
@@ -123,7 +125,50 @@ func stripQuery(u *url.URL) string {
 	if c.Path == "" {
 		c.Path = "/"
 	}
+	if u.RawQuery != "" {
+		keep := url.Values{}
+		for k, vs := range u.Query() {
+			if len(vs) > 0 && routeParam(k, vs[0]) {
+				keep.Set(k, vs[0])
+			}
+		}
+		c.RawQuery = keep.Encode()
+	}
 	return c.String()
+}
+
+var (
+	routeName  = regexp.MustCompile(`(?i)^(page|action|module|mod|view|controller|route|do|task|option|section|tab|screen)$`)
+	routeValue = regexp.MustCompile(`(?i)^[\w./-]{1,80}\.(php\d?|aspx?|jsp|html?|do|action|cfm)$`)
+)
+
+// routeParam reports whether a query parameter names the page rather
+// than carrying data: ?page=login.php, ?action=edit.
+func routeParam(name, value string) bool {
+	return value != "" && len(value) <= 80 && !strings.ContainsAny(value, "<>\"' ") && (routeName.MatchString(name) || routeValue.MatchString(value))
+}
+
+// issueURL is where an issue in parameter skip of t is reported: its URL
+// with the route parameters it is sent with.
+func (t *Target) issueURL(skip Param) string {
+	u := *t.URL
+	q := url.Values{}
+	for _, p := range t.Params {
+		if p.In == InQuery && !(p.Name == skip.Name && p.In == skip.In) && !p.Typed && routeParam(p.Name, p.Value) {
+			q.Set(p.Name, p.Value)
+		}
+	}
+	if t.FixedQuery != "" {
+		if fq, err := url.ParseQuery(t.FixedQuery); err == nil {
+			for k, vs := range fq {
+				if len(vs) > 0 && routeParam(k, vs[0]) {
+					q.Set(k, vs[0])
+				}
+			}
+		}
+	}
+	u.RawQuery = q.Encode()
+	return stripQuery(&u)
 }
 
 const excerptLen = 900

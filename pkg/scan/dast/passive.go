@@ -100,11 +100,14 @@ func (p *passive) ObserveResponse(r *Response) {
 	if r.StatusCode == 200 && dirListing.find(r.Body, lower) != "" {
 		p.page(CheckDirListing, pg, "", "", "Index of", 90)
 	}
-	if m := stackTrace.find(r.Body, lower); m != "" {
-		p.page(CheckStackTrace, pg, "", "", m, 80)
-	}
-	if m := sqlErrorText.find(r.Body, lower); m != "" {
-		p.page(CheckSQLError, pg, "", "", m, 80)
+	if !documentation(r) {
+		notSample := func(i int) bool { return !inCodeSample(lower, i) }
+		if m, _ := stackTrace.findAt(r.Body, lower, notSample); m != "" {
+			p.page(CheckStackTrace, pg, "", "", m, 80)
+		}
+		if m, _ := sqlErrorText.findAt(r.Body, lower, notSample); m != "" {
+			p.page(CheckSQLError, pg, "", "", m, 80)
+		}
 	}
 	if r.StatusCode == 200 && phpInfo.find(r.Body, lower) != "" {
 		p.page(CheckPHPInfo, pg, "", "", "PHP Version", 95)
@@ -124,12 +127,23 @@ func (p *passive) Observe(pg *Page) {
 	if r.IsHTML() {
 		ex := ExtractHTML(pg.URL, r.Body)
 		for _, f := range ex.Forms {
+			if !strings.HasPrefix(f.Action.String(), p.origin) {
+				continue // another site's form is that site's business
+			}
 			if f.Method == "GET" {
+				password := false
 				for _, fl := range f.Fields {
 					if fl.Type == "password" {
+						password = true
 						p.out.add(Issue{Check: CheckSensitiveURL, URL: stripQuery(f.Action), Method: "GET", Param: fl.Name, In: InQuery, Confidence: 80,
 							Detail: "A GET form sends a password field in the URL.", Request: dumpRequest(r.Request), Response: dumpResponse(r, fl.Name)})
 					}
+				}
+				// A GET form that sends a password signs in or changes
+				// credentials: a link on another site can submit it.
+				if password && !hasCSRFToken(f) {
+					p.out.add(Issue{Check: CheckCSRF, URL: stripQuery(f.Action), Method: "GET", Confidence: 60,
+						Detail: "A GET form with a password field, found on " + f.Page + ", carries no anti-CSRF token; a link or an image on another site submits it.", Request: dumpRequest(r.Request), Response: dumpResponse(r, "<form")})
 				}
 				continue
 			}
@@ -180,6 +194,17 @@ func maxAge(hsts string) int {
 		}
 	}
 	return 0
+}
+
+// docExt matches documentation files, which quote error messages to
+// explain them.
+var docExt = regexp.MustCompile(`(?i)\.(md|markdown|rst|adoc|asciidoc)$`)
+
+// documentation reports whether r is a documentation file rather than a
+// page of the application.
+func documentation(r *Response) bool {
+	ct := r.ContentType()
+	return ct == "text/markdown" || ct == "text/x-markdown" || ct == "text/x-rst" || docExt.MatchString(r.Request.URL.Path)
 }
 
 // textual reports whether a response body is text worth reading.

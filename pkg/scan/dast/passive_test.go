@@ -58,7 +58,10 @@ func TestPassiveChecks(t *testing.T) {
 		{"word error is fine", true, "/e", good, "<p>An error occurred, sorry.</p>", nil},
 		{"POST form without token", true, "/", good, `<form method="post" action="/save"><input name="a"></form>`, []string{CheckCSRF + " /save"}},
 		{"POST form with token", true, "/", good, `<form method="post" action="/save"><input type="hidden" name="csrf_token" value="0123456789"><input name="a"></form>`, nil},
-		{"GET form with password", true, "/", good, `<form action="/login"><input type="password" name="pw"></form>`, []string{CheckSensitiveURL + " /login pw"}},
+		{"GET form with password", true, "/", good, `<form action="/login"><input type="password" name="pw"></form>`, []string{CheckSensitiveURL + " /login pw", CheckCSRF + " /login"}},
+		{"error quoted in a documentation code sample", true, "/help.php", good, "<p>An error like this one:</p><pre><code class=\"language-mariadb\">Fatal error: Uncaught mysqli_sql_exception: Connection refused in /var/www/dvwa/includes/dvwaPage.inc.php:535</code></pre>", nil},
+		{"error in a markdown file", true, "/README.md", with("Content-Type", "text/markdown"), "```\nYou have an error in your SQL syntax\nTraceback (most recent call last):\n```", nil},
+		{"error in a pre block is disclosed", true, "/e", good, "<pre>You have an error in your SQL syntax; check the manual</pre>", []string{CheckSQLError + " /e"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

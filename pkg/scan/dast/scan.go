@@ -327,6 +327,12 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			return finish(err), nil
 		}
 	}
+	if err := a.defaultCredentials(ctx, cr.forms, auth.isLoginPath, cr.skipButton); fatal(err) {
+		return finish(err), nil
+	}
+	if err := a.uploads(ctx, cr.forms, cr.skipButton); fatal(err) {
+		return finish(err), nil
+	}
 	if err := runActive(ctx, a, cr, targets, auth, opts.Concurrency, progress); err != nil {
 		return finish(err), nil
 	}
@@ -395,7 +401,7 @@ func runActive(ctx context.Context, a *active, cr *crawler, targets []*Target, a
 	total := int64(len(targets))
 	for _, t := range targets {
 		t := t
-		if auth.isLoginPath(t.URL) {
+		if auth.isLoginTarget(t) {
 			total--
 			continue
 		}

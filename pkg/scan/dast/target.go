@@ -2,6 +2,7 @@ package dast
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -68,6 +69,15 @@ func (t *Target) Key() string {
 		if p.Fixed && !csrfName.MatchString(p.Name) {
 			// Buttons of one name but different values do different things.
 			names[i] += "=" + p.Value
+		}
+	}
+	if t.FromForm && t.Method != "GET" {
+		// A form posting to index.php?page=add-blog.php is not the one
+		// posting to index.php?page=register.php.
+		for _, p := range t.Params {
+			if p.In == InQuery {
+				names = append(names, "q="+p.Name+"="+p.Value)
+			}
 		}
 	}
 	sort.Strings(names)
@@ -325,9 +335,17 @@ func targetFromForm(f Form) (*Target, map[string]string) {
 		}
 		u.RawQuery = ""
 	}
+	passwords := 0
 	for _, fl := range f.Fields {
 		types[fl.Name] = fl.Type
 		v := defaultValue(fl)
+		if fl.Type == "password" && fl.Value == "" {
+			// Every password field gets a different value: a form that sets
+			// a new password (new and confirmation) then refuses it, and
+			// the scan never changes an account's password.
+			passwords++
+			v = fmt.Sprintf("Secops-test-%d", passwords)
+		}
 		t.Params = append(t.Params, Param{Name: fl.Name, In: in, Value: v, Typed: fl.Value == "" && v != "",
 			Fixed: fl.Type == "hidden" && csrfName.MatchString(fl.Name)})
 	}
