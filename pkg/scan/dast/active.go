@@ -84,6 +84,9 @@ type probe struct {
 	delay time.Duration
 	// timing describes the last confirmed time-based rounds.
 	timing string
+	// only, when set, limits the checks to these families (a header whose
+	// screening showed a reflection or a database error).
+	only map[string]bool
 }
 
 func fatal(err error) bool {
@@ -119,8 +122,9 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 		return nil
 	}
 	params := t.Params
+	var only map[string]map[string]bool
 	if len(params) > 0 && params[0].In == InHeader {
-		if params, err = a.screenHeaders(ctx, t, base); err != nil {
+		if params, only, err = a.screenHeaders(ctx, t, base); err != nil {
 			if fatal(err) {
 				return err
 			}
@@ -138,7 +142,7 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 			a.warn(fmt.Sprintf("%s answers too slowly (%s) for time-based checks within --timeout %s; they were skipped there", stripQuery(t.URL), base.Duration.Round(time.Millisecond), 3*a.maxDelay))
 			delay = 0
 		}
-		pr := &probe{a: a, t: t, p: p, base: base, delay: delay}
+		pr := &probe{a: a, t: t, p: p, base: base, delay: delay, only: only[p.Name]}
 		if err := pr.run(ctx); err != nil {
 			if fatal(err) {
 				return err
@@ -190,7 +194,7 @@ func (pr *probe) steps() []step {
 // stored-XSS payload in each. A header is attacked in full only when its
 // marker comes back or the quote provokes a database error; the stored
 // payloads are looked for by the final re-crawl.
-func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) ([]Param, error) {
+func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) ([]Param, map[string]map[string]bool, error) {
 	req := t.Baseline()
 	marks := map[string]string{}
 	for _, p := range t.Params {
@@ -202,13 +206,22 @@ func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) (
 	}
 	r, err := a.s.Do(ctx, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	dbError := sqlErrorText.match(r.Body) && !sqlErrorText.match(base.Body)
+	dbError := sqlErrorText.disclosed(r.Body) != "" && sqlErrorText.disclosed(base.Body) == ""
 	var out []Param
+	only := map[string]map[string]bool{}
 	for _, p := range t.Params {
-		if dbError || strings.Contains(string(r.Body), marks[p.Name]) {
+		fams := map[string]bool{}
+		if strings.Contains(string(r.Body), marks[p.Name]) {
+			fams[famXSS] = true
+		}
+		if dbError {
+			fams[famSQLi] = true
+		}
+		if len(fams) > 0 {
 			out = append(out, p)
+			only[p.Name] = fams
 		}
 	}
 	stored := t.Baseline()
@@ -221,13 +234,16 @@ func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) (
 		a.mu.Unlock()
 	}
 	if _, err := a.s.Do(ctx, stored); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, only, nil
 }
 
 func (pr *probe) run(ctx context.Context) error {
 	for _, st := range pr.steps() {
+		if pr.only != nil && !pr.only[st.family] {
+			continue
+		}
 		if st.family == famSSRF && pr.a.canary == nil || st.family == famStored && pr.t.Method != http.MethodPost && pr.p.In != InHeader {
 			continue
 		}
@@ -339,7 +355,7 @@ func (pr *probe) ssti(ctx context.Context) error {
 }
 
 func (pr *probe) sqli(ctx context.Context) error {
-	if sqlErrorText.match(pr.base.Body) {
+	if sqlErrorText.disclosed(pr.base.Body) != "" {
 		// The page shows SQL errors already; error-based proof is void.
 	} else {
 		for _, q := range []string{"'", `"`} {
@@ -347,12 +363,12 @@ func (pr *probe) sqli(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			m := sqlErrorText.find(r.Body, nil)
+			m := sqlErrorText.disclosed(r.Body)
 			if m == "" {
 				continue
 			}
 			conf := 70
-			if c, err := pr.send(ctx, pr.p.Value+q+q); err == nil && !sqlErrorText.match(c.Body) {
+			if c, err := pr.send(ctx, pr.p.Value+q+q); err == nil && sqlErrorText.disclosed(c.Body) == "" {
 				conf = 95
 			}
 			pr.report(CheckSQLiError, r, m, conf, fmt.Sprintf("A single %s makes the response show a database error: %q.", q, m))
@@ -540,11 +556,22 @@ func (pr *probe) traversal(ctx context.Context) error {
 
 const redirectHost = "secops-redirect.invalid"
 
+var metaRefresh = regexp.MustCompile(`(?i)<meta[^>]+http-equiv=["']?refresh["']?[^>]+content=["']?\s*\d*\s*;\s*url=([^"'>]+)`)
+
 func (pr *probe) redirect(ctx context.Context) error {
 	for _, payload := range []string{"https://" + redirectHost + "/", "//" + redirectHost + "/"} {
 		r, err := pr.send(ctx, payload)
 		if err != nil {
 			return err
+		}
+		if r.StatusCode == 200 && r.IsHTML() {
+			// A meta refresh redirects as a Location header does.
+			if m := metaRefresh.FindSubmatch(r.Body); m != nil {
+				if loc, err := url.Parse(strings.Trim(string(m[1]), `'" `)); err == nil && strings.EqualFold(loc.Hostname(), redirectHost) {
+					pr.report(CheckOpenRedirect, r, string(m[0]), 90, fmt.Sprintf("%q was put in a meta refresh to %s.", payload, loc.String()))
+					return nil
+				}
+			}
 		}
 		if r.StatusCode < 300 || r.StatusCode >= 400 {
 			continue

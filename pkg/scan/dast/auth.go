@@ -194,3 +194,31 @@ func sameQueryValues(want, got url.Values) bool {
 	}
 	return true
 }
+
+// cookieTarget makes a target of the cookies the login set that are not
+// the session itself, tested on the landing page.
+func (l *login) cookieTarget() *Target {
+	l.mu.Lock()
+	landing := l.landing
+	l.mu.Unlock()
+	if landing == nil {
+		return nil
+	}
+	base := *landing
+	base.RawQuery = ""
+	t := &Target{Method: "GET", URL: &base, Page: landing.String(), FixedQuery: landing.RawQuery}
+	for _, c := range l.s.jar.Cookies(landing) {
+		if c.Value == "" || sessionCookie.MatchString(c.Name) {
+			continue
+		}
+		v, err := url.QueryUnescape(c.Value)
+		if err != nil {
+			v = c.Value
+		}
+		t.Params = append(t.Params, Param{Name: c.Name, In: InCookie, Value: v})
+	}
+	if len(t.Params) == 0 {
+		return nil
+	}
+	return t
+}

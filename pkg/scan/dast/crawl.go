@@ -75,9 +75,9 @@ type crawler struct {
 }
 
 // maxHeaderPages bounds how many pages get their request headers tested:
-// an application reads User-Agent or Referer in a few places, and each
-// page tested costs a hundred requests.
-const maxHeaderPages = 10
+// screening costs two requests a page, and a header is attacked further
+// only where the screening saw it come back or break a query.
+const maxHeaderPages = 100
 
 func newCrawler(s *Sender, maxDepth, concurrency int, observe func(*Page), warn func(string)) *crawler {
 	if concurrency < 1 {
@@ -197,6 +197,15 @@ func (c *crawler) addTarget(t *Target) {
 			t.Params[i].Fixed = true
 		}
 	}
+	if t.routed() {
+		// The route parameter is attacked through the page's own link
+		// (index.php?page=), once, not once per page it routes to.
+		for i, p := range t.Params {
+			if p.In == InQuery && !p.Typed && routeParam(p.Name, p.Value) {
+				t.Params[i].Fixed = true
+			}
+		}
+	}
 	k := t.Key()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -305,10 +314,13 @@ func (c *crawler) visit(ctx context.Context, it crawlItem) ([]crawlItem, error) 
 		body := strings.ReplaceAll(string(resp.Body), it.req.URL.RequestURI(), "")
 		body = strings.ReplaceAll(body, it.req.URL.EscapedPath(), "")
 		fp := sha256.Sum256([]byte(body))
-		if first, ok := c.content[fp]; ok && first != it.req.URL.Path {
-			alias = true
-		} else if !ok {
+		// The deeper of two paths serving one page is the alias: a front
+		// controller's /a/b/ repeats /, not the other way round.
+		depth := func(p string) int { return strings.Count(strings.Trim(p, "/"), "/") }
+		if first, ok := c.content[fp]; !ok || depth(it.req.URL.Path) < depth(first) {
 			c.content[fp] = it.req.URL.Path
+		} else if depth(it.req.URL.Path) > depth(first) {
+			alias = true
 		}
 	}
 	c.mu.Unlock()

@@ -355,6 +355,11 @@ func resolve(base *url.URL, raw string) *url.URL {
 	}
 	u.Fragment = ""
 	u.RawFragment = ""
+	// A browser sends spaces in a link as %20; a raw space breaks the
+	// request line.
+	if strings.ContainsAny(u.RawQuery, " \t") {
+		u.RawQuery = strings.NewReplacer(" ", "%20", "\t", "%09").Replace(u.RawQuery)
+	}
 	return u
 }
 

@@ -145,8 +145,15 @@ var (
 // routeParam reports whether a query parameter names the page rather
 // than carrying data: ?page=login.php, ?action=edit.
 func routeParam(name, value string) bool {
-	return value != "" && len(value) <= 80 && !strings.ContainsAny(value, "<>\"' ") && (routeName.MatchString(name) || routeValue.MatchString(value))
+	// A route is a plain name; a probe's payload (quotes, braces, ../,
+	// the scanner's markers) is not one.
+	if !routeChars.MatchString(value) || strings.Contains(value, "..") || strings.Contains(strings.ToLower(value), "secops") {
+		return false
+	}
+	return routeName.MatchString(name) || routeValue.MatchString(value)
 }
+
+var routeChars = regexp.MustCompile(`^[A-Za-z0-9_./-]{1,80}$`)
 
 // issueURL is where an issue in parameter skip of t is reported: its URL
 // with the route parameters it is sent with.

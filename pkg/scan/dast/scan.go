@@ -259,6 +259,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 
+	pas := &passive{origin: scope.Origin() + "/", https: scope.scheme == "https", out: out}
+	// Every response is checked, the login's, the crawler's and the
+	// attacks' alike.
+	s.setObserver(pas.ObserveResponse)
+
 	var auth *login
 	if opts.LoginURL != "" {
 		progress("logging in at %s", opts.LoginURL)
@@ -270,9 +275,6 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 
-	pas := &passive{origin: scope.Origin() + "/", https: scope.scheme == "https", out: out}
-	// Every response is checked, the crawler's and the attacks' alike.
-	s.setObserver(pas.ObserveResponse)
 	cr := newCrawler(s, opts.MaxDepth, opts.Concurrency, pas.Observe, warn)
 	cr.followDestructive = opts.FollowDestructive
 	limit := fmt.Sprintf("%.0f requests/s", rate)
@@ -280,6 +282,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		limit = "no rate limit"
 	}
 	progress("crawling %s (depth %d, %s)", scope.Origin(), opts.MaxDepth, limit)
+	if auth != nil {
+		// Cookies the login set besides the session (a user id, a role)
+		// are inputs the application reads on every page.
+		cr.addTarget(auth.cookieTarget())
+	}
 	cerr := cr.Run(ctx, target)
 	res.Stats.Pages = len(cr.pages)
 	for _, msg := range cr.OffScope() {
@@ -399,10 +406,14 @@ func runActive(ctx context.Context, a *active, cr *crawler, targets []*Target, a
 	}
 	var done atomic.Int64
 	total := int64(len(targets))
+	// The login form is attacked last, alone: a probe that signs the
+	// scanner out then costs nothing else, and the session is restored
+	// for the final re-crawl.
+	var loginTargets []*Target
 	for _, t := range targets {
 		t := t
 		if auth.isLoginTarget(t) {
-			total--
+			loginTargets = append(loginTargets, t)
 			continue
 		}
 		job := func(ctx context.Context) error {
@@ -422,7 +433,21 @@ func runActive(ctx context.Context, a *active, cr *crawler, targets []*Target, a
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, t := range loginTargets {
+		if err := a.runTarget(ctx, t, types[t.URL.Path]); fatal(err) {
+			return err
+		}
+		done.Add(1)
+	}
+	if len(loginTargets) > 0 && auth != nil {
+		if err := auth.login(ctx); err != nil {
+			a.warn("signing in again after testing the login form failed: " + err.Error())
+		}
+	}
+	return nil
 }
 
 func countParams(ts []*Target) int {

@@ -79,6 +79,14 @@ func (t *Target) Key() string {
 				names = append(names, "q="+p.Name+"="+p.Value)
 			}
 		}
+	} else if t.routed() {
+		// index.php?page=user-info.php&username= is another page than
+		// index.php?page=user-info-xpath.php&username=.
+		for _, p := range t.Params {
+			if p.In == InQuery && !p.Typed && routeParam(p.Name, p.Value) {
+				names = append(names, "r="+p.Name+"="+p.Value)
+			}
+		}
 	}
 	sort.Strings(names)
 	path := t.URL.Path
@@ -470,4 +478,19 @@ func targetFromPath(u *url.URL, page string) *Target {
 		return nil
 	}
 	return t
+}
+
+// routed reports whether t has a route parameter (page=login.php) and
+// other parameters: the route names the page, the others are its inputs.
+func (t *Target) routed() bool {
+	route, other := false, false
+	for _, p := range t.Params {
+		switch {
+		case p.In == InQuery && !p.Typed && routeParam(p.Name, p.Value):
+			route = true
+		case !p.Fixed:
+			other = true
+		}
+	}
+	return route && other
 }

@@ -79,4 +79,10 @@ func inCodeSample(lower []byte, i int) bool {
 	return bytes.Contains(tag, []byte(`class="language-`)) || bytes.Contains(tag, []byte(`class='language-`))
 }
 
-func (a *anchoredRegexp) match(body []byte) bool { return a.find(body, nil) != "" }
+// disclosed returns the first match in body that is not a documentation
+// code sample.
+func (a *anchoredRegexp) disclosed(body []byte) string {
+	lower := asciiLower(body)
+	m, _ := a.findAt(body, lower, func(i int) bool { return !inCodeSample(lower, i) })
+	return m
+}
