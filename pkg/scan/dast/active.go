@@ -28,6 +28,8 @@ type active struct {
 	// covered counts, per check family and injection point, the
 	// parameters tested.
 	covered map[string]map[string]int
+	// sinks are the places header values were seen printed.
+	sinks map[string]bool
 }
 
 // cover records that check ran on a parameter in location in.
@@ -189,6 +191,24 @@ func (pr *probe) steps() []step {
 	return all
 }
 
+// newSink reports whether a header's value lands somewhere not seen
+// before, told by the text just before it: a footer that prints the
+// User-Agent on every page is one sink, attacked once, while a page that
+// prints it elsewhere is another.
+func (a *active) newSink(header string, before []byte) bool {
+	k := header + "\x00" + string(before)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sinks == nil {
+		a.sinks = map[string]bool{}
+	}
+	if a.sinks[k] {
+		return false
+	}
+	a.sinks[k] = true
+	return true
+}
+
 // screenHeaders tests a page's headers cheaply before attacking them: one
 // request carries a distinct marker and a quote in each header, another a
 // stored-XSS payload in each. A header is attacked in full only when its
@@ -213,8 +233,15 @@ func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) (
 	only := map[string]map[string]bool{}
 	for _, p := range t.Params {
 		fams := map[string]bool{}
-		if strings.Contains(string(r.Body), marks[p.Name]) {
-			fams[famXSS] = true
+		if i := strings.Index(string(r.Body), marks[p.Name]); i >= 0 {
+			// The text before the header's value, not before the marker:
+			// the value itself is the same everywhere.
+			if j := strings.Index(string(r.Body), p.Value+marks[p.Name]); j >= 0 {
+				i = j
+			}
+			if a.newSink(p.Name, r.Body[max(0, i-60):i]) {
+				fams[famXSS] = true
+			}
 		}
 		if dbError {
 			fams[famSQLi] = true

@@ -77,7 +77,11 @@ type crawler struct {
 // maxHeaderPages bounds how many pages get their request headers tested:
 // screening costs two requests a page, and a header is attacked further
 // only where the screening saw it come back or break a query.
-const maxHeaderPages = 100
+const maxHeaderPages = 250
+
+// tokenLike matches the per-response values (CSRF tokens, nonces, ids)
+// that would make one page served twice look like two.
+var tokenLike = regexp.MustCompile(`[0-9a-fA-F]{16,}|[A-Za-z0-9+/_-]{32,}={0,2}`)
 
 func newCrawler(s *Sender, maxDepth, concurrency int, observe func(*Page), warn func(string)) *crawler {
 	if concurrency < 1 {
@@ -313,6 +317,8 @@ func (c *crawler) visit(ctx context.Context, it crawlItem) ([]crawlItem, error) 
 		// serves the same page at /x/y/ and / gives the same fingerprint.
 		body := strings.ReplaceAll(string(resp.Body), it.req.URL.RequestURI(), "")
 		body = strings.ReplaceAll(body, it.req.URL.EscapedPath(), "")
+		// Tokens and nonces change on every response.
+		body = tokenLike.ReplaceAllString(body, "")
 		fp := sha256.Sum256([]byte(body))
 		// The deeper of two paths serving one page is the alias: a front
 		// controller's /a/b/ repeats /, not the other way round.
@@ -324,11 +330,12 @@ func (c *crawler) visit(ctx context.Context, it crawlItem) ([]crawlItem, error) 
 		}
 	}
 	c.mu.Unlock()
+	if alias {
+		// The page's forms and links were seen at the shallower path.
+		return nil, nil
+	}
 	if c.observe != nil {
 		c.observe(page)
-	}
-	if alias {
-		return nil, nil
 	}
 	if it.req.Method == "GET" {
 		c.addTarget(targetFromURL(it.req.URL, it.page))

@@ -79,6 +79,16 @@ func (t *Target) Key() string {
 				names = append(names, "q="+p.Name+"="+p.Value)
 			}
 		}
+	} else if t.FixedQuery != "" {
+		// Headers, cookies and path segments of index.php?page=a are not
+		// those of index.php?page=b.
+		if fq, err := url.ParseQuery(t.FixedQuery); err == nil {
+			for k, vs := range fq {
+				if len(vs) > 0 && routeParam(k, vs[0]) {
+					names = append(names, "r="+k+"="+vs[0])
+				}
+			}
+		}
 	} else if t.routed() {
 		// index.php?page=user-info.php&username= is another page than
 		// index.php?page=user-info-xpath.php&username=.
