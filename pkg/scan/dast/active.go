@@ -677,7 +677,13 @@ func (a *active) findStored(resp *Response, marks map[string]storedProbe) {
 // reportStored reports a stored XSS with both places: where the payload
 // was sent and the page that served it.
 func (a *active) reportStored(t *Target, p Param, sent *Request, seen *Response, mark string) {
-	a.out.add(Issue{Check: CheckXSSStored, URL: t.issueURL(p), Method: t.Method, Param: p.Name, In: p.In, Confidence: 95,
+	u := t.issueURL(p)
+	if p.In == InHeader {
+		// Every page's User-Agent lands in the same log: one issue per
+		// header and page that shows it, not one per page that sent it.
+		u = stripQuery(seen.Request.URL)
+	}
+	a.out.add(Issue{Check: CheckXSSStored, URL: u, Method: t.Method, Param: p.Name, In: p.In, Confidence: 95,
 		SeenAt:  stripQuery(seen.Request.URL),
 		Detail:  fmt.Sprintf("The payload sent in %s %s was served unescaped by %s %s, in response to a request that did not carry it.", t.Method, t.issueURL(p), seen.Request.Method, stripQuery(seen.Request.URL)),
 		Request: dumpRequest(sent), Response: dumpResponse(seen, mark)})

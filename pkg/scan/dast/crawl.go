@@ -8,6 +8,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"sort"
@@ -599,4 +600,30 @@ func (c *crawler) OffScope() []string {
 		out = append(out, fmt.Sprintf("%d submit buttons not pressed because they look destructive or --exclude matches them (%s)", len(c.skippedButtons), strings.Join(names, ", ")))
 	}
 	return out
+}
+
+// phantomForm reports whether i is a form issue whose action path was
+// requested and never answered with anything but 404.
+func (c *crawler) phantomForm(i Issue) bool {
+	if i.Check != CheckCSRF && i.Check != CheckSensitiveURL {
+		return false
+	}
+	u, err := url.Parse(i.URL)
+	if err != nil {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	seen, ok := false, false
+	for _, pg := range c.pages {
+		if pg.URL.Path != u.Path {
+			continue
+		}
+		seen = true
+		if pg.Resp.StatusCode != http.StatusNotFound {
+			ok = true
+			break
+		}
+	}
+	return seen && !ok
 }

@@ -195,8 +195,21 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	out := newCollector()
+	// phantom, once the crawl is done, tells form issues whose action the
+	// application answers only with 404 (a form seen on an alias page,
+	// its relative action resolved against a path that does not exist).
+	var phantom func(Issue) bool
 	finish := func(cut error) *Result {
 		res.Issues = out.list()
+		if phantom != nil {
+			kept := res.Issues[:0]
+			for _, i := range res.Issues {
+				if !phantom(i) {
+					kept = append(kept, i)
+				}
+			}
+			res.Issues = kept
+		}
 		defer func() {
 			for i := range res.Issues {
 				is := &res.Issues[i]
@@ -292,6 +305,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	for _, msg := range cr.OffScope() {
 		warn(msg)
 	}
+	phantom = cr.phantomForm
 	targets := cr.Targets()
 	res.Stats.Targets = len(targets)
 	for _, t := range targets {
