@@ -233,15 +233,24 @@ func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) (
 	only := map[string]map[string]bool{}
 	for _, p := range t.Params {
 		fams := map[string]bool{}
-		if i := strings.Index(string(r.Body), marks[p.Name]); i >= 0 {
-			// The text before the header's value, not before the marker:
-			// the value itself is the same everywhere.
-			if j := strings.Index(string(r.Body), p.Value+marks[p.Name]); j >= 0 {
-				i = j
+		// Every place the value is printed is a sink, told by the text
+		// before the value (not before the marker: the value itself is the
+		// same everywhere); a page with one new sink is attacked.
+		body := string(r.Body)
+		for n, off := 0, 0; n < 8; n++ {
+			i := strings.Index(body[off:], marks[p.Name])
+			if i < 0 {
+				break
 			}
-			if a.newSink(p.Name, r.Body[max(0, i-60):i]) {
+			i += off
+			start := i
+			if v := p.Value; start >= len(v) && body[start-len(v):start] == v {
+				start -= len(v)
+			}
+			if a.newSink(p.Name, r.Body[max(0, start-60):start]) {
 				fams[famXSS] = true
 			}
+			off = i + len(marks[p.Name])
 		}
 		if dbError {
 			fams[famSQLi] = true

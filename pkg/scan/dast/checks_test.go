@@ -197,5 +197,14 @@ func TestFrontControllerPages(t *testing.T) {
 			t.Errorf("no %s on %s; got %q", want[0], want[1], got)
 		}
 	}
+	// --include on the route keeps that page's targets.
+	s = scanApp(t, h, Options{Target: "/index.php?page=user-info.php", Include: []string{`page=user-info\.php`}})
+	found := false
+	for _, i := range s.res.Issues {
+		found = found || i.Check == CheckSQLiError && strings.HasSuffix(i.URL, "/index.php?page=user-info.php") && i.Param == "target_host"
+	}
+	if !found {
+		t.Errorf("with --include page=user-info.php, the page's form was not attacked: %q", s.issues())
+	}
 	_ = time.Second
 }

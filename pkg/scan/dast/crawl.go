@@ -189,7 +189,9 @@ func (c *crawler) addTarget(t *Target) {
 	if t == nil || len(t.Params) == 0 {
 		return
 	}
-	if !c.s.Scope().Allows(t.URL) {
+	// The scope judges the URL as sent, route query included
+	// (index.php?page=... under --include 'page=...').
+	if !c.s.Scope().Allows(t.Baseline().URL) {
 		return
 	}
 	if !c.followDestructive && destructive.MatchString(t.URL.Path) {
