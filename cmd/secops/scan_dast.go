@@ -47,19 +47,27 @@ func newCmdScanDast(f *Factory, runF func(*scanDastOptions) error) *cobra.Comman
 		Short: "Scan a running web application: crawler, passive and active checks, or drive ZAP",
 		Long: `Scan a running web application from the outside (DAST).
 
-The built-in scanner crawls the target (links, forms, redirects, robots.txt,
-sitemap.xml, URLs in scripts) without ever leaving its scheme, host and port,
-runs passive checks on every response (security headers, cookies, version
-disclosure, directory listing, stack traces, SQL errors, CORS, secrets in URLs,
-CSRF tokens) and confirmed active checks on every parameter (SQL injection,
-reflected and stored XSS, OS command injection, path traversal, open redirect,
-template injection, SSRF toward a local canary). Only confirmed issues are
-reported, each with the request and response that prove it.
+The built-in scanner crawls the target (links, forms with each submit button,
+redirects, robots.txt, sitemap.xml, data-* attributes, srcset, and the
+requests scripts send with fetch, XMLHttpRequest, axios and jQuery) without
+ever leaving its scheme, host and port. Passive checks run on every response,
+the attacks' included (security headers, cookies, version disclosure,
+directory listing, stack traces, SQL errors, phpinfo, CORS, secrets in URLs,
+CSRF tokens); confirmed active checks run on every query, form, JSON, path,
+cookie and header parameter (SQL injection, reflected and stored XSS, OS
+command injection, path traversal, open redirect, template injection, SSRF
+toward a local canary), and discovery looks for exposed files (backup copies,
+.git, .env, .DS_Store, server-status), predictable session ids, default
+passwords on login forms and uploads the server runs. Only confirmed issues
+are reported, each with the request and response that prove it.
 
 Every request goes through one sender that enforces the scope, --rate,
 --max-requests, a response size cap and --timeout. Logout and destructive-looking
-links are never followed. Active checks send attack payloads: scan only
-applications you are allowed to test.
+links and submit buttons (delete, clear, reset, ...) are never followed or
+pressed; --exclude also matches parameter names and button names, values
+and labels. Active checks send attack payloads and may leave data behind (a
+test upload, guestbook entries): scan only applications you are allowed to
+test.
 
 With --zap, secops drives a running OWASP ZAP daemon through its API instead
 (spider, optional AJAX spider, active scan) and converts its alerts. ZAP
@@ -117,7 +125,7 @@ login returns, are redacted from every finding's evidence.
 	fl := cmd.Flags()
 	opts.scanFlags.register(fl, "./.secopsignore")
 	fl.StringArrayVar(&opts.Include, "include", nil, "only scan URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
-	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex, tried on the full URL and on its path, as sent and percent-decoded (repeatable)")
+	fl.StringArrayVar(&opts.Exclude, "exclude", nil, "never request URLs matching this regex (tried on the full URL and on its path, as sent and percent-decoded), attack parameters or press submit buttons whose name, value or label it matches (repeatable)")
 	fl.IntVar(&opts.MaxDepth, "max-depth", dast.DefaultMaxDepth, "how many links deep to crawl")
 	fl.IntVar(&opts.MaxRequests, "max-requests", 20000, "stop after this many requests (0: no cap)")
 	fl.Float64Var(&opts.Rate, "rate", 0, fmt.Sprintf("requests per second (default %d, or %d for a loopback target; -1: no limit)", dast.DefaultRate, dast.DefaultLoopbackRate))

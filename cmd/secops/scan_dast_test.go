@@ -135,14 +135,14 @@ func TestScanDastRunAgainstDemo(t *testing.T) {
 	if err := json.Unmarshal(out.Bytes(), &printed); err != nil {
 		t.Fatalf("stdout is not a JSON list of findings: %v\n%.300s", err, out.String())
 	}
-	if len(st.lists) != 1 || len(st.lists[0]) != len(printed) || len(printed) != 28 {
-		t.Errorf("printed %d findings, stored %v; want the 28 non-TLS answer-key entries", len(printed), len(st.lists))
+	if len(st.lists) != 1 || len(st.lists[0]) != len(printed) || len(printed) != 50 {
+		t.Errorf("printed %d findings, stored %v; want the 50 non-TLS answer-key entries", len(printed), len(st.lists))
 	}
 	sc := st.imports[0].Scope
 	if sc == nil || sc.Target != srv.URL+"/" || sc.GeneratorIds[0] != dast.GeneratorID {
 		t.Errorf("scope = %+v, want the target and %s so fixed findings are archived", sc, dast.GeneratorID)
 	}
-	for _, want := range []string{"Scanned " + srv.URL, "requests in", "sqli-time", "Stored: 28 new"} {
+	for _, want := range []string{"Scanned " + srv.URL, "requests in", "sqli-time", "Stored: 50 new"} {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut.String())
 		}
@@ -242,7 +242,7 @@ func TestScanDastRescanArchivesFixed(t *testing.T) {
 	if err := scanDastRun(ctx, opts); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(errOut.String(), "0 new, 27 updated, 1 archived") {
+	if !strings.Contains(errOut.String(), "0 new, 49 updated, 1 archived") {
 		t.Errorf("second scan: %s", errOut.String())
 	}
 	st, err := localstore.Open(ctx, path)

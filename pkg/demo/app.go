@@ -39,13 +39,18 @@ type App struct {
 	safe    []entry
 	// Fetch is the client the SSRF endpoint uses (loopback only).
 	fetch *http.Client
+	// wiped counts presses of a destructive button; sessionCounter issues
+	// the predictable session ids; uploads holds uploaded files by name.
+	wiped          int
+	sessionCounter int
+	uploads        map[string]string
 }
 
 type entry struct{ name, comment string }
 
 // New returns the demo app.
 func New() *App {
-	a := &App{db: newDatabase(), sh: fakeShell{maxSleep: 10 * time.Second}, csrf: randHex(16), session: map[string]string{}}
+	a := &App{db: newDatabase(), sh: fakeShell{maxSleep: 10 * time.Second}, csrf: randHex(16), session: map[string]string{}, uploads: map[string]string{}}
 	dialer := &net.Dialer{Timeout: 2 * time.Second, Control: loopbackOnly}
 	a.fetch = &http.Client{
 		Timeout:       3 * time.Second,
@@ -146,14 +151,15 @@ func (a *App) Handler() http.Handler {
 	safe("/safe/backup/", a.safeBackup)
 	safe("/safe/verify-email", a.safeVerifyEmail)
 	safe("/safe/welcome", a.safeWelcome)
+	a.moreRoutes(vuln, safe)
 	return m
 }
 
 // SafePaths lists the safe twins' paths.
 func SafePaths() []string {
-	return []string{"/safe/", "/safe/greet", "/safe/color", "/safe/js", "/safe/search", "/safe/product", "/safe/lookup",
+	return append([]string{"/safe/", "/safe/greet", "/safe/color", "/safe/js", "/safe/search", "/safe/product", "/safe/lookup",
 		"/safe/api/orders", "/safe/api/user", "/safe/ping", "/safe/dns", "/safe/download", "/safe/redirect", "/safe/hello",
-		"/safe/fetch", "/safe/guestbook", "/safe/report", "/safe/orders", "/safe/backup/", "/safe/verify-email", "/safe/welcome"}
+		"/safe/fetch", "/safe/guestbook", "/safe/report", "/safe/orders", "/safe/backup/", "/safe/verify-email", "/safe/welcome"}, morePaths...)
 }
 
 const style = `body{font-family:sans-serif;max-width:60em;margin:1em auto}.banner{background:#b00020;color:#fff;padding:.5em;font-weight:bold}`
@@ -216,6 +222,7 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) {
 <form action="/ping" method="get"><input name="host" value="127.0.0.1"><button>Ping</button></form> (OS command injection)
 <form action="/lookup" method="post"><input type="hidden" name="csrf_token" value="`+a.csrf+`"><input name="user" value="alice"><button>Reset password</button></form> (time-based SQL injection)
 <form action="/dns" method="post"><input type="hidden" name="csrf_token" value="`+a.csrf+`"><input name="domain" value="example.test"><button>Look up</button></form> (blind OS command injection)
+`+moreLinks("")+`
 <div id="out"></div>
 <script>
 const profileURL = "/api/user";
@@ -562,6 +569,7 @@ func (a *App) safeHome(w http.ResponseWriter, r *http.Request) {
 <form action="/safe/ping" method="get"><input name="host" value="127.0.0.1"><button>Ping</button></form>
 <form action="/safe/lookup" method="post"><input type="hidden" name="csrf_token" value="`+a.csrf+`"><input name="user" value="alice"><button>Reset password</button></form>
 <form action="/safe/dns" method="post"><input type="hidden" name="csrf_token" value="`+a.csrf+`"><input name="domain" value="example.test"><button>Look up</button></form>
+`+moreLinks("/safe")+`
 <script>
 const profileURL = "/safe/api/user";
 function loadOrder() {

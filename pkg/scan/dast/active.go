@@ -25,6 +25,40 @@ type active struct {
 
 	mu     sync.Mutex
 	stored map[string]storedProbe // marker -> where it was injected
+	// covered counts, per check family and injection point, the
+	// parameters tested.
+	covered map[string]map[string]int
+	// sinks are the places header values were seen printed.
+	sinks map[string]bool
+}
+
+// cover records that check ran on a parameter in location in.
+func (a *active) cover(check, in string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.covered == nil {
+		a.covered = map[string]map[string]int{}
+	}
+	m := a.covered[check]
+	if m == nil {
+		m = map[string]int{}
+		a.covered[check] = m
+	}
+	m[in]++
+}
+
+// coverage returns a copy of what cover recorded.
+func (a *active) coverage() map[string]map[string]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := map[string]map[string]int{}
+	for c, m := range a.covered {
+		out[c] = map[string]int{}
+		for k, v := range m {
+			out[c][k] = v
+		}
+	}
+	return out
 }
 
 type storedProbe struct {
@@ -52,6 +86,9 @@ type probe struct {
 	delay time.Duration
 	// timing describes the last confirmed time-based rounds.
 	timing string
+	// only, when set, limits the checks to these families (a header whose
+	// screening showed a reflection or a database error).
+	only map[string]bool
 }
 
 func fatal(err error) bool {
@@ -59,11 +96,20 @@ func fatal(err error) bool {
 }
 
 func (pr *probe) send(ctx context.Context, value string) (*Response, error) {
+	if pr.p.In == InHeader {
+		// A header value cannot carry control characters.
+		value = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return -1
+			}
+			return r
+		}, value)
+	}
 	return pr.a.s.Do(ctx, pr.t.Build(pr.p, value))
 }
 
 func (pr *probe) report(check string, resp *Response, needle string, conf int, detail string) {
-	pr.a.out.add(Issue{Check: check, URL: stripQuery(pr.t.URL), Method: pr.t.Method, Param: pr.p.Name, In: pr.p.In,
+	pr.a.out.add(Issue{Check: check, URL: pr.t.issueURL(pr.p), Method: pr.t.Method, Param: pr.p.Name, In: pr.p.In,
 		Confidence: conf, Detail: detail, Request: dumpRequest(resp.Request), Response: dumpResponse(resp, needle)})
 }
 
@@ -77,7 +123,17 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 		a.warn(fmt.Sprintf("skip %s %s: %v", t.Method, stripQuery(t.URL), err))
 		return nil
 	}
-	for _, p := range t.Params {
+	params := t.Params
+	var only map[string]map[string]bool
+	if len(params) > 0 && params[0].In == InHeader {
+		if params, only, err = a.screenHeaders(ctx, t, base); err != nil {
+			if fatal(err) {
+				return err
+			}
+			return nil
+		}
+	}
+	for _, p := range params {
 		if !injectable(p, types[p.Name]) {
 			continue
 		}
@@ -88,7 +144,7 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 			a.warn(fmt.Sprintf("%s answers too slowly (%s) for time-based checks within --timeout %s; they were skipped there", stripQuery(t.URL), base.Duration.Round(time.Millisecond), 3*a.maxDelay))
 			delay = 0
 		}
-		pr := &probe{a: a, t: t, p: p, base: base, delay: delay}
+		pr := &probe{a: a, t: t, p: p, base: base, delay: delay, only: only[p.Name]}
 		if err := pr.run(ctx); err != nil {
 			if fatal(err) {
 				return err
@@ -99,10 +155,139 @@ func (a *active) runTarget(ctx context.Context, t *Target, types map[string]stri
 	return nil
 }
 
+// Check families, as coverage reports name them.
+const (
+	famXSS       = "xss"
+	famSSTI      = "ssti"
+	famSQLi      = "sqli"
+	famCmdi      = "cmdi"
+	famTraversal = "path-traversal"
+	famRedirect  = "open-redirect"
+	famSSRF      = "ssrf"
+	famStored    = "xss-stored"
+)
+
+// Families lists the active check families in report order.
+var Families = []string{famXSS, famSSTI, famSQLi, famCmdi, famTraversal, famRedirect, famSSRF, famStored, "default-credentials", "file-upload"}
+
+type step struct {
+	family string
+	run    func(context.Context) error
+}
+
+// steps are the checks a parameter gets: all of them for query, body,
+// JSON and cookie values; for path segments and headers, the ones an
+// application plausibly routes such a value to (a header is logged,
+// echoed or stored; it is not a file name or a redirect target).
+func (pr *probe) steps() []step {
+	all := []step{{famXSS, pr.reflected}, {famSQLi, pr.sqli}, {famCmdi, pr.cmdi}, {famTraversal, pr.traversal},
+		{famRedirect, pr.redirect}, {famSSRF, pr.ssrf}, {famStored, pr.storedInject}}
+	switch pr.p.In {
+	case InHeader:
+		return []step{all[0], all[1], all[2], all[6]}
+	case InPath:
+		return all[:3]
+	}
+	return all
+}
+
+// newSink reports whether a header's value lands somewhere not seen
+// before, told by the text just before it: a footer that prints the
+// User-Agent on every page is one sink, attacked once, while a page that
+// prints it elsewhere is another.
+func (a *active) newSink(header string, before []byte) bool {
+	k := header + "\x00" + string(before)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.sinks == nil {
+		a.sinks = map[string]bool{}
+	}
+	if a.sinks[k] {
+		return false
+	}
+	a.sinks[k] = true
+	return true
+}
+
+// screenHeaders tests a page's headers cheaply before attacking them: one
+// request carries a distinct marker and a quote in each header, another a
+// stored-XSS payload in each. A header is attacked in full only when its
+// marker comes back or the quote provokes a database error; the stored
+// payloads are looked for by the final re-crawl.
+func (a *active) screenHeaders(ctx context.Context, t *Target, base *Response) ([]Param, map[string]map[string]bool, error) {
+	req := t.Baseline()
+	marks := map[string]string{}
+	for _, p := range t.Params {
+		m := "secopsr" + token(8)
+		marks[p.Name] = m
+		req.Header.Set(p.Name, p.Value+m+`'"`)
+		a.cover(famXSS, InHeader)
+		a.cover(famSQLi, InHeader)
+	}
+	r, err := a.s.Do(ctx, req)
+	if err != nil {
+		return nil, nil, err
+	}
+	dbError := sqlErrorText.disclosed(r.Body) != "" && sqlErrorText.disclosed(base.Body) == ""
+	var out []Param
+	only := map[string]map[string]bool{}
+	for _, p := range t.Params {
+		fams := map[string]bool{}
+		// Every place the value is printed is a sink, told by the text
+		// before the value (not before the marker: the value itself is the
+		// same everywhere); a page with one new sink is attacked.
+		body := string(r.Body)
+		for n, off := 0, 0; n < 8; n++ {
+			i := strings.Index(body[off:], marks[p.Name])
+			if i < 0 {
+				break
+			}
+			i += off
+			start := i
+			if v := p.Value; start >= len(v) && body[start-len(v):start] == v {
+				start -= len(v)
+			}
+			if a.newSink(p.Name, r.Body[max(0, start-60):start]) {
+				fams[famXSS] = true
+			}
+			off = i + len(marks[p.Name])
+		}
+		if dbError {
+			fams[famSQLi] = true
+		}
+		if len(fams) > 0 {
+			out = append(out, p)
+			only[p.Name] = fams
+		}
+	}
+	stored := t.Baseline()
+	for _, p := range t.Params {
+		mark := "secopss" + token(6)
+		stored.Header.Set(p.Name, p.Value+"<img src=x onerror="+mark+"()>")
+		a.cover(famStored, InHeader)
+		a.mu.Lock()
+		a.stored[mark] = storedProbe{t: t, p: p, req: stored}
+		a.mu.Unlock()
+	}
+	if _, err := a.s.Do(ctx, stored); err != nil {
+		return nil, nil, err
+	}
+	return out, only, nil
+}
+
 func (pr *probe) run(ctx context.Context) error {
-	steps := []func(context.Context) error{pr.reflected, pr.sqli, pr.cmdi, pr.traversal, pr.redirect, pr.ssrf, pr.storedInject}
-	for _, step := range steps {
-		if err := step(ctx); err != nil {
+	for _, st := range pr.steps() {
+		if pr.only != nil && !pr.only[st.family] {
+			continue
+		}
+		if st.family == famSSRF && pr.a.canary == nil || st.family == famStored && pr.t.Method != http.MethodPost && pr.p.In != InHeader {
+			continue
+		}
+		if pr.p.In != InHeader || st.family == famCmdi {
+			// screenHeaders counted the header's XSS, SQL and stored probes.
+			pr.a.cover(st.family, pr.p.In)
+		}
+		if err := st.run(ctx); err != nil {
 			if fatal(err) {
 				return err
 			}
@@ -117,7 +302,7 @@ func (pr *probe) run(ctx context.Context) error {
 // reflected finds where the parameter is echoed and tries XSS and SSTI
 // payloads suited to that place.
 func (pr *probe) reflected(ctx context.Context) error {
-	marker := "sx" + token(8)
+	marker := "secopsr" + token(8)
 	resp, err := pr.send(ctx, pr.p.Value+marker)
 	if err != nil {
 		return err
@@ -134,12 +319,46 @@ func (pr *probe) reflected(ctx context.Context) error {
 				return err
 			}
 			if r.IsHTML() && executable(r.Body, mark) {
-				pr.report(CheckXSSReflected, r, mark, 90, fmt.Sprintf("Payload %q is echoed in an executable context.", payload))
+				// A payload that a request without it still gets back was
+				// stored, not reflected.
+				if seen, err := pr.servedWithout(ctx, mark); err != nil {
+					return err
+				} else if seen != nil {
+					pr.a.reportStored(pr.t, pr.p, r.Request, seen, mark)
+				} else {
+					pr.report(CheckXSSReflected, r, mark, 90, fmt.Sprintf("Payload %q is echoed in an executable context.", payload))
+				}
 				break
 			}
 		}
 	}
+	if pr.p.In == InHeader || pr.p.In == InPath {
+		return nil
+	}
+	pr.a.cover(famSSTI, pr.p.In)
 	return pr.ssti(ctx)
+}
+
+// servedWithout fetches the target's page again without the payload: the
+// URL itself for a GET, the page that holds the form for a POST. It
+// returns the response when it serves mark in an executable context.
+func (pr *probe) servedWithout(ctx context.Context, mark string) (*Response, error) {
+	req := pr.t.Baseline()
+	if pr.t.Method != http.MethodGet {
+		u := pr.t.URL
+		if pg := resolve(nil, pr.t.Page); pg != nil {
+			u = pg
+		}
+		req = &Request{Method: http.MethodGet, URL: u}
+	}
+	r, err := pr.a.s.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if r.IsHTML() && strings.Contains(string(r.Body), mark) && executable(r.Body, mark) {
+		return r, nil
+	}
+	return nil, nil
 }
 
 var sstiForms = []string{"{{%d*%d}}", "${%d*%d}", "<%%= %d*%d %%>", "#{%d*%d}", "{%d*%d}"}
@@ -172,7 +391,7 @@ func (pr *probe) ssti(ctx context.Context) error {
 }
 
 func (pr *probe) sqli(ctx context.Context) error {
-	if sqlErrorText.match(pr.base.Body) {
+	if sqlErrorText.disclosed(pr.base.Body) != "" {
 		// The page shows SQL errors already; error-based proof is void.
 	} else {
 		for _, q := range []string{"'", `"`} {
@@ -180,12 +399,12 @@ func (pr *probe) sqli(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			m := sqlErrorText.find(r.Body, nil)
+			m := sqlErrorText.disclosed(r.Body)
 			if m == "" {
 				continue
 			}
 			conf := 70
-			if c, err := pr.send(ctx, pr.p.Value+q+q); err == nil && !sqlErrorText.match(c.Body) {
+			if c, err := pr.send(ctx, pr.p.Value+q+q); err == nil && sqlErrorText.disclosed(c.Body) == "" {
 				conf = 95
 			}
 			pr.report(CheckSQLiError, r, m, conf, fmt.Sprintf("A single %s makes the response show a database error: %q.", q, m))
@@ -373,11 +592,22 @@ func (pr *probe) traversal(ctx context.Context) error {
 
 const redirectHost = "secops-redirect.invalid"
 
+var metaRefresh = regexp.MustCompile(`(?i)<meta[^>]+http-equiv=["']?refresh["']?[^>]+content=["']?\s*\d*\s*;\s*url=([^"'>]+)`)
+
 func (pr *probe) redirect(ctx context.Context) error {
 	for _, payload := range []string{"https://" + redirectHost + "/", "//" + redirectHost + "/"} {
 		r, err := pr.send(ctx, payload)
 		if err != nil {
 			return err
+		}
+		if r.StatusCode == 200 && r.IsHTML() {
+			// A meta refresh redirects as a Location header does.
+			if m := metaRefresh.FindSubmatch(r.Body); m != nil {
+				if loc, err := url.Parse(strings.Trim(string(m[1]), `'" `)); err == nil && strings.EqualFold(loc.Hostname(), redirectHost) {
+					pr.report(CheckOpenRedirect, r, string(m[0]), 90, fmt.Sprintf("%q was put in a meta refresh to %s.", payload, loc.String()))
+					return nil
+				}
+			}
 		}
 		if r.StatusCode < 300 || r.StatusCode >= 400 {
 			continue
@@ -409,10 +639,11 @@ func (pr *probe) ssrf(ctx context.Context) error {
 	return nil
 }
 
-// storedInject submits a stored-XSS payload through POST parameters; the
+// storedInject submits a stored-XSS payload through POST parameters and
+// headers (which applications log and show to administrators); the
 // re-crawl at the end looks for it.
 func (pr *probe) storedInject(ctx context.Context) error {
-	if pr.t.Method != http.MethodPost {
+	if pr.t.Method != http.MethodPost && pr.p.In != InHeader {
 		return nil
 	}
 	mark := "secopss" + token(6)
@@ -448,9 +679,23 @@ func (a *active) findStored(resp *Response, marks map[string]storedProbe) {
 		if !strings.Contains(string(resp.Body), mark) || !executable(resp.Body, mark) {
 			continue
 		}
-		a.out.add(Issue{Check: CheckXSSStored, URL: stripQuery(sp.t.URL), Method: sp.t.Method, Param: sp.p.Name, In: sp.p.In, Confidence: 95,
-			Detail: "The payload was served unescaped by " + stripQuery(resp.Request.URL) + ".", Request: dumpRequest(sp.req), Response: dumpResponse(resp, mark)})
+		a.reportStored(sp.t, sp.p, sp.req, resp, mark)
 	}
+}
+
+// reportStored reports a stored XSS with both places: where the payload
+// was sent and the page that served it.
+func (a *active) reportStored(t *Target, p Param, sent *Request, seen *Response, mark string) {
+	u := t.issueURL(p)
+	if p.In == InHeader {
+		// Every page's User-Agent lands in the same log: one issue per
+		// header and page that shows it, not one per page that sent it.
+		u = stripQuery(seen.Request.URL)
+	}
+	a.out.add(Issue{Check: CheckXSSStored, URL: u, Method: t.Method, Param: p.Name, In: p.In, Confidence: 95,
+		SeenAt:  stripQuery(seen.Request.URL),
+		Detail:  fmt.Sprintf("The payload sent in %s %s was served unescaped by %s %s, in response to a request that did not carry it.", t.Method, t.issueURL(p), seen.Request.Method, stripQuery(seen.Request.URL)),
+		Request: dumpRequest(sent), Response: dumpResponse(seen, mark)})
 }
 
 // cors probes a URL with a foreign Origin.

@@ -160,7 +160,65 @@ func (l *login) check(ctx context.Context, resp *Response) bool {
 // Relogins counts how often the session was restored.
 func (l *login) Relogins() int { return int(l.relogins.Load()) }
 
-// isLoginPath reports whether u is the login page (never attacked).
+// isLoginPath reports whether u is the login page (never attacked). A
+// login URL with a query (index.php?page=login.php) names that query: the
+// other pages of the same front controller are not the login page.
 func (l *login) isLoginPath(u *url.URL) bool {
-	return l != nil && strings.EqualFold(u.Path, l.loginURL.Path)
+	if l == nil || !strings.EqualFold(u.Path, l.loginURL.Path) {
+		return false
+	}
+	return sameQueryValues(l.loginURL.Query(), u.Query())
+}
+
+// isLoginTarget reports whether t submits to the login page.
+func (l *login) isLoginTarget(t *Target) bool {
+	if l == nil || !strings.EqualFold(t.URL.Path, l.loginURL.Path) {
+		return false
+	}
+	q := url.Values{}
+	for _, p := range t.Params {
+		if p.In == InQuery {
+			q.Add(p.Name, p.Value)
+		}
+	}
+	return sameQueryValues(l.loginURL.Query(), q)
+}
+
+// sameQueryValues reports whether got carries every parameter of want
+// with the same value.
+func sameQueryValues(want, got url.Values) bool {
+	for k := range want {
+		if got.Get(k) != want.Get(k) {
+			return false
+		}
+	}
+	return true
+}
+
+// cookieTarget makes a target of the cookies the login set that are not
+// the session itself, tested on the landing page.
+func (l *login) cookieTarget() *Target {
+	l.mu.Lock()
+	landing := l.landing
+	l.mu.Unlock()
+	if landing == nil {
+		return nil
+	}
+	base := *landing
+	base.RawQuery = ""
+	t := &Target{Method: "GET", URL: &base, Page: landing.String(), FixedQuery: landing.RawQuery}
+	for _, c := range l.s.jar.Cookies(landing) {
+		if c.Value == "" || sessionCookie.MatchString(c.Name) {
+			continue
+		}
+		v, err := url.QueryUnescape(c.Value)
+		if err != nil {
+			v = c.Value
+		}
+		t.Params = append(t.Params, Param{Name: c.Name, In: InCookie, Value: v})
+	}
+	if len(t.Params) == 0 {
+		return nil
+	}
+	return t
 }

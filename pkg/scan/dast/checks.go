@@ -51,7 +51,18 @@ const (
 	CheckOpenRedirect   = "open-redirect"
 	CheckSSTI           = "ssti"
 	CheckSSRF           = "ssrf"
+	CheckPHPInfo        = "phpinfo-exposed"
+	CheckBackupFile     = "backup-file-exposed"
+	CheckGit            = "git-repository-exposed"
+	CheckEnvFile        = "env-file-exposed"
+	CheckDSStore        = "ds-store-exposed"
+	CheckServerStatus   = "server-status-exposed"
+	CheckSessionID      = "session-id-predictable"
+	CheckWeakLogin      = "weak-credentials"
+	CheckUpload         = "file-upload-executed"
 )
+
+const wstgBackup = "https://owasp.org/www-project-web-security-testing-guide/latest/4-Web_Application_Security_Testing/02-Configuration_and_Deployment_Management_Testing/04-Review_Old_Backup_and_Unreferenced_Files_for_Sensitive_Information"
 
 var sqliRemediation = "Use parameterised queries (prepared statements) for every query that includes user input; never build SQL by string concatenation."
 
@@ -132,4 +143,31 @@ var Checks = map[string]Check{
 	CheckSSRF: {ID: CheckSSRF, Title: "Server-side request forgery", CWE: 918, Severity: findings.SeverityHigh, Types: []string{typeCWE}, Active: true,
 		Description: "A URL sent in this parameter made the server connect to the scanner's canary listener: the server fetches attacker-chosen URLs.",
 		Remediation: "Fetch only allow-listed destinations; block internal addresses and validate URLs after resolution.", RemediationURL: cheat + "Server_Side_Request_Forgery_Prevention_Cheat_Sheet.html"},
+	CheckPHPInfo: {ID: CheckPHPInfo, Title: "phpinfo() page exposed", CWE: 200, Severity: findings.SeverityMedium, Types: []string{typeExposure, typeCWE},
+		Description: "A page shows the output of phpinfo(): the PHP version and modules, the server's paths, environment variables and often credentials passed in the environment.",
+		Remediation: "Remove phpinfo() pages from the server, or restrict them to administrators.", RemediationURL: wstgBackup},
+	CheckBackupFile: {ID: CheckBackupFile, Title: "Backup or editor copy of a script exposed", CWE: 530, Severity: findings.SeverityHigh, Types: []string{typeExposure, typeCWE},
+		Description: "A backup or editor copy of a server-side script (.bak, .old, ~, .swp) is served as plain text, revealing its source code and any credentials in it.",
+		Remediation: "Delete backup and editor files from the web root and deny them in the server configuration; deploy from a clean build.", RemediationURL: wstgBackup},
+	CheckGit: {ID: CheckGit, Title: "Git repository exposed", CWE: 527, Severity: findings.SeverityHigh, Types: []string{typeExposure, typeCWE},
+		Description: "The .git directory is served: anyone can download the repository, with its full source history and any secrets ever committed.",
+		Remediation: "Deploy without the .git directory, and deny paths starting with /. in the web server.", RemediationURL: wstgBackup},
+	CheckEnvFile: {ID: CheckEnvFile, Title: "Environment file (.env) exposed", CWE: 538, Severity: findings.SeverityHigh, Types: []string{typeExposure, typeCWE},
+		Description: "A .env file is served: it usually holds database passwords, API keys and application secrets.",
+		Remediation: "Keep .env files outside the web root and deny dot-files in the web server; rotate the secrets it held.", RemediationURL: wstgBackup},
+	CheckDSStore: {ID: CheckDSStore, Title: ".DS_Store file exposed", CWE: 538, Severity: findings.SeverityLow, Types: []string{typeExposure, typeCWE},
+		Description: "A macOS .DS_Store file is served: it lists the names of files in its directory, including ones never linked.",
+		Remediation: "Delete .DS_Store files from the web root and deny dot-files in the web server.", RemediationURL: wstgBackup},
+	CheckServerStatus: {ID: CheckServerStatus, Title: "Server status page exposed", CWE: 200, Severity: findings.SeverityMedium, Types: []string{typeExposure, typeCWE},
+		Description: "The web server's status page (Apache mod_status, nginx stub_status) is public: it shows the requests being served, client addresses and the server's configuration.",
+		Remediation: "Restrict server-status and similar pages to localhost or administrators.", RemediationURL: wstgBackup},
+	CheckSessionID: {ID: CheckSessionID, Title: "Predictable session identifier", CWE: 330, Severity: findings.SeverityHigh, Types: []string{typeCWE}, Active: true,
+		Description: "A session cookie issued several times in a row takes values that follow each other (a counter, a timestamp or the hash of one), so another user's session can be guessed.",
+		Remediation: "Issue session identifiers from a cryptographically secure random generator with at least 128 bits of entropy; use the framework's session management.", RemediationURL: cheat + "Session_Management_Cheat_Sheet.html"},
+	CheckWeakLogin: {ID: CheckWeakLogin, Title: "Login form accepts a default password", CWE: 1392, Severity: findings.SeverityHigh, Types: []string{typeCWE}, Active: true,
+		Description: "A login form signs in with a well-known default user name and password, and answers wrong passwords without slowing down or locking: the account falls to the first guesses of a brute-force attack.",
+		Remediation: "Remove default accounts or force a password change on first use; reject common passwords; lock out or throttle after repeated failures.", RemediationURL: cheat + "Authentication_Cheat_Sheet.html"},
+	CheckUpload: {ID: CheckUpload, Title: "Uploaded file executed as code", CWE: 434, Severity: findings.SeverityCritical, Types: []string{typeCWE}, Active: true,
+		Description: "A file upload form accepts a server-side script, stores it in the web root and the server runs it when it is requested: anyone who can upload runs code on the server.",
+		Remediation: "Allow-list file types by content, store uploads outside the web root under generated names, and never let the server execute them.", RemediationURL: cheat + "File_Upload_Cheat_Sheet.html"},
 }

@@ -81,7 +81,8 @@ func TestScanDemoMatchesAnswerKey(t *testing.T) {
 
 func scanDemo(t *testing.T, tls bool) {
 	key := loadAnswerKey(t)
-	rec := &recorder{h: demo.New().Handler()}
+	app := demo.New()
+	rec := &recorder{h: app.Handler()}
 	srv := httptest.NewUnstartedServer(rec)
 	// The demo's SSRF endpoint fetching plain http from a TLS port logs
 	// handshake errors; they are expected.
@@ -157,6 +158,9 @@ func scanDemo(t *testing.T, tls bool) {
 		if n := rec.count(sp); n < 2 {
 			t.Errorf("safe twin %s received %d requests; it was not tested", sp, n)
 		}
+	}
+	if n := app.Wiped(); n != 0 {
+		t.Errorf("the feedback form's Clear all button was pressed %d times; destructive buttons must not be pressed", n)
 	}
 	for _, p := range []string{"/logout", "/account/delete"} {
 		if n := rec.count(p); n != 0 {

@@ -2,7 +2,6 @@ package dast
 
 import (
 	"bytes"
-	"encoding/json"
 	"net/url"
 	"regexp"
 	"strings"
@@ -18,21 +17,41 @@ type Field struct {
 	Value string
 }
 
+// Button is a named submit button: a browser sends its name and value
+// only when it is the one pressed, to its own formaction when it has one.
+type Button struct {
+	Name  string
+	Value string
+	// Label is the value or, for a <button>, its text: what the user
+	// reads, matched against --exclude and the destructive-button guard.
+	Label  string
+	Action *url.URL // nil: the form's action
+	Method string   // "": the form's method
+}
+
 // Form is an HTML form as the crawler found it.
 type Form struct {
 	Page    string // URL of the page holding the form
 	Action  *url.URL
 	Method  string // GET or POST
 	Enctype string
+	// Fields are the inputs sent with every submission; Buttons the named
+	// submit buttons, of which one at a time is sent.
 	Fields  []Field
+	Buttons []Button
+	// Files are the names of its file inputs.
+	Files []string
 }
 
-// JSONCall is a JSON API call found in a script: fetch(url, {method:
-// "POST", body: JSON.stringify({...})}).
+// JSONCall is a request a script makes: fetch(url, {method: "POST",
+// body: JSON.stringify({...})}), an XMLHttpRequest, axios or jQuery call.
+// Body values the script computes at run time are nil.
 type JSONCall struct {
 	URL    *url.URL
 	Method string
 	Body   map[string]any
+	// Form is set when the body is form-encoded rather than JSON.
+	Form bool
 }
 
 // Extracted is everything a page points to.
@@ -51,6 +70,7 @@ const maxExtracted = 2000
 // tokenizer could make of it.
 func ExtractHTML(base *url.URL, body []byte) Extracted {
 	var out Extracted
+	doc := base // the document's own URL: empty and "#" actions submit here
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var form *Form
 	var inScript, inTextarea, inSelect bool
@@ -78,13 +98,29 @@ func ExtractHTML(base *url.URL, body []byte) Extracted {
 		case html.TextToken:
 			switch {
 			case inScript:
-				script.Write(z.Text())
+				if script.Len() < 1<<20 {
+					script.Write(z.Text())
+				}
 			case inTextarea && textarea != nil:
 				textarea.Value += string(z.Text())
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			tok := z.Token()
 			attrs := attrMap(tok.Attr)
+			// URLs kept in data-* attributes are loaded by the page's
+			// scripts: crawl them as links.
+			for _, a := range tok.Attr {
+				if strings.HasPrefix(a.Key, "data-") && looksLikePath(strings.TrimSpace(a.Val)) {
+					add(a.Val)
+				}
+			}
+			if ss, ok := attrs["srcset"]; ok {
+				for _, cand := range strings.Split(ss, ",") {
+					if f := strings.Fields(cand); len(f) > 0 {
+						add(f[0])
+					}
+				}
+			}
 			switch tok.DataAtom {
 			case atom.Base:
 				if h, ok := attrs["href"]; ok {
@@ -119,34 +155,57 @@ func ExtractHTML(base *url.URL, body []byte) Extracted {
 				if form != nil {
 					out.Forms = append(out.Forms, *form)
 				}
-				action := base
-				if a, ok := attrs["action"]; ok && strings.TrimSpace(a) != "" {
-					action = resolve(base, a)
+				form = nil
+				action := formTarget(doc, base, attrs["action"], hasAttr(tok.Attr, "action"))
+				if action == nil {
+					continue
 				}
 				method := strings.ToUpper(strings.TrimSpace(attrs["method"]))
 				if method != "POST" {
 					method = "GET"
 				}
-				if action == nil {
-					form = nil
-					continue
-				}
-				form = &Form{Page: base.String(), Action: action, Method: method, Enctype: strings.ToLower(attrs["enctype"])}
+				form = &Form{Page: doc.String(), Action: action, Method: method, Enctype: strings.ToLower(attrs["enctype"])}
 			case atom.Input, atom.Button:
+				name := attrs["name"]
+				typ := strings.ToLower(attrs["type"])
+				if tok.DataAtom == atom.Button && typ == "" {
+					typ = "submit"
+				}
+				if typ == "submit" || typ == "image" {
+					if fa, ok := attrs["formaction"]; ok {
+						add(fa)
+					}
+				}
 				if form == nil {
 					continue
 				}
-				name := attrs["name"]
-				typ := strings.ToLower(attrs["type"])
-				if tok.DataAtom == atom.Button {
-					if typ == "" {
-						typ = "submit"
-					}
-					if name == "" {
+				if typ == "submit" || typ == "image" {
+					if name == "" && !hasAttr(tok.Attr, "formaction") {
 						continue
 					}
+					b := Button{Name: name, Value: attrs["value"], Label: attrs["value"]}
+					if tok.DataAtom == atom.Button && b.Label == "" && tt == html.StartTagToken {
+						b.Label = buttonText(z)
+					}
+					if typ == "image" && name != "" {
+						// An image button sends its click coordinates.
+						b.Name, b.Value = name+".x", "1"
+					}
+					if fa, ok := attrs["formaction"]; ok {
+						b.Action = formTarget(doc, base, fa, true)
+					}
+					if fm := strings.ToUpper(strings.TrimSpace(attrs["formmethod"])); fm == "GET" || fm == "POST" {
+						b.Method = fm
+					}
+					if len(form.Buttons) < 20 {
+						form.Buttons = append(form.Buttons, b)
+					}
+					continue
 				}
-				if name == "" || typ == "image" || typ == "reset" || typ == "file" {
+				if typ == "file" && name != "" && len(form.Files) < 10 {
+					form.Files = append(form.Files, name)
+				}
+				if name == "" || typ == "reset" || typ == "file" || typ == "button" {
 					continue
 				}
 				if (typ == "checkbox" || typ == "radio") && !hasAttr(tok.Attr, "checked") && formHas(form, name) {
@@ -213,7 +272,39 @@ func ExtractHTML(base *url.URL, body []byte) Extracted {
 		if len(out.Forms) > maxExtracted {
 			out.Forms = out.Forms[:maxExtracted]
 		}
+		if len(out.JSON) > maxExtracted {
+			out.JSON = out.JSON[:maxExtracted]
+		}
 	}
+}
+
+// formTarget resolves a form's (or button's) action as a browser does: a
+// missing or empty action, or one that is only a fragment, submits to the
+// document's own URL.
+func formTarget(doc, base *url.URL, action string, present bool) *url.URL {
+	a := strings.TrimSpace(action)
+	if !present || a == "" || strings.HasPrefix(a, "#") {
+		u := *doc
+		u.Fragment, u.RawFragment = "", ""
+		return &u
+	}
+	return resolve(base, a)
+}
+
+// buttonText reads the text of a <button> up to its end tag; a button
+// without a value attribute sends an empty value, but its text names the
+// action (for --exclude and the destructive-button guard).
+func buttonText(z *html.Tokenizer) string {
+	var b strings.Builder
+	for i := 0; i < 20; i++ {
+		switch z.Next() {
+		case html.TextToken:
+			b.Write(z.Text())
+		case html.EndTagToken, html.ErrorToken:
+			return strings.TrimSpace(b.String())
+		}
+	}
+	return strings.TrimSpace(b.String())
 }
 
 func formHas(f *Form, name string) bool {
@@ -264,6 +355,11 @@ func resolve(base *url.URL, raw string) *url.URL {
 	}
 	u.Fragment = ""
 	u.RawFragment = ""
+	// A browser sends spaces in a link as %20; a raw space breaks the
+	// request line.
+	if strings.ContainsAny(u.RawQuery, " \t") {
+		u.RawQuery = strings.NewReplacer(" ", "%20", "\t", "%09").Replace(u.RawQuery)
+	}
 	return u
 }
 
@@ -284,39 +380,27 @@ var (
 	// jsString matches single, double and back-quoted string literals
 	// without interpolation.
 	jsString = regexp.MustCompile("\"((?:[^\"\\\\\\n]|\\\\.){1,512})\"|'((?:[^'\\\\\\n]|\\\\.){1,512})'|`([^`$]{1,512})`")
-	jsFetch  = regexp.MustCompile(`fetch\(\s*["'\x60]([^"'\x60]{1,512})["'\x60]\s*,\s*\{([^{}]{0,512}?)JSON\.stringify\(\s*(\{[^()]{0,1000}?\})\s*\)`)
-	jsMethod = regexp.MustCompile(`method\s*:\s*["']([A-Za-z]+)["']`)
 	pathLike = regexp.MustCompile(`^(?:https?://[^\s"'<>]+|/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*|[A-Za-z0-9_-]+(?:/[A-Za-z0-9._~-]+)*\.(?:php|html?|aspx?|jsp|json|do|action)(?:\?[^\s"'<>]*)?)$`)
 )
 
-// ExtractScript finds URLs in a script's obvious string literals and JSON
-// calls made with fetch.
+// looksLikePath reports whether s is plainly a URL or a same-site path,
+// not a word or a protocol-relative reference to another host.
+func looksLikePath(s string) bool {
+	return s != "" && !strings.HasPrefix(s, "//") && pathLike.MatchString(s)
+}
+
+// ExtractScript finds URLs in a script's obvious string literals and the
+// requests it makes with fetch, XMLHttpRequest, axios and jQuery.
 func ExtractScript(base *url.URL, js string) ([]*url.URL, []JSONCall) {
 	var links []*url.URL
 	for _, m := range jsString.FindAllStringSubmatch(js, maxExtracted) {
 		s := m[1] + m[2] + m[3]
-		if strings.HasPrefix(s, "//") || !pathLike.MatchString(s) {
+		if !looksLikePath(s) {
 			continue
 		}
 		if u := resolve(base, s); u != nil {
 			links = append(links, u)
 		}
 	}
-	var calls []JSONCall
-	for _, m := range jsFetch.FindAllStringSubmatch(js, 100) {
-		u := resolve(base, m[1])
-		if u == nil {
-			continue
-		}
-		method := "POST"
-		if mm := jsMethod.FindStringSubmatch(m[2]); mm != nil {
-			method = strings.ToUpper(mm[1])
-		}
-		var body map[string]any
-		if err := json.Unmarshal([]byte(m[3]), &body); err != nil || len(body) == 0 {
-			continue
-		}
-		calls = append(calls, JSONCall{URL: u, Method: method, Body: body})
-	}
-	return links, calls
+	return links, scriptCalls(base, js)
 }

@@ -47,12 +47,16 @@ fetch("/api/orders", {method: "POST", body: JSON.stringify({"order": "1001", "n"
 	}
 	wantFields := []Field{
 		{"csrf", "hidden", "tok123456"}, {"user", "text", ""}, {"pass", "password", ""}, {"remember", "checkbox", "yes"},
-		{"role", "select", "b"}, {"bio", "textarea", "hello"}, {"go", "submit", "Go"},
+		{"role", "select", "b"}, {"bio", "textarea", "hello"},
 	}
 	if !reflect.DeepEqual(login.Fields, wantFields) {
 		t.Errorf("fields\n got %+v\nwant %+v", login.Fields, wantFields)
 	}
-	if q := ex.Forms[1]; q.Method != "GET" || q.Action.String() != "http://app.test/root/" {
+	if want := []Button{{Name: "go", Value: "Go", Label: "Go"}}; !reflect.DeepEqual(login.Buttons, want) {
+		t.Errorf("buttons\n got %+v\nwant %+v", login.Buttons, want)
+	}
+	// A form without an action submits to the document's own URL.
+	if q := ex.Forms[1]; q.Method != "GET" || q.Action.String() != "http://app.test/dir/page.html" {
 		t.Errorf("search form: %s %s", q.Method, q.Action)
 	}
 	if len(ex.JSON) != 1 || ex.JSON[0].URL.Path != "/api/orders" || ex.JSON[0].Body["order"] != "1001" {

@@ -32,9 +32,23 @@ type Issue struct {
 	Response   string
 	// Instances counts how often a site-wide issue was seen.
 	Instances int
+	// SeenAt is where a stored payload was served (stored XSS).
+	SeenAt string
 }
 
-func (i Issue) key() string { return i.Check + "\x00" + i.URL + "\x00" + i.Method + "\x00" + i.Param }
+// key identifies an issue. What a response discloses is one issue per
+// URL and check, whichever request provoked it.
+func (i Issue) key() string {
+	m := i.Method
+	if disclosure[i.Check] {
+		m = ""
+	}
+	return i.Check + "\x00" + i.URL + "\x00" + m + "\x00" + i.Param
+}
+
+// disclosure lists the checks that read response bodies, which attack
+// responses provoke as well as crawled pages.
+var disclosure = map[string]bool{CheckStackTrace: true, CheckSQLError: true, CheckDirListing: true, CheckPHPInfo: true}
 
 // Path is the path of the affected URL.
 func (i Issue) Path() string {
@@ -100,7 +114,9 @@ func (c *collector) list() []Issue {
 	return out
 }
 
-// stripQuery returns u without query string and fragment.
+// stripQuery returns u without fragment and without its query string,
+// except the parameters that route to a page: a front controller's
+// index.php?page=register.php is not index.php?page=login.php.
 func stripQuery(u *url.URL) string {
 	c := *u
 	c.RawQuery = ""
@@ -109,7 +125,57 @@ func stripQuery(u *url.URL) string {
 	if c.Path == "" {
 		c.Path = "/"
 	}
+	if u.RawQuery != "" {
+		keep := url.Values{}
+		for k, vs := range u.Query() {
+			if len(vs) > 0 && routeParam(k, vs[0]) {
+				keep.Set(k, vs[0])
+			}
+		}
+		c.RawQuery = keep.Encode()
+	}
 	return c.String()
+}
+
+var (
+	routeName  = regexp.MustCompile(`(?i)^(page|action|module|mod|view|controller|route|do|task|option|section|tab|screen)$`)
+	routeValue = regexp.MustCompile(`(?i)^[\w./-]{1,80}\.(php\d?|aspx?|jsp|html?|do|action|cfm)$`)
+)
+
+// routeParam reports whether a query parameter names the page rather
+// than carrying data: ?page=login.php, ?action=edit.
+func routeParam(name, value string) bool {
+	// A route is a plain name; a probe's payload (quotes, braces, ../,
+	// the scanner's markers) is not one.
+	if !routeChars.MatchString(value) || strings.Contains(value, "..") || strings.Contains(strings.ToLower(value), "secops") {
+		return false
+	}
+	return routeName.MatchString(name) || routeValue.MatchString(value)
+}
+
+var routeChars = regexp.MustCompile(`^[A-Za-z0-9_./-]{1,80}$`)
+
+// issueURL is where an issue in parameter skip of t is reported: its URL
+// with the route parameters it is sent with.
+func (t *Target) issueURL(skip Param) string {
+	u := *t.URL
+	q := url.Values{}
+	for _, p := range t.Params {
+		if p.In == InQuery && !(p.Name == skip.Name && p.In == skip.In) && !p.Typed && routeParam(p.Name, p.Value) {
+			q.Set(p.Name, p.Value)
+		}
+	}
+	if t.FixedQuery != "" {
+		if fq, err := url.ParseQuery(t.FixedQuery); err == nil {
+			for k, vs := range fq {
+				if len(vs) > 0 && routeParam(k, vs[0]) {
+					q.Set(k, vs[0])
+				}
+			}
+		}
+	}
+	u.RawQuery = q.Encode()
+	return stripQuery(&u)
 }
 
 const excerptLen = 900
@@ -245,6 +311,9 @@ func (i Issue) ToFinding(prov findings.Provenance, target string) (findings.Find
 	}
 	if i.In != "" {
 		f.ProductFields["dast/ParameterLocation"] = i.In
+	}
+	if i.SeenAt != "" {
+		f.ProductFields["dast/SeenAt"] = i.SeenAt
 	}
 	if i.Request != "" {
 		f.ProductFields["dast/Request"] = i.Request

@@ -58,7 +58,10 @@ func TestPassiveChecks(t *testing.T) {
 		{"word error is fine", true, "/e", good, "<p>An error occurred, sorry.</p>", nil},
 		{"POST form without token", true, "/", good, `<form method="post" action="/save"><input name="a"></form>`, []string{CheckCSRF + " /save"}},
 		{"POST form with token", true, "/", good, `<form method="post" action="/save"><input type="hidden" name="csrf_token" value="0123456789"><input name="a"></form>`, nil},
-		{"GET form with password", true, "/", good, `<form action="/login"><input type="password" name="pw"></form>`, []string{CheckSensitiveURL + " /login pw"}},
+		{"GET form with password", true, "/", good, `<form action="/login"><input type="password" name="pw"></form>`, []string{CheckSensitiveURL + " /login pw", CheckCSRF + " /login"}},
+		{"error quoted in a documentation code sample", true, "/help.php", good, "<p>An error like this one:</p><pre><code class=\"language-mariadb\">Fatal error: Uncaught mysqli_sql_exception: Connection refused in /var/www/dvwa/includes/dvwaPage.inc.php:535</code></pre>", nil},
+		{"error in a markdown file", true, "/README.md", with("Content-Type", "text/markdown"), "```\nYou have an error in your SQL syntax\nTraceback (most recent call last):\n```", nil},
+		{"error in a pre block is disclosed", true, "/e", good, "<pre>You have an error in your SQL syntax; check the manual</pre>", []string{CheckSQLError + " /e"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -69,7 +72,7 @@ func TestPassiveChecks(t *testing.T) {
 			}
 			p := &passive{origin: origin + "/", https: tt.https, out: out}
 			u := mustURL(t, origin+tt.url)
-			p.Observe(&Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: tt.header, Body: []byte(tt.body)}})
+			observe(p, &Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: tt.header, Body: []byte(tt.body)}})
 			var got []string
 			for _, i := range out.list() {
 				got = append(got, strings.TrimSpace(i.Check+" "+i.Path()+" "+i.Param))
@@ -90,7 +93,7 @@ func TestPassiveDedupes(t *testing.T) {
 	p := &passive{origin: "http://app.test/", out: out}
 	for _, path := range []string{"/a", "/b", "/c"} {
 		u := mustURL(t, "http://app.test"+path)
-		p.Observe(&Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<p>")}})
+		observe(p, &Page{URL: u, Resp: &Response{Request: &Request{Method: "GET", URL: u}, StatusCode: 200, Header: http.Header{"Content-Type": {"text/html"}}, Body: []byte("<p>")}})
 	}
 	for _, i := range out.list() {
 		if i.Instances != 3 || i.URL != "http://app.test/" {
@@ -100,4 +103,11 @@ func TestPassiveDedupes(t *testing.T) {
 	if len(out.list()) != 3 {
 		t.Errorf("got %d issues, want CSP, clickjacking and nosniff once each", len(out.list()))
 	}
+}
+
+// observe runs what a scan runs on a crawled page: the checks of every
+// response (from the sender) and those of crawled pages.
+func observe(p *passive, pg *Page) {
+	p.ObserveResponse(pg.Resp)
+	p.Observe(pg)
 }

@@ -1,13 +1,14 @@
 package dast
 
 import (
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf16"
 )
 
 // credentials are the secret values a scan was given (--header,
@@ -24,8 +25,11 @@ type credentials struct {
 // over the evidence.
 const minSecretLen = 6
 
-// credentialHeader matches header names whose values are credentials.
-var credentialHeader = regexp.MustCompile(`(?i)(authorization|cookie|token|api-?key|secret|session|auth|password|signature)`)
+// minHeaderLen is the shortest --header value redacted: every value the
+// user passes is treated as a credential, whatever its header's name
+// (X-Access-Key, Ocp-Apim-Subscription-Key), but a value of a few
+// characters (1, on, gzip) is no secret and would blank the evidence.
+const minHeaderLen = 4
 
 func newCredentials() *credentials { return &credentials{vals: map[string]bool{}} }
 
@@ -46,18 +50,15 @@ func (c *credentials) addMin(v string, n int) {
 // value.
 func (c *credentials) addHeader(h http.Header) {
 	for name, vs := range h {
-		if !credentialHeader.MatchString(name) {
-			continue
-		}
 		for _, v := range vs {
-			c.add(v)
+			c.addMin(v, minHeaderLen)
 			if _, cred, ok := strings.Cut(strings.TrimSpace(v), " "); ok {
-				c.add(cred)
+				c.addMin(cred, minHeaderLen)
 			}
 			if strings.EqualFold(name, "Cookie") {
 				for _, part := range strings.Split(v, ";") {
 					if _, val, ok := strings.Cut(part, "="); ok {
-						c.add(val)
+						c.addMin(val, minHeaderLen)
 					}
 				}
 			}
@@ -65,15 +66,20 @@ func (c *credentials) addHeader(h http.Header) {
 	}
 }
 
-// addForm records the values of form-encoded login data; a password is
-// recorded however short it is.
+// addForm records every value of form-encoded login data (a user name
+// identifies an account as much as a password does); a password is
+// recorded from three characters. A value equal to its field's name
+// (Login=Login, a submit button) is no secret.
 func (c *credentials) addForm(vals url.Values) {
 	for name, vs := range vals {
-		n := minSecretLen
+		n := minHeaderLen
 		if sensitiveParam(name) || strings.Contains(strings.ToLower(name), "pass") {
 			n = 3
 		}
 		for _, v := range vs {
+			if strings.EqualFold(strings.TrimSpace(v), name) {
+				continue
+			}
 			c.addMin(v, n)
 		}
 	}
@@ -86,9 +92,9 @@ func (c *credentials) scrub(s string) string {
 		return s
 	}
 	c.mu.Lock()
-	forms := make([]string, 0, 3*len(c.vals))
+	forms := make([]string, 0, 16*len(c.vals))
 	for v := range c.vals {
-		forms = append(forms, v, url.QueryEscape(v), url.PathEscape(v), html.EscapeString(v))
+		forms = append(forms, escapings(v)...)
 	}
 	c.mu.Unlock()
 	// Longest first, so a value containing another is replaced whole.
@@ -99,4 +105,90 @@ func (c *credentials) scrub(s string) string {
 		}
 	}
 	return s
+}
+
+// escapings returns v as pages print it: raw, URL-encoded (query and
+// path), HTML-escaped (as Go, PHP and the usual template engines write
+// quotes) and JSON-escaped (with or without \/, with \u003c-style escapes
+// of HTML characters in either case, with non-ASCII as \uXXXX), and the
+// JSON forms HTML-escaped again.
+func escapings(v string) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if s != "" && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	add(v)
+	add(url.QueryEscape(v))
+	add(url.PathEscape(v))
+	for _, h := range htmlEscapings(v) {
+		add(h)
+	}
+	for _, slash := range []bool{false, true} {
+		for _, hx := range []struct{ chars, verb string }{{"", ""}, {"<>&", "x"}, {"<>&", "X"}, {"<>&'", "x"}, {"<>&'", "X"}} {
+			for _, ascii := range []bool{false, true} {
+				j := jsonEscape(v, slash, hx.chars, hx.verb, ascii)
+				add(j)
+				for _, h := range htmlEscapings(j) {
+					add(h)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func htmlEscapings(v string) []string {
+	e := html.EscapeString(v) // &#39; and &#34;
+	return []string{e,
+		strings.NewReplacer("&#39;", "&#039;", "&#34;", "&quot;").Replace(e), // PHP htmlspecialchars
+		strings.NewReplacer("&#39;", "&#x27;", "&#34;", "&quot;").Replace(e),
+		strings.NewReplacer("&#39;", "'", "&#34;", "&quot;").Replace(e),
+	}
+}
+
+// jsonEscape writes v as the inside of a JSON string. slash escapes / as
+// \/ (PHP's json_encode); the characters in htmlChars are written as
+// \u003c (verb "x": Go's encoding/json escapes < > &) or \u003C (verb "X":
+// PHP's JSON_HEX_* flags, which can add '); ascii escapes every non-ASCII
+// character as \uXXXX (PHP's default).
+func jsonEscape(v string, slash bool, htmlChars, verb string, ascii bool) string {
+	var b strings.Builder
+	hexU := func(r rune) {
+		f := "\\u%04x"
+		if verb == "X" {
+			f = "\\u%04X"
+		}
+		fmt.Fprintf(&b, f, r)
+	}
+	for _, r := range v {
+		switch {
+		case r == '"':
+			b.WriteString(`\"`)
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '/' && slash:
+			b.WriteString(`\/`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20:
+			hexU(r)
+		case strings.ContainsRune(htmlChars, r):
+			hexU(r)
+		case ascii && r > 0x7f:
+			for _, u := range utf16.Encode([]rune{r}) {
+				hexU(rune(u))
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package dast
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -98,5 +99,72 @@ func TestCredentialsNeverInEvidence(t *testing.T) {
 				t.Errorf("warning carries the credential %q: %s", s, w)
 			}
 		}
+	}
+}
+
+// Every --header value is a credential whatever its name, and a login
+// value is recognised however the page escapes it: JSON with \" and \/
+// (PHP), with \u003c (Go), with non-ASCII as \uXXXX, or HTML-escaped
+// with &#039; (PHP's htmlspecialchars).
+func TestEveryHeaderAndLoginValueIsRedacted(t *testing.T) {
+	const (
+		accessKey = "AKIA-access-7f3e9"
+		apimKey   = "0123456789abcdef0123456789abcdef"
+		password  = `s3cr"t/<pässwörd>'`
+		user      = "scanner.bot"
+	)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.FormValue("pw") == password {
+			http.SetCookie(w, &http.Cookie{Name: "sid", Value: "sid-value-0042", Path: "/"})
+			http.Redirect(w, r, "/home", http.StatusFound)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<form method="post" action="/login"><input name="name"><input type="password" name="pw"><input type="submit" name="Login" value="Login"></form>`)
+	})
+	mux.HandleFunc("/home", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, `<p>Sign out</p><a href="/api/me?q=1">me</a>`)
+	})
+	// Echoes the query unescaped (an XSS) and, in its page, the request's
+	// headers and the account's name and password as PHP and Go print them.
+	mux.HandleFunc("/api/me", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		goJSON, _ := json.Marshal(map[string]string{"user": user, "pw": password, "key": r.Header.Get("X-Access-Key")})
+		php := strings.NewReplacer(`/`, `\/`, "ä", `\u00e4`, "ö", `\u00f6`).Replace(strings.ReplaceAll(password, `"`, `\"`))
+		fmt.Fprintf(w, "<p>%s</p><script>var me = %s; var p = \"%s\"; var k = \"%s\";</script><input value='%s'>",
+			r.URL.Query().Get("q"), goJSON, php, r.Header.Get("Ocp-Apim-Subscription-Key"),
+			strings.NewReplacer("'", "&#039;", `"`, "&quot;", "<", "&lt;", ">", "&gt;").Replace(password))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	res, err := Scan(context.Background(), Options{
+		Target: srv.URL + "/home", Rate: -1, MaxDuration: 30 * time.Second,
+		Header:    http.Header{"X-Access-Key": {accessKey}, "Ocp-Apim-Subscription-Key": {apimKey}},
+		LoginURL:  "/login",
+		LoginData: url.Values{"name": {user}, "pw": {password}, "Login": {"Login"}}.Encode(), LoggedInRegex: "Sign out",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	xss := false
+	for _, i := range res.Issues {
+		xss = xss || i.Check == CheckXSSReflected
+		for _, field := range []string{i.Request, i.Response, i.Detail, i.URL} {
+			for _, s := range escapings(password) {
+				if strings.Contains(field, s) {
+					t.Errorf("%s carries the password as %q:\n%s", i.Check, s, field)
+				}
+			}
+			for _, s := range []string{accessKey, apimKey, user, `\"t\/`, `\u003c`} {
+				if strings.Contains(field, s) {
+					t.Errorf("%s carries %q:\n%s", i.Check, s, field)
+				}
+			}
+		}
+	}
+	if !xss {
+		t.Fatalf("expected a reflected XSS whose evidence shows the echoed credentials; got %+v", res.Issues)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -76,6 +77,29 @@ type Stats struct {
 	Rate       float64
 	// PerCheck counts issues by check id.
 	PerCheck map[string]int
+	// Coverage counts, per active check family and injection point
+	// (query, body, json, path, cookie, header), the parameters tested.
+	Coverage map[string]map[string]int
+}
+
+// CoverageLines say which injection points each active check covered,
+// one line per check family: "sqli: 12 query, 3 body, 1 json".
+func (s Stats) CoverageLines() []string {
+	var out []string
+	for _, fam := range Families {
+		m := s.Coverage[fam]
+		if len(m) == 0 {
+			continue
+		}
+		var parts []string
+		for _, in := range Locations {
+			if n := m[in]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, in))
+			}
+		}
+		out = append(out, fmt.Sprintf("%s: %s", fam, strings.Join(parts, ", ")))
+	}
+	return out
 }
 
 // Result is what a scan found. A scan cut short (--max-duration, budget,
@@ -171,12 +195,26 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 	out := newCollector()
+	// phantom, once the crawl is done, tells form issues whose action the
+	// application answers only with 404 (a form seen on an alias page,
+	// its relative action resolved against a path that does not exist).
+	var phantom func(Issue) bool
 	finish := func(cut error) *Result {
 		res.Issues = out.list()
+		if phantom != nil {
+			kept := res.Issues[:0]
+			for _, i := range res.Issues {
+				if !phantom(i) {
+					kept = append(kept, i)
+				}
+			}
+			res.Issues = kept
+		}
 		defer func() {
 			for i := range res.Issues {
 				is := &res.Issues[i]
 				is.Request, is.Response, is.Detail = s.creds.scrub(is.Request), s.creds.scrub(is.Response), s.creds.scrub(is.Detail)
+				is.URL, is.SeenAt = s.creds.scrub(is.URL), s.creds.scrub(is.SeenAt)
 			}
 			for i, w := range res.Warnings {
 				res.Warnings[i] = s.creds.scrub(w)
@@ -234,6 +272,11 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 
+	pas := &passive{origin: scope.Origin() + "/", https: scope.scheme == "https", out: out}
+	// Every response is checked, the login's, the crawler's and the
+	// attacks' alike.
+	s.setObserver(pas.ObserveResponse)
+
 	var auth *login
 	if opts.LoginURL != "" {
 		progress("logging in at %s", opts.LoginURL)
@@ -245,7 +288,6 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		}
 	}
 
-	pas := &passive{origin: scope.Origin() + "/", https: scope.scheme == "https", out: out}
 	cr := newCrawler(s, opts.MaxDepth, opts.Concurrency, pas.Observe, warn)
 	cr.followDestructive = opts.FollowDestructive
 	limit := fmt.Sprintf("%.0f requests/s", rate)
@@ -253,11 +295,17 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 		limit = "no rate limit"
 	}
 	progress("crawling %s (depth %d, %s)", scope.Origin(), opts.MaxDepth, limit)
+	if auth != nil {
+		// Cookies the login set besides the session (a user id, a role)
+		// are inputs the application reads on every page.
+		cr.addTarget(auth.cookieTarget())
+	}
 	cerr := cr.Run(ctx, target)
 	res.Stats.Pages = len(cr.pages)
-	if msg := cr.OffScope(); msg != "" {
+	for _, msg := range cr.OffScope() {
 		warn(msg)
 	}
+	phantom = cr.phantomForm
 	targets := cr.Targets()
 	res.Stats.Targets = len(targets)
 	for _, t := range targets {
@@ -275,6 +323,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	}
 
 	a := &active{s: s, out: out, minDelay: opts.MinDelay, maxDelay: max(opts.Timeout/3, opts.MinDelay), warn: warn, stored: map[string]storedProbe{}}
+	defer func() { res.Stats.Coverage = a.coverage() }()
 	if scope.IsLoopback() || opts.SSRFCanary {
 		c, err := startCanary()
 		if err != nil {
@@ -283,6 +332,27 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 			a.canary = c
 			defer c.Close(context.WithoutCancel(ctx))
 		}
+	}
+	progress("looking for exposed files and predictable session cookies")
+	if err := a.discover(ctx, target, cr.pages); err != nil {
+		return finish(err), nil
+	}
+	issuers := sessionIssuers(cr.pages, func(r *Request) bool { return auth.isLoginPath(r.URL) })
+	names := make([]string, 0, len(issuers))
+	for n := range issuers {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := a.sessionIDs(ctx, n, issuers[n]); fatal(err) {
+			return finish(err), nil
+		}
+	}
+	if err := a.defaultCredentials(ctx, cr.forms, auth.isLoginPath, cr.skipButton); fatal(err) {
+		return finish(err), nil
+	}
+	if err := a.uploads(ctx, cr.forms, cr.skipButton); fatal(err) {
+		return finish(err), nil
 	}
 	if err := runActive(ctx, a, cr, targets, auth, opts.Concurrency, progress); err != nil {
 		return finish(err), nil
@@ -350,10 +420,14 @@ func runActive(ctx context.Context, a *active, cr *crawler, targets []*Target, a
 	}
 	var done atomic.Int64
 	total := int64(len(targets))
+	// The login form is attacked last, alone: a probe that signs the
+	// scanner out then costs nothing else, and the session is restored
+	// for the final re-crawl.
+	var loginTargets []*Target
 	for _, t := range targets {
 		t := t
-		if auth.isLoginPath(t.URL) {
-			total--
+		if auth.isLoginTarget(t) {
+			loginTargets = append(loginTargets, t)
 			continue
 		}
 		job := func(ctx context.Context) error {
@@ -373,7 +447,21 @@ func runActive(ctx context.Context, a *active, cr *crawler, targets []*Target, a
 	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, t := range loginTargets {
+		if err := a.runTarget(ctx, t, types[t.URL.Path]); fatal(err) {
+			return err
+		}
+		done.Add(1)
+	}
+	if len(loginTargets) > 0 && auth != nil {
+		if err := auth.login(ctx); err != nil {
+			a.warn("signing in again after testing the login form failed: " + err.Error())
+		}
+	}
+	return nil
 }
 
 func countParams(ts []*Target) int {

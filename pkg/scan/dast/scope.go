@@ -71,6 +71,27 @@ func (s *Scope) Allows(u *url.URL) bool {
 	return !anyMatch(s.exclude, forms)
 }
 
+// SameOrigin reports whether u has the scope's scheme, host and port,
+// whatever --include and --exclude say.
+func (s *Scope) SameOrigin(u *url.URL) bool {
+	return u != nil && u.Scheme == s.scheme && strings.ToLower(u.Hostname()) == s.host && portOf(u) == s.port
+}
+
+// ExcludesName reports whether an --exclude pattern matches name: a
+// parameter's name or a submit button's name, value or label, which the
+// scanner then never attacks or presses.
+func (s *Scope) ExcludesName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, re := range s.exclude {
+		if re.MatchString(name) {
+			return true
+		}
+	}
+	return false
+}
+
 // matchForms are the strings --include and --exclude patterns are matched
 // against: the full URL and its path with query, each as sent and
 // percent-decoded, so /%61dmin cannot slip past an exclude of /admin and

@@ -20,6 +20,9 @@ import (
 	"github.com/secops-dev/secops/pkg/wait"
 )
 
+// userAgent names the scanner in every request.
+const userAgent = "secops-dast/1 (+https://github.com/secops-dev/secops)"
+
 // ErrOutOfScope is returned for a request whose URL is outside the scope.
 var ErrOutOfScope = errors.New("request outside the scan scope refused")
 
@@ -117,6 +120,15 @@ type Sender struct {
 	// call Do for the same request.
 	mu   sync.RWMutex
 	hook func(ctx context.Context, resp *Response) bool
+	// observe sees every response (passive checks).
+	observe func(*Response)
+}
+
+// setObserver installs the function that sees every response.
+func (s *Sender) setObserver(f func(*Response)) {
+	s.mu.Lock()
+	s.observe = f
+	s.mu.Unlock()
 }
 
 // NewSender returns a Sender for scope.
@@ -224,6 +236,12 @@ func (s *Sender) do(ctx context.Context, req *Request) (*Response, error) {
 		}
 		pause, throttled := throttledFor(resp, attempt)
 		if !throttled {
+			s.mu.RLock()
+			observe := s.observe
+			s.mu.RUnlock()
+			if observe != nil {
+				observe(resp)
+			}
 			return resp, nil
 		}
 		s.throttled.Add(1)
@@ -291,7 +309,7 @@ func (s *Sender) once(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build request %s: %w", redactURL(req.URL), err)
 	}
-	hr.Header.Set("User-Agent", "secops-dast/1 (+https://github.com/secops-dev/secops)")
+	hr.Header.Set("User-Agent", userAgent)
 	for k, vs := range s.opts.Header {
 		for _, v := range vs {
 			hr.Header.Add(k, v)

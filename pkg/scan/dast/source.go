@@ -58,6 +58,12 @@ func (s *Source) Scan(ctx context.Context, env scan.Env) (*scan.Scanned, error) 
 	notes := []string{fmt.Sprintf("Scanned %s: %d requests in %s (%s), %d pages, %d parameters, %d findings.",
 		res.Target, res.Stats.Requests, res.Stats.Duration.Round(100*time.Millisecond), limit, res.Stats.Pages, res.Stats.Parameters, len(list))}
 	notes = append(notes, perCheck(res.Stats.PerCheck)...)
+	if lines := res.Stats.CoverageLines(); len(lines) > 0 {
+		notes = append(notes, "Parameters tested per check and location:")
+		for _, l := range lines {
+			notes = append(notes, "  "+l)
+		}
+	}
 	target := res.Target
 	if env.Target != "" {
 		target = env.Target

@@ -39,6 +39,13 @@ func anchored(re string, before, after int, anchors ...string) *anchoredRegexp {
 // find returns the first match near an anchor. lower is asciiLower(body),
 // or nil to compute it.
 func (a *anchoredRegexp) find(body, lower []byte) string {
+	m, _ := a.findAt(body, lower, nil)
+	return m
+}
+
+// findAt returns the first match near an anchor for which keep (when not
+// nil) accepts the match's offset in body, and that offset.
+func (a *anchoredRegexp) findAt(body, lower []byte, keep func(int) bool) (string, int) {
 	if lower == nil {
 		lower = asciiLower(body)
 	}
@@ -51,13 +58,31 @@ func (a *anchoredRegexp) find(body, lower []byte) string {
 			}
 			i += off
 			lo, hi := max(0, i-a.before), min(len(body), i+len(anchor)+a.after)
-			if m := a.re.Find(body[lo:hi]); m != nil {
-				return string(m)
+			if loc := a.re.FindIndex(body[lo:hi]); loc != nil && (keep == nil || keep(lo+loc[0])) {
+				return string(body[lo+loc[0] : lo+loc[1]]), lo + loc[0]
 			}
 			off = i + len(anchor)
 		}
 	}
-	return ""
+	return "", -1
 }
 
-func (a *anchoredRegexp) match(body []byte) bool { return a.find(body, nil) != "" }
+// inCodeSample reports whether offset i of an HTML body lies in a code
+// sample rendered from documentation (<code class="language-…">): a
+// troubleshooting page that quotes an error does not disclose one.
+func inCodeSample(lower []byte, i int) bool {
+	open := bytes.LastIndex(lower[:i], []byte("<code"))
+	if open < 0 || bytes.Contains(lower[open:i], []byte("</code")) {
+		return false
+	}
+	tag := lower[open:min(len(lower), open+80)]
+	return bytes.Contains(tag, []byte(`class="language-`)) || bytes.Contains(tag, []byte(`class='language-`))
+}
+
+// disclosed returns the first match in body that is not a documentation
+// code sample.
+func (a *anchoredRegexp) disclosed(body []byte) string {
+	lower := asciiLower(body)
+	m, _ := a.findAt(body, lower, func(i int) bool { return !inCodeSample(lower, i) })
+	return m
+}

@@ -57,8 +57,10 @@ func TestThrottledTargetSlowsDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Stats.Pages < 4 || res.Stats.Parameters != 1 {
-		t.Errorf("crawled %d pages and %d parameters; want /, robots.txt, sitemap.xml, /item, /about and the id parameter", res.Stats.Pages, res.Stats.Parameters)
+	// Parameters: id, and User-Agent, Referer and X-Forwarded-For of the
+	// three HTML pages.
+	if res.Stats.Pages < 4 || res.Stats.Parameters != 1+3*3 {
+		t.Errorf("crawled %d pages and %d parameters; want /, robots.txt, sitemap.xml, /item, /about, the id parameter and 3 headers of 3 pages", res.Stats.Pages, res.Stats.Parameters)
 	}
 	for _, i := range res.Issues {
 		if Checks[i.Check].Active {
