@@ -2,6 +2,7 @@ package dast
 
 import (
 	"context"
+	crand "crypto/rand"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -67,12 +68,15 @@ type storedProbe struct {
 	req *Request
 }
 
-// token returns a random lower-case alphanumeric string.
+// token returns a random lower-case alphanumeric string: the markers
+// probes carry. They come from crypto/rand so that a target cannot guess
+// one and echo it to fake a confirmation.
 func token(n int) string {
 	const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 	b := make([]byte, n)
+	crand.Read(b)
 	for i := range b {
-		b[i] = alphabet[rand.IntN(len(alphabet))]
+		b[i] = alphabet[int(b[i])%len(alphabet)]
 	}
 	return string(b)
 }
@@ -368,7 +372,7 @@ func (pr *probe) ssti(ctx context.Context) error {
 		hit := 0
 		var last *Response
 		for range 2 {
-			x, y := 1000+rand.IntN(9000), 1000+rand.IntN(9000)
+			x, y := 1000+rand.IntN(9000), 1000+rand.IntN(9000) // #nosec G404 -- arithmetic a template must evaluate, not a secret
 			product := strconv.Itoa(x * y)
 			payload := fmt.Sprintf(form, x, y)
 			r, err := pr.send(ctx, pr.p.Value+payload)
@@ -538,7 +542,7 @@ func (pr *probe) timeBased(ctx context.Context, mk func(string) string) (bool, *
 func (pr *probe) cmdi(ctx context.Context) error {
 	seps := []struct{ pre, post string }{{";", ""}, {"|", ""}, {"$(", ")"}, {"`", "`"}, {"\n", ""}}
 	for _, s := range seps {
-		x, y := 100000+rand.IntN(900000), 100000+rand.IntN(900000)
+		x, y := 100000+rand.IntN(900000), 100000+rand.IntN(900000) // #nosec G404 -- arithmetic a template must evaluate, not a secret
 		sum := strconv.Itoa(x + y)
 		r, err := pr.send(ctx, fmt.Sprintf("%s%sexpr %d + %d%s", pr.p.Value, s.pre, x, y, s.post))
 		if err != nil {
@@ -547,7 +551,7 @@ func (pr *probe) cmdi(ctx context.Context) error {
 		if !strings.Contains(string(r.Body), sum) || strings.Contains(string(pr.base.Body), sum) {
 			continue
 		}
-		x, y = 100000+rand.IntN(900000), 100000+rand.IntN(900000)
+		x, y = 100000+rand.IntN(900000), 100000+rand.IntN(900000) // #nosec G404 -- arithmetic a template must evaluate, not a secret
 		sum = strconv.Itoa(x + y)
 		r2, err := pr.send(ctx, fmt.Sprintf("%s%sexpr %d + %d%s", pr.p.Value, s.pre, x, y, s.post))
 		if err != nil {

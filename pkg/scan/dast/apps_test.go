@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/progress"
 )
 
 // appKey is the answer key of a third-party application, written from the
@@ -89,7 +91,7 @@ func TestThirdPartyApps(t *testing.T) {
 func scanThirdParty(t *testing.T, k appKey, target string, secure bool) {
 	opts := Options{Target: target, MaxDuration: 20 * time.Minute, MaxRequests: 50000,
 		LoginURL: k.Scan.LoginURL, LoginData: k.Scan.LoginData, LoggedInRegex: k.Scan.LoggedInRegex, Exclude: k.Scan.Exclude,
-		Progress: func(f string, a ...any) { t.Logf(f, a...) }}
+		Progress: progress.New(t.Output(), false, true)}
 	if secure && k.Secure.Scan != nil {
 		// The secure mode is kept in a session the header carries.
 		opts.LoginURL, opts.LoginData, opts.LoggedInRegex, opts.Exclude = "", "", "", k.Secure.Scan.Exclude

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/pkg/findings"
+	"github.com/secops-dev/secops/pkg/progress"
 )
 
 // Options configure a scan.
@@ -50,8 +51,8 @@ type Options struct {
 	MinDelay time.Duration
 
 	Transport http.RoundTripper
-	// Progress, when set, receives one line per stage.
-	Progress func(format string, args ...any)
+	// Progress shows one line per stage; nil shows nothing.
+	Progress *progress.Reporter
 }
 
 // Defaults.
@@ -132,10 +133,7 @@ func Scan(ctx context.Context, opts Options) (*Result, error) {
 	// Durations use the real monotonic clock: time-based checks and the
 	// rate limit depend on it, so it is not injectable.
 	start := time.Now()
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, ...any) {}
-	}
+	progress := opts.Progress.Step
 	target, err := url.Parse(strings.TrimSpace(opts.Target))
 	if err != nil || target.Host == "" {
 		return nil, fmt.Errorf("target %q is not a URL; use e.g. http://127.0.0.1:8080/", opts.Target)

@@ -31,7 +31,7 @@ func (s *Source) Scan(ctx context.Context, env scan.Env) (*scan.Scanned, error) 
 			return nil, err
 		}
 	}
-	opts.Progress = func(format string, args ...any) { env.Progress.Step(format, args...) }
+	opts.Progress = env.Progress
 	res, err := Scan(ctx, opts)
 	if err != nil {
 		return nil, err
