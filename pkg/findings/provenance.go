@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -81,4 +82,21 @@ func setIfEmpty(dst *string, v string) {
 	if *dst == "" {
 		*dst = v
 	}
+}
+
+// PartitionOf is the AWS partition of a Region: aws-cn for China,
+// aws-us-gov for GovCloud, aws-iso and aws-iso-b for the isolated Regions,
+// aws otherwise (and for an empty Region).
+func PartitionOf(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	case strings.HasPrefix(region, "us-isob-"):
+		return "aws-iso-b"
+	case strings.HasPrefix(region, "us-iso-"):
+		return "aws-iso"
+	}
+	return "aws"
 }

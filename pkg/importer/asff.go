@@ -108,11 +108,11 @@ func repairASFF(f *findings.Finding) {
 			f.CompanyName = company
 		}
 	}
-	f.Title = truncate(f.Title, maxTitle)
+	f.Title = findings.Truncate(f.Title, maxTitle)
 	if strings.TrimSpace(f.Description) == "" {
 		f.Description = f.Title
 	}
-	f.Description = truncate(f.Description, maxDescription)
+	f.Description = findings.Truncate(f.Description, maxDescription)
 }
 
 // asffIDs is the policy for ASFF findings that share a (ProductArn, Id):

@@ -299,7 +299,7 @@ func dcFinding(dep dcDependency, v dcVulnerability, version string) findings.Fin
 		cvss = append(cvss, findings.Cvss{Version: "2.0", BaseScore: v.CVSSv2, BaseVector: v.CVSSv2Vector, Source: v.Source})
 	}
 	f.Vulnerabilities = []findings.Vulnerability{{
-		Id:                 truncate(v.Name, 512),
+		Id:                 findings.Truncate(v.Name, 512),
 		VulnerablePackages: []findings.SoftwarePackage{{Name: name, Version: pkgVersion, FilePath: dep.FilePath, FixedInVersion: v.FixedIn}},
 		Cvss:               cvss,
 		ReferenceUrls:      capList(v.References, 10),

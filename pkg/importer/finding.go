@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
@@ -34,7 +33,6 @@ const (
 const (
 	maxTitle       = 256
 	maxDescription = 1024
-	ellipsis       = "…"
 )
 
 // A tool writes the reports of one format and makes their findings: its
@@ -84,7 +82,7 @@ func newFinding(t tool, resource, location, rule string) findings.Finding {
 // Security Hub's limits, a description where the tool gave none, no empty
 // product fields, and the reporter's provenance.
 func finish(f *findings.Finding, prov findings.Provenance) {
-	f.Title = truncate(oneLine(f.Title), maxTitle)
+	f.Title = findings.Truncate(oneLine(f.Title), maxTitle)
 	if strings.TrimSpace(f.Title) == "" {
 		f.Title = "Finding " + findings.ShortID(f.Id)
 	}
@@ -92,42 +90,29 @@ func finish(f *findings.Finding, prov findings.Provenance) {
 	if f.Description == "" {
 		f.Description = f.Title
 	}
-	f.Description = truncate(f.Description, maxDescription)
+	f.Description = findings.Truncate(f.Description, maxDescription)
 	for k, v := range f.ProductFields {
 		if v == "" {
 			delete(f.ProductFields, k)
 			continue
 		}
 		// Security Hub takes ProductFields values of up to 2048 characters.
-		f.ProductFields[k] = truncate(v, 2048)
+		f.ProductFields[k] = findings.Truncate(v, 2048)
 	}
 	if len(f.ProductFields) == 0 {
 		f.ProductFields = nil
 	}
 	if f.Remediation != nil && f.Remediation.Recommendation != nil {
 		r := f.Remediation.Recommendation
-		r.Text = truncate(strings.TrimSpace(r.Text), 512)
+		r.Text = findings.Truncate(strings.TrimSpace(r.Text), 512)
 		if r.Text == "" && r.Url == "" {
 			f.Remediation = nil
 		}
 	}
 	for i := range f.Resources {
-		f.Resources[i].Id = truncate(f.Resources[i].Id, 512)
+		f.Resources[i].Id = findings.Truncate(f.Resources[i].Id, 512)
 	}
 	prov.Stamp(f)
-}
-
-// truncate cuts s to at most n bytes on a rune boundary, ending it with "…"
-// when it was cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strings.TrimRightFunc(s[:cut], func(r rune) bool { return r == ' ' || r == '\n' || r == '\t' }) + ellipsis
 }
 
 // oneLine folds whitespace runs (newlines included) into single spaces.

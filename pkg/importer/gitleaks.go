@@ -189,7 +189,7 @@ func redactMatch(match, secret string, others []string) string {
 	for _, o := range others {
 		match = strings.ReplaceAll(match, o, "REDACTED")
 	}
-	return truncate(match, 200)
+	return findings.Truncate(match, 200)
 }
 
 func shortCommit(c string) string {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
@@ -391,11 +392,12 @@ func TestReadAll(t *testing.T) {
 
 func TestTruncate(t *testing.T) {
 	long := strings.Repeat("é", 300) // 600 bytes
-	got := truncate(long, maxTitle)
-	if len(got) > maxTitle || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "éé") {
-		t.Errorf("truncate: %d bytes, %q…", len(got), got[:10])
+	// ASFF limits count characters, as findings.Truncate does.
+	got := findings.Truncate(long, maxTitle)
+	if utf8.RuneCountInString(got) > maxTitle || !strings.HasSuffix(got, "…") || !strings.HasPrefix(got, "éé") {
+		t.Errorf("truncate: %d characters, %q…", utf8.RuneCountInString(got), got[:10])
 	}
-	if truncate("short", 10) != "short" {
+	if findings.Truncate("short", 10) != "short" {
 		t.Error("truncate changed a short string")
 	}
 	f := newFinding(gosecTool, "r", "l", "G1")

@@ -383,7 +383,7 @@ func redactTrivyMatch(match string) string {
 	if !trivyMask.MatchString(match) {
 		return redact(match)
 	}
-	return truncate(trivyMask.ReplaceAllString(match, "REDACTED"), 200)
+	return findings.Truncate(trivyMask.ReplaceAllString(match, "REDACTED"), 200)
 }
 
 func trivyCvss(m map[string]trivyCVSS) []findings.Cvss {

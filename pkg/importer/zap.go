@@ -269,7 +269,7 @@ func zapFinding(site string, a ZAPAlert, in ZAPInstance, version string) finding
 	f.ProductFields["zap/Method"] = method
 	f.ProductFields["zap/URI"] = uri
 	f.ProductFields["zap/Param"] = strings.TrimSpace(in.Param)
-	f.ProductFields["zap/Attack"] = truncate(strings.TrimSpace(in.Attack), 512)
+	f.ProductFields["zap/Attack"] = findings.Truncate(strings.TrimSpace(in.Attack), 512)
 	f.ProductFields["zap/Confidence"] = conf
 	if a.CWEID != "" && a.CWEID != "-1" && a.CWEID != "0" {
 		f.ProductFields["zap/CWE"] = "CWE-" + strings.TrimSpace(a.CWEID)

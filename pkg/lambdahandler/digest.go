@@ -77,7 +77,7 @@ func (h *Handler) digest(ctx context.Context, ev events.CloudWatchEvent, out *Ou
 		now = ev.Time
 	}
 	d := notify.ControlDigest{
-		Partition: partitionOf(ev.Region), Region: ev.Region, Account: ev.AccountID,
+		Partition: findings.PartitionOf(ev.Region), Region: ev.Region, Account: ev.AccountID,
 		Controls: notify.DigestControls(list, now.Add(-digestPeriod)), Since: now.Add(-digestPeriod), Truncated: truncated,
 	}
 	n, err := h.notifier(ctx)

@@ -354,7 +354,7 @@ func (h *Handler) config(ctx context.Context, ev events.CloudWatchEvent, out *Ou
 		return fmt.Errorf("read the Config compliance change from the event: %w", err)
 	}
 	c := notify.ComplianceChange{
-		Account: firstNonEmpty(d.AccountID, ev.AccountID), Region: firstNonEmpty(d.Region, ev.Region), Partition: partitionOf(ev.Region),
+		Account: firstNonEmpty(d.AccountID, ev.AccountID), Region: firstNonEmpty(d.Region, ev.Region), Partition: findings.PartitionOf(ev.Region),
 		RuleName: d.RuleName, ResourceType: d.ResourceType, ResourceID: d.ResourceID,
 	}
 	if d.New != nil {
@@ -493,16 +493,6 @@ func webhookFromSecret(s string) (string, error) {
 		}
 	}
 	return "", errors.New(`the Slack webhook secret is JSON without a "webhook_url" key`)
-}
-
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
 
 func firstNonEmpty(vs ...string) string {

@@ -7,7 +7,8 @@ package notify
 
 import (
 	"strings"
-	"unicode/utf8"
+
+	"github.com/secops-dev/secops/pkg/findings"
 )
 
 // Slack limits (https://api.slack.com/reference/block-kit/blocks).
@@ -42,19 +43,19 @@ type TextObject struct {
 }
 
 func header(text string) Block {
-	return Block{Type: "header", Text: &TextObject{Type: "plain_text", Text: truncate(text, maxHeaderText), Emoji: true}}
+	return Block{Type: "header", Text: &TextObject{Type: "plain_text", Text: findings.Truncate(text, maxHeaderText), Emoji: true}}
 }
 
 func section(text string, fields ...string) Block {
-	b := Block{Type: "section", Text: &TextObject{Type: "mrkdwn", Text: truncate(text, maxSectionText)}}
+	b := Block{Type: "section", Text: &TextObject{Type: "mrkdwn", Text: findings.Truncate(text, maxSectionText)}}
 	for _, f := range fields {
-		b.Fields = append(b.Fields, TextObject{Type: "mrkdwn", Text: truncate(f, maxFieldText)})
+		b.Fields = append(b.Fields, TextObject{Type: "mrkdwn", Text: findings.Truncate(f, maxFieldText)})
 	}
 	return b
 }
 
 func contextBlock(text string) Block {
-	return Block{Type: "context", Elements: []TextObject{{Type: "mrkdwn", Text: truncate(text, maxContextText)}}}
+	return Block{Type: "context", Elements: []TextObject{{Type: "mrkdwn", Text: findings.Truncate(text, maxContextText)}}}
 }
 
 func divider() Block { return Block{Type: "divider"} }
@@ -71,16 +72,4 @@ func link(url, label string) string {
 	}
 	label = strings.ReplaceAll(escape(label), "|", "¦")
 	return "<" + strings.NewReplacer("<", "%3C", ">", "%3E", "|", "%7C", " ", "%20").Replace(url) + "|" + label + ">"
-}
-
-// truncate shortens s to at most n bytes on a rune boundary, marking the cut.
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - len("…")
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

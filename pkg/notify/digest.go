@@ -111,7 +111,7 @@ func ControlDigestMessage(d ControlDigest) Message {
 			break
 		}
 		line := fmt.Sprintf("%s *%s* %s — %s", severityEmoji(c.Severity), escape(orDash(c.Severity)),
-			link(SecurityHubControlURL(d.Partition, d.Region, c.ID), c.ID+" "+truncate(c.Title, 120)), countText(c.Resources, "resource"))
+			link(SecurityHubControlURL(d.Partition, d.Region, c.ID), c.ID+" "+findings.Truncate(c.Title, 120)), countText(c.Resources, "resource"))
 		if c.New > 0 {
 			line += fmt.Sprintf(" (%d new)", c.New)
 		}

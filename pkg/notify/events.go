@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/secops-dev/secops/pkg/findings"
 )
 
 // ComplianceChange is an AWS Config "Config Rules Compliance Change" event.
@@ -44,10 +46,10 @@ func ComplianceMessage(c ComplianceChange) Message {
 	}
 	text := fmt.Sprintf("%s %s  %s", emoji, change, link(ConfigRuleURL(c.Partition, c.Region, c.RuleName), c.RuleName))
 	if a := strings.TrimSpace(c.Annotation); a != "" {
-		text += "\n" + escape(truncate(a, 500))
+		text += "\n" + escape(findings.Truncate(a, 500))
 	}
 	fields := []string{
-		"*Resource*\n" + escape(orDash(c.ResourceType)) + " `" + escape(truncate(orDash(c.ResourceID), 200)) + "`",
+		"*Resource*\n" + escape(orDash(c.ResourceType)) + " `" + escape(findings.Truncate(orDash(c.ResourceID), 200)) + "`",
 		"*Account / Region*\n" + escape(orDash(c.Account)) + " / " + escape(orDash(c.Region)),
 	}
 	if len(c.Controls) > 0 {
@@ -101,10 +103,10 @@ func GuardDutyMessage(g GuardDutyFinding) Message {
 	title := "GuardDuty: " + g.Type
 	text := fmt.Sprintf("%s *%s* (%.1f)  %s", severityEmoji(label), label, g.Severity, link(GuardDutyFindingURL(g.Partition, g.Region, g.ID), orDash(g.Title)))
 	if d := strings.TrimSpace(g.Description); d != "" && d != g.Title {
-		text += "\n" + escape(truncate(d, 500))
+		text += "\n" + escape(findings.Truncate(d, 500))
 	}
 	fields := []string{
-		"*Resource*\n" + escape(orDash(g.ResourceType)) + " `" + escape(truncate(orDash(g.ResourceID), 200)) + "`",
+		"*Resource*\n" + escape(orDash(g.ResourceType)) + " `" + escape(findings.Truncate(orDash(g.ResourceID), 200)) + "`",
 		"*Account / Region*\n" + escape(orDash(g.Account)) + " / " + escape(orDash(g.Region)),
 		"*Finding type*\n" + escape(orDash(g.Type)),
 	}

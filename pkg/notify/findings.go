@@ -119,12 +119,12 @@ func findingBlocks(f findings.Finding) []Block {
 	region, partition := findingRegion(f), findingPartition(f)
 	text := fmt.Sprintf("%s *%s*  %s", severityEmoji(label), label, link(SecurityHubFindingURL(partition, region, f.Id), f.Title))
 	if d := strings.TrimSpace(f.Description); d != "" && d != f.Title {
-		text += "\n" + escape(truncate(d, 300))
+		text += "\n" + escape(findings.Truncate(d, 300))
 	}
 	resource := "-"
 	if len(f.Resources) > 0 {
 		r := f.Resources[0]
-		resource = fmt.Sprintf("%s `%s`", escape(r.Type), escape(truncate(r.Id, 200)))
+		resource = fmt.Sprintf("%s `%s`", escape(r.Type), escape(findings.Truncate(r.Id, 200)))
 		if len(f.Resources) > 1 {
 			resource += fmt.Sprintf(" (+%d)", len(f.Resources)-1)
 		}
@@ -140,7 +140,7 @@ func findingBlocks(f findings.Finding) []Block {
 		rec := f.Remediation.Recommendation
 		var parts []string
 		if t := strings.TrimSpace(rec.Text); t != "" {
-			parts = append(parts, escape(truncate(t, 500)))
+			parts = append(parts, escape(findings.Truncate(t, 500)))
 		}
 		if rec.Url != "" {
 			parts = append(parts, link(rec.Url, "how to fix"))
@@ -176,11 +176,8 @@ func findingPartition(f findings.Finding) string {
 	if parts := strings.SplitN(f.ProductArn, ":", 3); len(parts) == 3 && parts[0] == "arn" && parts[1] != "" {
 		return parts[1]
 	}
-	switch region := findingRegion(f); {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
+	if region := findingRegion(f); region != "" && findings.PartitionOf(region) != "aws" {
+		return findings.PartitionOf(region)
 	}
 	for _, r := range f.Resources {
 		if r.Partition != "" {

@@ -2,12 +2,11 @@ package securityhub
 
 import (
 	"context"
-	"math"
-	"sync"
 	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go/middleware"
+	"github.com/secops-dev/secops/pkg/ratelimit"
 )
 
 // Security Hub's request quotas per account and Region (Security Hub user
@@ -29,56 +28,17 @@ var quotas = map[string]struct {
 // Sleeper waits for d or until ctx ends.
 type Sleeper func(ctx context.Context, d time.Duration) error
 
-// tokenBucket paces requests: it holds up to burst tokens, gains rate
-// tokens a second, and each request takes one.
-type tokenBucket struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-	now    func() time.Time
-	sleep  Sleeper
-}
-
-func newTokenBucket(rate float64, burst int, now func() time.Time, sleep Sleeper) *tokenBucket {
-	return &tokenBucket{rate: rate, burst: float64(burst), tokens: float64(burst), now: now, sleep: sleep}
-}
-
-// Wait takes a token, sleeping until one is there.
-func (b *tokenBucket) Wait(ctx context.Context) error {
-	for {
-		b.mu.Lock()
-		now := b.now()
-		if !b.last.IsZero() {
-			b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-		}
-		b.last = now
-		if b.tokens >= 1 {
-			b.tokens--
-			b.mu.Unlock()
-			return nil
-		}
-		// Rounded up, so that after the sleep the token is there.
-		wait := time.Duration(math.Ceil((1 - b.tokens) / b.rate * float64(time.Second)))
-		b.mu.Unlock()
-		if err := b.sleep(ctx, wait); err != nil {
-			return err
-		}
-	}
-}
-
 // pacer is SDK middleware that takes a token from the operation's bucket
 // before every attempt, retries included, so the account's quota is
 // respected however many attempts throttling causes.
 type pacer struct {
-	buckets map[string]*tokenBucket
+	buckets map[string]*ratelimit.Bucket
 }
 
 func newPacer(now func() time.Time, sleep Sleeper) *pacer {
-	p := &pacer{buckets: make(map[string]*tokenBucket)}
+	p := &pacer{buckets: make(map[string]*ratelimit.Bucket)}
 	for op, q := range quotas {
-		p.buckets[op] = newTokenBucket(q.rate, q.burst, now, sleep)
+		p.buckets[op] = ratelimit.New(q.rate, q.burst, now, sleep)
 	}
 	return p
 }

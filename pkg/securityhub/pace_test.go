@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/secops-dev/secops/internal/fakehub"
+	"github.com/secops-dev/secops/pkg/ratelimit"
 	"github.com/secops-dev/secops/pkg/wait"
 )
 
@@ -23,7 +24,7 @@ func TestTokenBucket(t *testing.T) {
 	}
 	for _, tt := range tests {
 		clock := fakehub.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-		b := newTokenBucket(tt.rate, tt.burst, clock.Now, clock.Sleep)
+		b := ratelimit.New(tt.rate, tt.burst, clock.Now, clock.Sleep)
 		start := clock.Now()
 		var at []request
 		for range tt.n {
@@ -40,7 +41,7 @@ func TestTokenBucket(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	b := newTokenBucket(1, 1, time.Now, wait.Sleep)
+	b := ratelimit.New(1, 1, time.Now, wait.Sleep)
 	b.Wait(context.Background())
 	if err := b.Wait(ctx); err == nil {
 		t.Error("Wait with a cancelled context returned nil")

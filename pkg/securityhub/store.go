@@ -108,7 +108,7 @@ func New(cfg aws.Config, opts Options) *Store {
 	})
 	s := &Store{api: client, sts: sts.NewFromConfig(cfg), region: cfg.Region, now: opts.Now}
 	if opts.Account != "" {
-		s.account, s.partition = opts.Account, partitionOf(cfg.Region)
+		s.account, s.partition = opts.Account, findings.PartitionOf(cfg.Region)
 	}
 	return s
 }
@@ -148,7 +148,7 @@ func (s *Store) Account(ctx context.Context) (account, partition string, err err
 		return "", "", explain("sts:GetCallerIdentity", err)
 	}
 	s.account = aws.ToString(out.Account)
-	s.partition = partitionOf(s.region)
+	s.partition = findings.PartitionOf(s.region)
 	if arn := strings.Split(aws.ToString(out.Arn), ":"); len(arn) > 1 && arn[0] == "arn" {
 		s.partition = arn[1]
 	}
@@ -157,16 +157,6 @@ func (s *Store) Account(ctx context.Context) (account, partition string, err err
 
 // Close releases nothing: the SDK client needs no closing.
 func (s *Store) Close() error { return nil }
-
-func partitionOf(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
-}
 
 // Restamp gives a finding made without AWS credentials (stamped with
 // findings.LocalAccountID) the caller's account and Region, and its own
