@@ -37,6 +37,21 @@ func Merge(existing, incoming Finding) Finding {
 	return out
 }
 
+// TakeStored gives f what a store keeps of a finding it already holds when
+// the same finding is imported again, as Security Hub keeps it: the first
+// sighting (CreatedAt, FirstObservedAt) and what only a user sets
+// (Workflow, Note, UserDefinedFields, VerificationState). The rest stays
+// f's own.
+func (f *Finding) TakeStored(s *Finding) {
+	f.CreatedAt = s.CreatedAt
+	f.FirstObservedAt = s.FirstObservedAt
+	f.Workflow = s.Workflow
+	f.WorkflowState = s.WorkflowState
+	f.Note = s.Note
+	f.UserDefinedFields = s.UserDefinedFields
+	f.VerificationState = s.VerificationState
+}
+
 // Prepare fills what a store sets on a finding it has never seen: ACTIVE
 // record state, a NEW workflow, and the product and company names when the
 // producer left them out.

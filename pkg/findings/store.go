@@ -38,6 +38,10 @@ type ImportOptions struct {
 	// how a fixed vulnerability leaves the list. Leave it nil for partial
 	// or failed scans, which must never archive anything.
 	Scope *Scope
+	// Echo asks the store to give each finding of the list what it keeps
+	// of it (see Finding.TakeStored), in place, so the caller need not
+	// read them back. A store that cannot leaves ImportResult.Echoed false.
+	Echo bool
 }
 
 // Scope identifies what a complete import covers.
@@ -57,6 +61,8 @@ type ImportResult struct {
 	Updated  int
 	Archived int
 	Failed   []FailedFinding
+	// Echoed is true when the store did ImportOptions.Echo.
+	Echoed bool
 }
 
 // Values of FieldReachable.

@@ -81,6 +81,9 @@ func (s *Store) Import(ctx context.Context, list []findings.Finding, opts findin
 					}
 					created[in.k] = true
 					res.New++
+					if opts.Echo {
+						in.f.Workflow = in.kept.Workflow
+					}
 					continue
 				}
 				if m.rowErr != nil {
@@ -89,6 +92,9 @@ func (s *Store) Import(ctx context.Context, list []findings.Finding, opts findin
 				}
 				if err := w.updateMerged(ctx, old, m); err != nil {
 					return err
+				}
+				if opts.Echo {
+					in.f.TakeStored(&m.kept)
 				}
 				if !created[in.k] {
 					res.Updated++
@@ -113,6 +119,7 @@ func (s *Store) Import(ctx context.Context, list []findings.Finding, opts findin
 	if err != nil {
 		return findings.ImportResult{}, fmt.Errorf("import findings into %s: %w (nothing was written)", s.path, err)
 	}
+	res.Echoed = opts.Echo
 	return res, nil
 }
 
@@ -124,6 +131,9 @@ type incoming struct {
 	invalid error
 	row     row
 	rowErr  error
+	// kept is what the store sets on a finding it has never seen (its
+	// workflow), for ImportOptions.Echo.
+	kept findings.Finding
 }
 
 const chunkSize = 512
@@ -172,7 +182,9 @@ func prepareAll(list []findings.Finding) (<-chan []incoming, func()) {
 func prepareOne(f *findings.Finding) incoming {
 	in := incoming{f: f, k: key{f.ProductArn, f.Id}}
 	if in.invalid = f.ValidateForImport(); in.invalid == nil {
-		in.row, in.rowErr = rowOf(ptr(findings.Prepare(*f)))
+		p := findings.Prepare(*f)
+		in.row, in.rowErr = rowOf(&p)
+		in.kept.Workflow = p.Workflow
 	}
 	return in
 }
@@ -183,7 +195,9 @@ func (s *Store) archiveMissing(ctx context.Context, w *writer, scope *findings.S
 	if len(scope.GeneratorIds) == 0 {
 		return 0, nil
 	}
-	q := `SELECT f.pk, d.doc FROM findings f JOIN docs d ON d.pk = f.pk
+	// Keys first: most findings in scope are the ones just imported, and
+	// only the others need their document read and decoded.
+	q := `SELECT f.pk, f.product_arn, f.id FROM findings f
 		WHERE f.product_arn = ? AND f.target = ? AND f.record_state = ? AND f.generator_id IN (` + placeholders(len(scope.GeneratorIds)) + `)`
 	args := []any{scope.ProductArn, scope.Target, findings.RecordActive}
 	for _, g := range scope.GeneratorIds {
@@ -193,33 +207,41 @@ func (s *Store) archiveMissing(ctx context.Context, w *writer, scope *findings.S
 	if err != nil {
 		return 0, fmt.Errorf("list findings in scope: %w", err)
 	}
-	type stale struct {
-		pk int64
-		f  findings.Finding
-	}
-	var todo []stale
+	var missing []int64
 	for rows.Next() {
 		var pk int64
-		var doc []byte
-		if err := rows.Scan(&pk, &doc); err != nil {
+		var k key
+		if err := rows.Scan(&pk, &k.productArn, &k.id); err != nil {
 			rows.Close()
 			return 0, err
 		}
-		f, err := decode(doc)
-		if err != nil {
-			rows.Close()
-			return 0, err
+		if !imported[k] {
+			missing = append(missing, pk)
 		}
-		if imported[key{f.ProductArn, f.Id}] || !scope.InScope(&f) {
-			continue
-		}
-		todo = append(todo, stale{pk, f})
 	}
 	if err := rows.Close(); err != nil {
 		return 0, err
 	}
 	if err := rows.Err(); err != nil {
 		return 0, err
+	}
+	type stale struct {
+		pk int64
+		f  findings.Finding
+	}
+	var todo []stale
+	for _, pk := range missing {
+		var doc []byte
+		if err := w.tx.QueryRowContext(ctx, `SELECT doc FROM docs WHERE pk = ?`, pk).Scan(&doc); err != nil {
+			return 0, fmt.Errorf("read finding %d: %w", pk, err)
+		}
+		f, err := decode(doc)
+		if err != nil {
+			return 0, err
+		}
+		if scope.InScope(&f) {
+			todo = append(todo, stale{pk, f})
+		}
 	}
 	now := s.now()
 	for _, st := range todo {

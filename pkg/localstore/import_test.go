@@ -334,3 +334,47 @@ func TestReimportUpdatesColumns(t *testing.T) {
 		}
 	}
 }
+
+// TestImportEchoIsWhatLookupReads: with Echo, the findings come back from
+// Import with exactly what reading them back would give them — a new
+// finding its NEW workflow, a known one its first sighting and the user's
+// triage — so a scan need not read them back.
+func TestImportEchoIsWhatLookupReads(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)}
+	s := openTemp(t, WithClock(c.now))
+	first := []findings.Finding{vuln(1, "HIGH", "app", c.t), vuln(2, "LOW", "app", c.t)}
+	mustImport(t, s, first, findings.ImportOptions{})
+	if _, err := s.Update(ctx, findings.Update{Ids: []string{first[0].Id}, Status: findings.WorkflowSuppressed,
+		Note: &findings.NoteUpdate{Text: "accepted", UpdatedBy: "me"}}); err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(72 * time.Hour)
+	again := []findings.Finding{vuln(1, "HIGH", "app", c.t), vuln(2, "LOW", "app", c.t), vuln(3, "MEDIUM", "app", c.t), vuln(3, "MEDIUM", "app", c.t)}
+	res := mustImport(t, s, again, findings.ImportOptions{Echo: true})
+	if !res.Echoed {
+		t.Fatal("Echoed is false")
+	}
+	read, err := s.Lookup(ctx, again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]findings.Finding{}
+	for _, f := range read {
+		byID[f.Id] = f
+	}
+	for i := range again {
+		want := again[i]
+		stored := byID[want.Id]
+		want.TakeStored(&stored)
+		if got, w := normalize(t, again[i]), normalize(t, want); got != w {
+			t.Errorf("finding %d echoed:\n%s\nread back:\n%s", i, got, w)
+		}
+	}
+	if again[0].WorkflowStatus() != findings.WorkflowSuppressed || again[0].Note == nil || again[0].CreatedAt != findings.FormatTime(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("the triaged finding came back as %+v", again[0])
+	}
+	if again[2].WorkflowStatus() != findings.WorkflowNew {
+		t.Errorf("the new finding came back %s", again[2].WorkflowStatus())
+	}
+}

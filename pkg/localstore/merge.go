@@ -79,6 +79,9 @@ type merged struct {
 	row       row
 	rowErr    error // the merged finding could not be encoded
 	sameSides bool
+	// kept is the merged finding's first sighting and user triage, for
+	// ImportOptions.Echo.
+	kept findings.Finding
 }
 
 func mergeOne(f *findings.Finding, old storedFinding) (merged, error) {
@@ -86,8 +89,11 @@ func mergeOne(f *findings.Finding, old storedFinding) (merged, error) {
 	if err != nil {
 		return merged{}, err
 	}
-	r, err := rowOf(ptr(findings.Merge(base.finding(), *f)))
-	return merged{row: r, rowErr: err, sameSides: err == nil && base.sameSides(r)}, nil
+	m := findings.Merge(base.finding(), *f)
+	r, err := rowOf(&m)
+	var kept findings.Finding
+	kept.TakeStored(&m)
+	return merged{row: r, rowErr: err, sameSides: err == nil && base.sameSides(r), kept: kept}, nil
 }
 
 // mergeChunk merges the findings of chunk that the store holds with their

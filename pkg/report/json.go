@@ -1,6 +1,8 @@
 package report
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
 
@@ -11,15 +13,12 @@ import (
 // the shape `aws securityhub get-findings` users know; an empty list is [].
 // Attribute order follows findings.Finding, so output is stable.
 func writeJSON(w io.Writer, list []findings.Finding) error {
-	if list == nil {
-		list = []findings.Finding{}
+	bw := bufio.NewWriter(w)
+	if err := streamArray(bw, list, ""); err != nil {
+		return err
 	}
-	return encodeIndented(w, list)
-}
-
-// asffDocument is the BatchImportFindings request body.
-type asffDocument struct {
-	Findings []findings.Finding `json:"Findings"`
+	bw.WriteString("\n")
+	return bw.Flush()
 }
 
 // writeASFF writes {"Findings": [...]}, which
@@ -28,10 +27,45 @@ type asffDocument struct {
 // longer list has to be split before it is sent that way (`secops findings
 // push` does this itself).
 func writeASFF(w io.Writer, list []findings.Finding) error {
-	if list == nil {
-		list = []findings.Finding{}
+	bw := bufio.NewWriter(w)
+	bw.WriteString("{\n  \"Findings\": ")
+	if err := streamArray(bw, list, "  "); err != nil {
+		return err
 	}
-	return encodeIndented(w, asffDocument{Findings: list})
+	bw.WriteString("\n}\n")
+	return bw.Flush()
+}
+
+// streamArray writes list as an indented JSON array whose lines start with
+// prefix, byte for byte what encodeIndented writes for the slice, but one
+// finding at a time: a scan of many findings never holds the whole
+// document in memory.
+func streamArray(w *bufio.Writer, list []findings.Finding, prefix string) error {
+	if len(list) == 0 {
+		_, err := w.WriteString("[]")
+		return err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent(prefix+"  ", "  ")
+	enc.SetEscapeHTML(false)
+	w.WriteString("[\n")
+	for i := range list {
+		buf.Reset()
+		if err := enc.Encode(&list[i]); err != nil {
+			return err
+		}
+		w.WriteString(prefix + "  ")
+		w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		if i < len(list)-1 {
+			w.WriteString(",")
+		}
+		if _, err := w.WriteString("\n"); err != nil {
+			return err
+		}
+	}
+	_, err := w.WriteString(prefix + "]")
+	return err
 }
 
 // encodeIndented writes v as two-space indented JSON without escaping <, >

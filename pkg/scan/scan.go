@@ -244,13 +244,7 @@ func (o *Outcome) UseStored(stored []findings.Finding) {
 		if !ok {
 			continue
 		}
-		f.CreatedAt = s.CreatedAt
-		f.FirstObservedAt = s.FirstObservedAt
-		f.Workflow = s.Workflow
-		f.WorkflowState = s.WorkflowState
-		f.Note = s.Note
-		f.UserDefinedFields = s.UserDefinedFields
-		f.VerificationState = s.VerificationState
+		f.TakeStored(s)
 	}
 }
 
@@ -418,18 +412,20 @@ func (o *Outcome) Keep(ctx context.Context, st Store) {
 	// What is uploaded is the scan's own findings: Security Hub keeps the
 	// workflow and first sighting it holds, as the local store does.
 	o.Fresh = slices.Clone(o.Findings)
-	res, err := st.Import(ctx, o.Findings, findings.ImportOptions{Scope: o.Scope})
+	res, err := st.Import(ctx, o.Findings, findings.ImportOptions{Scope: o.Scope, Echo: true})
 	if err != nil {
 		o.StoreErr = fmt.Errorf("store findings: %w", err)
 		return
 	}
 	o.Imported = res
-	stored, err := Lookup(ctx, st, o.Findings)
-	if err != nil {
-		o.StoreErr = fmt.Errorf("read back the stored findings: %w", err)
-		return
+	if !res.Echoed {
+		stored, err := Lookup(ctx, st, o.Findings)
+		if err != nil {
+			o.StoreErr = fmt.Errorf("read back the stored findings: %w", err)
+			return
+		}
+		o.UseStored(stored)
 	}
-	o.UseStored(stored)
 	if err := o.addKept(ctx, st); err != nil {
 		o.Warnings = append(o.Warnings, fmt.Sprintf("could not read the earlier findings of the skipped files (%v): they are kept in the store but not shown or gated", err))
 	}

@@ -67,8 +67,7 @@ type entry struct {
 	Withdrawn string
 	Affected  []lightAffected
 	ref       recordRef
-	raw       []byte         // the record, when loaded for MatchAll
-	full      *Vulnerability // decoded from raw on first match
+	full      *Vulnerability // read again and decoded on first match
 }
 
 type lightAffected struct {
@@ -89,8 +88,15 @@ func (r recordRef) String() string {
 	return r.path
 }
 
-func (r recordRef) read() ([]byte, error) {
+func (r recordRef) read() ([]byte, error) { return r.readInto(nil) }
+
+// readInto reads the record into buf's storage when it is large enough
+// (loading a database reads thousands of records that are dropped at once:
+// reusing one buffer keeps that from costing their total size in
+// garbage).
+func (r recordRef) readInto(buf []byte) ([]byte, error) {
 	var rc io.ReadCloser
+	size := int64(-1)
 	if r.zf != nil {
 		if r.zf.UncompressedSize64 > maxRecordSize {
 			return nil, fmt.Errorf("record larger than %d bytes", maxRecordSize)
@@ -99,24 +105,34 @@ func (r recordRef) read() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		rc = f
+		rc, size = f, int64(r.zf.UncompressedSize64)
 	} else {
 		f, err := os.Open(r.path)
 		if err != nil {
 			return nil, err
 		}
+		if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
 		rc = f
 	}
 	defer rc.Close()
-	data, err := io.ReadAll(io.LimitReader(rc, maxRecordSize+1))
-	if err != nil {
+	b := bytes.NewBuffer(buf[:0])
+	if size >= 0 && size <= maxRecordSize {
+		b.Grow(int(size) + bytes.MinRead)
+	}
+	if _, err := b.ReadFrom(io.LimitReader(rc, maxRecordSize+1)); err != nil {
 		return nil, err
 	}
-	if len(data) > maxRecordSize {
+	if b.Len() > maxRecordSize {
 		return nil, fmt.Errorf("record larger than %d bytes", maxRecordSize)
 	}
-	return data, nil
+	return b.Bytes(), nil
 }
+
+// recordBuffers are the buffers records are read into while a database
+// loads.
+var recordBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // Open opens the database in dir. Nothing is read until a query needs an
 // ecosystem.
@@ -413,10 +429,13 @@ type unreadableError struct{ error }
 func (e unreadableError) Unwrap() error { return e.error }
 
 func readEntry(ref recordRef, base string, want map[string]bool) (*entry, error) {
-	data, err := ref.read()
+	bp := recordBuffers.Get().(*[]byte)
+	defer recordBuffers.Put(bp)
+	data, err := ref.readInto(*bp)
 	if err != nil {
 		return nil, unreadableError{err}
 	}
+	*bp = data // keep the grown storage for the next record
 	// A record that is not JSON at all would pass for "about another
 	// package" below and vanish without a word: a database of Git LFS
 	// pointers must read as broken, not as free of advisories.
@@ -440,7 +459,8 @@ func readEntry(ref recordRef, base string, want map[string]bool) (*entry, error)
 	if !wanted {
 		return nil, nil
 	}
-	e.raw = data
+	// The record is read again on its first match: keeping the bytes of
+	// every wanted record until then cost more than that.
 	return e, nil
 }
 
@@ -660,11 +680,15 @@ func (db *DB) MatchAll(ctx context.Context, queries []PackageQuery) ([][]Match, 
 				continue
 			}
 			if e.full == nil {
-				full, err := ParseRecord(e.raw)
+				data, err := e.ref.read()
 				if err != nil {
 					return nil, fmt.Errorf("read advisory %s from %s: %w", e.ID, e.ref, err)
 				}
-				e.full, e.raw = full, nil
+				full, err := ParseRecord(data)
+				if err != nil {
+					return nil, fmt.Errorf("read advisory %s from %s: %w", e.ID, e.ref, err)
+				}
+				e.full = full
 			}
 			out[i] = append(out[i], Match{Vuln: e.full, Fixed: e.full.Fixed(q.Ecosystem, q.Name, v.Raw)})
 		}
