@@ -230,7 +230,7 @@ func runScan(ctx context.Context, c *scanCommon, src scan.Source) error {
 			return fmt.Errorf("open the findings store: %w; rerun with --no-store to print the findings only", err)
 		}
 		defer st.Close()
-		out.Keep(ctx, st)
+		out.Keep(ctx, st, scan.KeepOptions{Fresh: c.Upload})
 	}
 	gate := out.GateWith(scan.GateOptions{Threshold: c.FailOn, Unknown: c.FailOnUnknown, ReachableOnly: c.ReachableOnly})
 

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,7 +142,14 @@ type cannedScanner struct {
 func (c *cannedScanner) Name() string           { return c.name }
 func (c *cannedScanner) GeneratorIds() []string { return []string{"secops/" + c.name} }
 func (c *cannedScanner) Scan(ctx context.Context, root string, prov findings.Provenance) (scan.Result, error) {
-	return scan.Result{Findings: c.list, Skipped: []scan.Skipped{{Path: "blob.bin", Reason: "binary file"}}}, c.err
+	// A new list each scan, as real scanners build one: the pipeline
+	// completes the findings in place.
+	list := make([]findings.Finding, len(c.list))
+	for i, f := range c.list {
+		f.ProductFields = maps.Clone(f.ProductFields)
+		list[i] = f
+	}
+	return scan.Result{Findings: list, Skipped: []scan.Skipped{{Path: "blob.bin", Reason: "binary file"}}}, c.err
 }
 
 func canned(gen, rule, sev string) findings.Finding {

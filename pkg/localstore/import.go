@@ -136,13 +136,16 @@ type incoming struct {
 	kept findings.Finding
 }
 
-const chunkSize = 512
+// chunkSize is how many findings are encoded and looked up together; with
+// one chunk queued, the import holds about three chunks of encoded rows
+// however many findings it is given.
+const chunkSize = 256
 
 // prepareAll validates and encodes list on all cores, chunk by chunk and in
 // order, while the caller writes the chunks before. stop ends it and
 // returns once it no longer reads list; call it before returning.
 func prepareAll(list []findings.Finding) (<-chan []incoming, func()) {
-	out := make(chan []incoming, 2)
+	out := make(chan []incoming, 1)
 	done := make(chan struct{})
 	go func() {
 		defer close(out)

@@ -129,7 +129,8 @@ type Outcome struct {
 
 	// Stored is true when the findings went to a store (Options.Store):
 	// then Findings show what the store keeps of each (see UseStored),
-	// Fresh the scan's own findings (what an upload sends), Imported what
+	// Fresh the scan's own findings when asked for (KeepOptions.Fresh: what
+	// an upload sends), Imported what
 	// the import did and Backend names the store.
 	Stored   bool
 	Backend  string
@@ -343,7 +344,7 @@ func Run(ctx context.Context, opts Options) (*Outcome, error) {
 	out := &Outcome{Root: opts.Root, Target: scanned.Target, Notes: scanned.Notes, ExpiredIgnores: expired, IgnoredBy: map[string]ignore.Entry{}}
 	out.collect(scanned.Parts, activeIgnores, opts.Provenance)
 	if opts.Store != nil {
-		out.Keep(ctx, opts.Store)
+		out.Keep(ctx, opts.Store, KeepOptions{})
 	}
 	return out, nil
 }
@@ -360,21 +361,30 @@ func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Pr
 			Name: p.Name, GeneratorIds: p.GeneratorIds, Coverage: p.Coverage, Skipped: p.Skipped, Warnings: p.Warnings, Notes: p.Notes, Excluded: p.Excluded,
 			Incomplete: p.Incomplete, Narrowed: p.Narrowed, Err: p.Err, Duration: p.Duration,
 		}
-		mine := make([]findings.Finding, 0, len(p.Findings))
+		// Filtered in place: the parts are not read again, and a copy of
+		// every finding per step would cost the scan's size each time.
+		kept := p.Findings[:0]
 		for _, f := range p.Findings {
 			if seen[f.Id] {
 				continue
 			}
 			seen[f.Id] = true
-			mine = append(mine, f)
+			if e, ok := ignore.Match(&f, entries); ok {
+				o.IgnoredBy[f.Id] = e
+				o.Ignored = append(o.Ignored, f)
+				r.Ignored++
+				continue
+			}
+			kept = append(kept, f)
 		}
-		kept, ignored := ignore.Apply(mine, entries)
-		for i := range ignored {
-			o.IgnoredBy[ignored[i].Id], _ = ignore.Match(&ignored[i], entries)
+		clear(p.Findings[len(kept):])
+		p.Findings = nil
+		r.Found = len(kept)
+		if o.Findings == nil {
+			o.Findings = kept
+		} else {
+			o.Findings = append(o.Findings, kept...)
 		}
-		r.Found, r.Ignored = len(kept), len(ignored)
-		o.Findings = append(o.Findings, kept...)
-		o.Ignored = append(o.Ignored, ignored...)
 		if r.Archives() {
 			archiving = append(archiving, r.GeneratorIds...)
 			// What the scanner could not read may still hold what it found
@@ -407,11 +417,13 @@ func (o *Outcome) collect(parts []Part, entries []ignore.Entry, prov findings.Pr
 
 // Keep imports the findings into st, then gives each what the store kept
 // of it (see UseStored); a store that fails is recorded in StoreErr.
-func (o *Outcome) Keep(ctx context.Context, st Store) {
+func (o *Outcome) Keep(ctx context.Context, st Store, opts KeepOptions) {
 	o.Stored, o.Backend = true, st.Backend()
-	// What is uploaded is the scan's own findings: Security Hub keeps the
-	// workflow and first sighting it holds, as the local store does.
-	o.Fresh = slices.Clone(o.Findings)
+	if opts.Fresh {
+		// What is uploaded is the scan's own findings: Security Hub keeps
+		// the workflow and first sighting it holds, as the local store does.
+		o.Fresh = slices.Clone(o.Findings)
+	}
 	res, err := st.Import(ctx, o.Findings, findings.ImportOptions{Scope: o.Scope, Echo: true})
 	if err != nil {
 		o.StoreErr = fmt.Errorf("store findings: %w", err)
@@ -429,6 +441,13 @@ func (o *Outcome) Keep(ctx context.Context, st Store) {
 	if err := o.addKept(ctx, st); err != nil {
 		o.Warnings = append(o.Warnings, fmt.Sprintf("could not read the earlier findings of the skipped files (%v): they are kept in the store but not shown or gated", err))
 	}
+}
+
+// KeepOptions tune Outcome.Keep.
+type KeepOptions struct {
+	// Fresh keeps a copy of the scan's own findings in Outcome.Fresh
+	// before the store's workflow replaces theirs (an upload sends them).
+	Fresh bool
 }
 
 // addKept adds to the outcome the active findings of earlier scans that
@@ -573,7 +592,7 @@ func runOne(ctx context.Context, s Scanner, root string, prov findings.Provenanc
 // Id unique to the target, and keeps only valid ASFF; invalid findings are
 // reported, never silently dropped.
 func prepare(list []findings.Finding, target string, prov findings.Provenance) ([]findings.Finding, error) {
-	var out []findings.Finding
+	out := list[:0] // in place: the scanner's list is not read again
 	var errs []error
 	for _, f := range list {
 		if f.ProductFields == nil {
@@ -592,6 +611,7 @@ func prepare(list []findings.Finding, target string, prov findings.Provenance) (
 		}
 		out = append(out, f)
 	}
+	clear(list[len(out):])
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%d findings dropped: %w", len(errs), errors.Join(errs...))
 	}

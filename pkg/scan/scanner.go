@@ -18,7 +18,9 @@ type Scanner interface {
 	GeneratorIds() []string
 	// Scan scans the tree at root. Files it cannot read are reported in
 	// Result.Skipped, not as an error; an error means the scan as a whole
-	// failed and nothing it found may archive older findings.
+	// failed and nothing it found may archive older findings. The
+	// findings returned belong to the caller, which completes them in
+	// place: a scanner builds a new list for every scan.
 	Scan(ctx context.Context, root string, prov findings.Provenance) (Result, error)
 }
 

@@ -8,7 +8,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -56,9 +58,19 @@ func Mark(ctx context.Context, root string, list []findings.Finding, opts Option
 		dirs = append(dirs, d)
 	}
 	sort.Strings(dirs)
-	var warnings []string
+	var warnings, sourceless []string
 	for _, dir := range dirs {
 		idx := byModule[dir]
+		if !hasGoSource(filepath.Join(root, filepath.FromSlash(dir))) {
+			// govulncheck needs the code to build a call graph; a go.mod
+			// alone (a lockfile copied out of its project) cannot answer,
+			// and asking would cost a go command per module for nothing.
+			for _, i := range idx {
+				list[i].ProductFields[findings.FieldReachable] = findings.ReachableUnknown
+			}
+			sourceless = append(sourceless, displayDir(dir))
+			continue
+		}
 		ids := map[string]bool{}
 		for _, i := range idx {
 			ids[advisoryID(&list[i])] = true
@@ -80,7 +92,41 @@ func Mark(ctx context.Context, root string, list []findings.Finding, opts Option
 			warnings = append(warnings, fmt.Sprintf("reachability of the Go advisories of %s is unknown: %v", displayDir(dir), err))
 		}
 	}
+	if len(sourceless) > 0 {
+		warnings = append(warnings, fmt.Sprintf("reachability of the Go advisories of %s is unknown: no Go source files beside go.mod", countedList(sourceless, "module", 3)))
+	}
 	return warnings
+}
+
+// hasGoSource reports whether the module directory holds a .go file
+// anywhere below it; the walk stops at the first one.
+func hasGoSource(dir string) bool {
+	found := errors.New("found")
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // an unreadable corner does not decide the answer
+		}
+		if !d.IsDir() && strings.HasSuffix(d.Name(), ".go") {
+			return found
+		}
+		return nil
+	})
+	return err == found
+}
+
+// countedList names up to max items and counts the rest:
+// "3 modules (a, b, c)" or "12 modules (a, b, c and 9 more)".
+func countedList(items []string, noun string, max int) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	shown := items
+	rest := ""
+	if len(items) > max {
+		shown = items[:max]
+		rest = fmt.Sprintf(" and %d more", len(items)-max)
+	}
+	return fmt.Sprintf("%d %ss (%s%s)", len(items), noun, strings.Join(shown, ", "), rest)
 }
 
 // goModuleDir is the module directory (slash, relative to the root) of a

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/secops-dev/secops/pkg/findings"
@@ -30,7 +31,8 @@ var stdlibAdvisory = &vulndb.Vulnerability{
 
 // TestMark: of two modules that use net/netip, the one calling a
 // vulnerable method is marked called, the other (which parses an address
-// only) not called; a module whose packages do not load is unknown.
+// only) not called; a module whose packages do not load is unknown, and so
+// are modules with a go.mod and no code, named in one warning.
 func TestMark(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("govulncheck loads packages with the go command, which is not on PATH")
@@ -50,6 +52,10 @@ func TestMark(t *testing.T) {
 	write("parses/main.go", "package main\n\nimport (\n\t\"fmt\"\n\t\"net/netip\"\n)\n\nfunc main() {\n\tfmt.Println(netip.MustParseAddr(\"10.0.0.1\").String())\n}\n")
 	write("broken/go.mod", "module example.com/broken\n\ngo 1.21\n\ntoolchain go1.22.3\n")
 	write("broken/main.go", "package main\n\nfunc main() { undefined() }\n")
+	// Lockfiles copied out of their projects: nothing to analyse.
+	write("lockonly-a/go.mod", "module example.com/a\n\ngo 1.21\n")
+	write("lockonly-b/go.mod", "module example.com/b\n\ngo 1.21\n")
+	write("lockonly-b/docs/README", "no Go here\n")
 
 	finding := func(dir string) findings.Finding {
 		return findings.Finding{
@@ -59,7 +65,7 @@ func TestMark(t *testing.T) {
 				VulnerablePackages: []findings.SoftwarePackage{{Name: "stdlib", Version: "1.22.3", PackageManager: "Go", FilePath: dir + "/go.mod"}}}},
 		}
 	}
-	list := []findings.Finding{finding("calls"), finding("parses"), finding("broken")}
+	list := []findings.Finding{finding("calls"), finding("parses"), finding("broken"), finding("lockonly-a"), finding("lockonly-b")}
 	warnings := Mark(context.Background(), root, list, Options{
 		Offline: true,
 		Record: func(_ context.Context, id string) (*vulndb.Vulnerability, error) {
@@ -73,13 +79,23 @@ func TestMark(t *testing.T) {
 	for _, f := range list {
 		got[f.Id] = f.ProductFields[findings.FieldReachable]
 	}
-	want := map[string]string{"f-calls": findings.ReachableCalled, "f-parses": findings.ReachableNotCalled, "f-broken": findings.ReachableUnknown}
+	want := map[string]string{"f-calls": findings.ReachableCalled, "f-parses": findings.ReachableNotCalled, "f-broken": findings.ReachableUnknown,
+		"f-lockonly-a": findings.ReachableUnknown, "f-lockonly-b": findings.ReachableUnknown}
 	for id, w := range want {
 		if got[id] != w {
 			t.Errorf("%s: reachability %q, want %q", id, got[id], w)
 		}
 	}
-	if len(warnings) != 1 {
-		t.Errorf("warnings = %q, want one about broken", warnings)
+	wantWarnings := []string{
+		"reachability of the Go advisories of broken is unknown: govulncheck",
+		"reachability of the Go advisories of 2 modules (lockonly-a, lockonly-b) is unknown: no Go source files beside go.mod",
+	}
+	if len(warnings) != len(wantWarnings) {
+		t.Fatalf("warnings = %q, want %d", warnings, len(wantWarnings))
+	}
+	for i, w := range wantWarnings {
+		if !strings.HasPrefix(warnings[i], w) {
+			t.Errorf("warning %d = %q, want it to start %q", i, warnings[i], w)
+		}
 	}
 }

@@ -93,6 +93,7 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 	at := map[string]int{}
 	lines := map[string][]int{}
 	groups := make([][]matchGroup, len(queries))
+	texts := advisoryTexts{}
 	for _, p := range pkgs {
 		qi := index[key{p.Ecosystem, p.matchName(), p.matchVersion()}]
 		if groups[qi] == nil {
@@ -100,7 +101,7 @@ func MatchPackages(ctx context.Context, src Source, pkgs []Package, fc FindingCo
 			rateFromAliases(ctx, src, groups[qi], p.Ecosystem, p.matchName())
 		}
 		for _, g := range groups[qi] {
-			f := newFinding(p, g, fc)
+			f := newFinding(p, g, fc, texts)
 			if i, ok := at[f.Id]; ok {
 				if i >= 0 {
 					lines[f.Id] = addLines(lines[f.Id], p)
@@ -185,16 +186,47 @@ func rateFromAliases(ctx context.Context, src Source, groups []matchGroup, ecosy
 
 // NewFinding builds the ASFF finding of one advisory affecting one package.
 func NewFinding(p Package, m vulndb.Match, fc FindingContext) findings.Finding {
-	return newFinding(p, matchGroup{Match: m, related: relatedIDs(m.Vuln), rated: m.Vuln}, fc)
+	return newFinding(p, matchGroup{Match: m, related: relatedIDs(m.Vuln), rated: m.Vuln}, fc, nil)
+}
+
+// advisoryText is what every finding of one advisory says alike.
+type advisoryText struct {
+	description string // empty when the record has no text of its own
+	references  []string
+	url         string
+}
+
+// advisoryTexts shares that text between the findings of one match: a
+// scan of many lockfiles holds the same advisory's description hundreds
+// of times otherwise.
+type advisoryTexts map[*vulndb.Vulnerability]*advisoryText
+
+func (t advisoryTexts) of(v *vulndb.Vulnerability) *advisoryText {
+	if a := t[v]; a != nil {
+		return a
+	}
+	a := &advisoryText{references: referenceURLs(v), url: osvURL(v.ID)}
+	if d := recordDescription(v); d != "" {
+		a.description = findings.Truncate(d, 1024)
+	}
+	if t != nil {
+		t[v] = a
+	}
+	return a
 }
 
 // newFinding builds the finding of a group of aliased advisories: named by
 // the representative, with the group's other ids as related
 // vulnerabilities and the severity of its highest-rated record.
-func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
+func newFinding(p Package, g matchGroup, fc FindingContext, texts advisoryTexts) findings.Finding {
 	fc = fc.withDefaults()
 	m := g.Match
 	v := m.Vuln
+	text := texts.of(v)
+	desc := text.description
+	if desc == "" {
+		desc = findings.Truncate(fmt.Sprintf("%s affects %s %s (%s).", v.ID, p.Name, p.Version, p.Ecosystem), 1024)
+	}
 	res := fc.Resource(p)
 	rating := g.rated.Rate(p.Ecosystem, p.matchName())
 	shown := DisplayID(v)
@@ -207,8 +239,8 @@ func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 		GeneratorId: fc.Generator,
 		Types:       []string{VulnerabilityType},
 		Title:       findings.Truncate(fmt.Sprintf("%s: %s %s (%s)", shown, shortName(p), p.Version, fix), 256),
-		Description: findings.Truncate(description(v, p), 1024),
-		SourceUrl:   osvURL(v.ID),
+		Description: desc,
+		SourceUrl:   text.url,
 		Severity: &findings.Severity{
 			Label:      rating.Label,
 			Normalized: ptr(findings.NormalizedForLabel(rating.Label)),
@@ -237,7 +269,7 @@ func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 	if m.Fixed == "" {
 		rec = "No fixed version of " + p.Name + " is published: remove or replace it, or suppress " + v.ID + " with a reason and an expiry date."
 	}
-	f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{Text: findings.Truncate(rec, 512), Url: osvURL(v.ID)}}
+	f.Remediation = &findings.Remediation{Recommendation: &findings.Recommendation{Text: findings.Truncate(rec, 512), Url: text.url}}
 
 	fixAvail := "NO"
 	if m.Fixed != "" {
@@ -258,13 +290,13 @@ func newFinding(p Package, g matchGroup, fc FindingContext) findings.Finding {
 		}},
 		Vendor: &findings.VulnerabilityVendor{
 			Name:            "OSV",
-			Url:             osvURL(v.ID),
+			Url:             text.url,
 			VendorSeverity:  g.rated.GHSASeverity(),
 			VendorCreatedAt: asffTime(v.Published),
 			VendorUpdatedAt: asffTime(v.Modified),
 		},
 		FixAvailable:  fixAvail,
-		ReferenceUrls: referenceURLs(v),
+		ReferenceUrls: text.references,
 	}
 	for _, sc := range rating.Scores {
 		base := sc.Base
@@ -310,16 +342,15 @@ func shortName(p Package) string {
 	return p.Name
 }
 
-func description(v *vulndb.Vulnerability, p Package) string {
+// recordDescription is the advisory's summary and details, or "" when it
+// has neither.
+func recordDescription(v *vulndb.Vulnerability) string {
 	var parts []string
 	if s := strings.TrimSpace(v.Summary); s != "" {
 		parts = append(parts, s)
 	}
 	if d := strings.TrimSpace(v.Details); d != "" && d != strings.TrimSpace(v.Summary) {
 		parts = append(parts, d)
-	}
-	if len(parts) == 0 {
-		return fmt.Sprintf("%s affects %s %s (%s).", v.ID, p.Name, p.Version, p.Ecosystem)
 	}
 	return strings.Join(parts, "\n\n")
 }
