@@ -6,11 +6,11 @@
 package bootstrap
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
-	"text/template"
 )
 
 //go:embed templates/*.yaml
@@ -51,25 +51,75 @@ func (s Stack) Render() (Template, error) {
 			return Template{}, fmt.Errorf("render stack %s: no template: %w", s.Name, err)
 		}
 	}
-	var err error
-	data := map[string]any{}
+	data := map[string]string{}
 	if s.Data != nil {
+		var err error
 		if data, err = s.Data(); err != nil {
 			return Template{}, fmt.Errorf("render stack %s: %w", s.Name, err)
 		}
 	}
-	t, err := template.New(s.Name).Funcs(template.FuncMap{"indent": indent}).Option("missingkey=error").Parse(string(raw))
+	body, err := fill(string(raw), data)
 	if err != nil {
 		return Template{}, fmt.Errorf("render stack %s: %w", s.Name, err)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, data); err != nil {
-		return Template{}, fmt.Errorf("render stack %s: %w", s.Name, err)
+	buf := []byte(body)
+	if len(buf) > MaxTemplateBodyBytes {
+		return Template{}, fmt.Errorf("render stack %s: template is %d bytes, over CloudFormation's %d-byte TemplateBody limit", s.Name, len(buf), MaxTemplateBodyBytes)
 	}
-	if buf.Len() > MaxTemplateBodyBytes {
-		return Template{}, fmt.Errorf("render stack %s: template is %d bytes, over CloudFormation's %d-byte TemplateBody limit", s.Name, buf.Len(), MaxTemplateBodyBytes)
+	return Template{Stack: s.Name, Name: s.CloudFormationName(), Body: buf}, nil
+}
+
+// dataPlaceholder is what a template may ask of Data: {{ .Name }} or
+// {{ indent N .Name }}. A template engine would do, but text/template's
+// method lookup by name makes the linker keep every exported method in
+// the binary (tens of megabytes of unused AWS SDK operations).
+var dataPlaceholder = regexp.MustCompile(`\{\{-?\s*(?:indent\s+(\d+)\s+)?\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}`)
+
+// fill replaces the placeholders of body with data. A key the data lacks,
+// or any other {{ … }} (CloudFormation's own {{resolve:…}} dynamic
+// references aside), is an error rather than a template sent half-made.
+func fill(body string, data map[string]string) (string, error) {
+	var missing []string
+	out := dataPlaceholder.ReplaceAllStringFunc(body, func(m string) string {
+		sub := dataPlaceholder.FindStringSubmatch(m)
+		v, ok := data[sub[2]]
+		if !ok {
+			missing = append(missing, sub[2])
+			return m
+		}
+		if sub[1] != "" {
+			n, _ := strconv.Atoi(sub[1])
+			v = indent(n, v)
+		}
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("no value for %s", strings.Join(missing, ", "))
 	}
-	return Template{Stack: s.Name, Name: s.CloudFormationName(), Body: buf.Bytes()}, nil
+	for rest := body; ; {
+		i := strings.Index(rest, "{{")
+		if i < 0 {
+			break
+		}
+		rest = rest[i:]
+		end := strings.Index(rest, "}}")
+		if end < 0 {
+			return "", fmt.Errorf("unclosed %q", truncate(rest, 40))
+		}
+		tag := rest[:end+2]
+		if !dataPlaceholder.MatchString(tag) && !strings.HasPrefix(strings.TrimSpace(tag[2:]), "resolve:") {
+			return "", fmt.Errorf("unknown placeholder %s", tag)
+		}
+		rest = rest[end+2:]
+	}
+	return out, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }
 
 // MaxTemplateBodyBytes is CloudFormation's limit on a TemplateBody passed

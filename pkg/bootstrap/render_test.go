@@ -231,3 +231,28 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+func TestFill(t *testing.T) {
+	data := map[string]string{"Name": "pack", "Body": "a: 1\n\nb: 2\n"}
+	for _, tc := range []struct {
+		body, want, err string
+	}{
+		{body: "Name: {{ .Name }}\n", want: "Name: pack\n"},
+		{body: "X:\n{{ indent 4 .Body }}\n", want: "X:\n    a: 1\n\n    b: 2\n"},
+		{body: "P: '{{resolve:ssm:/secops/key}}'\n", want: "P: '{{resolve:ssm:/secops/key}}'\n"},
+		{body: "{{ .Missing }} {{ .Other }}", err: "no value for Missing, Other"},
+		{body: "{{ if .Name }}x{{ end }}", err: "unknown placeholder {{ if .Name }}"},
+		{body: "Name: {{ .Name", err: `unclosed "{{ .Name"`},
+	} {
+		got, err := fill(tc.body, data)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("fill(%q) error = %v, want %q", tc.body, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("fill(%q) = %q, %v; want %q", tc.body, got, err, tc.want)
+		}
+	}
+}

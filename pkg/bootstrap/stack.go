@@ -35,9 +35,10 @@ type Stack struct {
 	// Package makes the stack install the secops package: it gets the
 	// package key and SHA-256 parameters, and apply uploads the package.
 	Package bool
-	// Data adds values the template renders with (text/template), beyond
-	// the parameters CloudFormation resolves at deploy time.
-	Data func() (map[string]any, error)
+	// Data adds values the template's placeholders take ({{ .Name }} or
+	// {{ indent N .Name }}), beyond the parameters CloudFormation resolves
+	// at deploy time.
+	Data func() (map[string]string, error)
 	// BeforeApply runs before the stack's change set (e.g. a service-linked
 	// role the template needs); AfterApply once the stack is deployed (e.g.
 	// a service CloudFormation cannot turn on). Both may be nil.

@@ -9,11 +9,11 @@ var _ = Register(Stack{
 	Name:    StackCompliance,
 	Summary: "the ISMS-P conformance pack: one AWS Config managed rule per rule of secops's ISMS-P mapping",
 	Order:   15,
-	Data: func() (map[string]any, error) {
+	Data: func() (map[string]string, error) {
 		pack, err := ConformancePackTemplate()
 		if err != nil {
 			return nil, err
 		}
-		return map[string]any{"ConformancePackName": ConformancePackName, "ConformancePack": string(pack)}, nil
+		return map[string]string{"ConformancePackName": ConformancePackName, "ConformancePack": string(pack)}, nil
 	},
 })

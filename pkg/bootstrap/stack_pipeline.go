@@ -13,8 +13,8 @@ var _ = Register(Stack{
 	Summary: "ECR and a CodePipeline: build, scan gate (kept in the stack), deploy to EKS, DAST; the source through CodeConnections (GitHub, GitLab, Bitbucket) or an existing CodeCommit repository",
 	Order:   30,
 	Package: true,
-	Data: func() (map[string]any, error) {
-		return map[string]any{"ScanBuildspec": ScanBuildspec()}, nil
+	Data: func() (map[string]string, error) {
+		return map[string]string{"ScanBuildspec": ScanBuildspec()}, nil
 	},
 	Params: []Param{
 		artifactsBucket,

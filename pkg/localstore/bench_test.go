@@ -4,9 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secops-dev/secops/internal/rusage"
 
 	"github.com/secops-dev/secops/pkg/findings"
 )
@@ -122,11 +123,8 @@ func BenchmarkQueryFiltered(b *testing.B) {
 // benchmarks report it per operation next to the wall time, which on a
 // shared machine depends on what else runs.
 func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	d, _ := rusage.CPU()
+	return d
 }
 
 // reportCPU starts measuring; call the returned function when the measured

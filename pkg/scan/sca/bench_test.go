@@ -7,9 +7,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/secops-dev/secops/internal/rusage"
 
 	"github.com/secops-dev/secops/internal/benchgen"
 	"github.com/secops-dev/secops/pkg/findings"
@@ -74,9 +75,8 @@ func benchScan(b *testing.B, root, dbDir string) {
 	b.StopTimer()
 	close(stop)
 	b.ReportMetric(float64(<-peak)/(1<<20), "peak-heap-MB")
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		b.ReportMetric(float64(ru.Maxrss)/1024, "maxrss-MB")
+	if rss, ok := rusage.PeakRSS(); ok {
+		b.ReportMetric(float64(rss)/(1<<20), "maxrss-MB")
 	}
 	b.ReportMetric(float64(n), "findings")
 }

@@ -367,7 +367,7 @@ func (s *Scanner) Inventory(ctx context.Context, absRoot string) (Inventory, err
 		w.realRoot = real
 	}
 	if st, err := os.Stat(absRoot); err == nil {
-		if k, ok := keyOf(st); ok {
+		if k, ok := keyOf(absRoot, st); ok {
 			w.visited[k], w.walking[k] = "", true
 		}
 	}

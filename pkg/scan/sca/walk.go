@@ -84,14 +84,12 @@ type walker struct {
 	names map[string][]string
 }
 
-type fileKey struct{ dev, ino uint64 }
-
-func keyOf(fi fs.FileInfo) (fileKey, bool) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileKey{}, false
-	}
-	return fileKey{uint64(st.Dev), uint64(st.Ino)}, true
+// fileKey names a directory so that two paths to it (symlinks) are known
+// as one: by device and inode, or where the platform has none to give, by
+// its path with every link resolved. keyOf is per platform.
+type fileKey struct {
+	dev, ino uint64
+	real     string
 }
 
 func (w *walker) skip(rel, format string, args ...any) {
@@ -147,7 +145,7 @@ func (w *walker) walk(abs, rel string) {
 					continue
 				}
 			}
-			if k, ok := keyOf(info); ok {
+			if k, ok := keyOf(childAbs, info); ok {
 				if seen, done := w.visited[k]; done {
 					if w.walking[k] {
 						w.skip(childRel, "symlink loop: directory already scanned")
