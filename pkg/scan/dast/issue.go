@@ -282,7 +282,7 @@ func (i Issue) ToFinding(prov findings.Provenance, target string) (findings.Find
 	if i.Instances > 1 {
 		desc += fmt.Sprintf(" Seen on %d responses.", i.Instances)
 	}
-	conf := int32(i.Confidence)
+	conf := confidencePercent(i.Confidence)
 	f := findings.Finding{
 		Id:          findings.NewID(GeneratorID, i.URL, location, i.Check),
 		GeneratorId: GeneratorID,
@@ -338,4 +338,16 @@ func confidenceLabel(c int) string {
 		return "medium"
 	}
 	return "low"
+}
+
+// confidencePercent is ASFF's Confidence (0–100) of an issue's confidence,
+// held in range whatever a check set.
+func confidencePercent(c int) int32 {
+	switch {
+	case c <= 0:
+		return 0
+	case c >= 100:
+		return 100
+	}
+	return int32(c)
 }

@@ -1,6 +1,7 @@
 package dast
 
 import (
+	"encoding/hex"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -208,8 +209,11 @@ func (r *jsReader) str() (string, bool) {
 			b.WriteByte('\t')
 		case 'u':
 			if k+4 < len(raw) {
-				if n, err := strconv.ParseUint(raw[k+1:k+5], 16, 32); err == nil {
-					b.WriteRune(rune(n))
+				// Four hex digits: one UTF-16 code unit, read as two bytes
+				// so that no conversion can overflow.
+				var unit [2]byte
+				if _, err := hex.Decode(unit[:], []byte(raw[k+1:k+5])); err == nil {
+					b.WriteRune(rune(unit[0])<<8 | rune(unit[1]))
 					k += 4
 					continue
 				}
